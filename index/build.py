@@ -1,0 +1,168 @@
+"""seeds/ → a published index; incremental in the only step that costs: embedding.
+
+Every update re-reads, cleans, chunks and tokenizes all seeds (milliseconds per
+article) and refits BM25, so an update is by construction the same index a fresh
+build gives. Vectors are reused for chunks whose indexed text and model are
+unchanged (keyed by a sha1 of both); only new text is embedded.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable
+
+import numpy as np
+
+from index import DEFAULT_MODEL, bm25, embed, lexicon, store, vectors
+from index.chunk import ChunkSizes, chunk_article, indexed_text
+from index.load import fingerprint, read_seeds
+from index.meta import describe
+from index.records import Article, Chunk, Rejected
+from index.tokenize import tokens
+
+
+@dataclass(frozen=True)
+class BuildReport:
+    """What an update did, for the CLI and the UI."""
+
+    index_path: Path | None
+    articles: int
+    chunks: int
+    embedded: int
+    reused: int
+    added: tuple[str, ...]
+    changed: tuple[str, ...]
+    removed: tuple[str, ...]
+    rejected: tuple[Rejected, ...]
+    seconds: float
+    up_to_date: bool = False
+
+
+@dataclass(frozen=True)
+class BuildSettings:
+    """Build-time settings, written into the manifest so query time cannot disagree."""
+
+    sizes: ChunkSizes = field(default_factory=ChunkSizes)
+    bm25: bm25.BM25Params = field(default_factory=bm25.BM25Params)
+
+
+def vector_key(model_fingerprint: str, text: str) -> str:
+    return hashlib.sha1(f"{model_fingerprint}\n{text}".encode("utf-8")).hexdigest()
+
+
+def previous_vectors(index_dir: Path, fingerprint_: str) -> tuple[dict, dict[str, np.ndarray]]:
+    """The published manifest and its vectors by key, when they can be reused; else empty."""
+    try:
+        old = store.load(index_dir)
+    except store.IndexProblem:
+        return {}, {}
+    if old.model.get("fingerprint") != fingerprint_:
+        return old.manifest, {}
+    rows = vectors.rows(old.vectors)
+    keys = [vector_key(fingerprint_, indexed_text(c)) for c in old.chunks]
+    return old.manifest, dict(zip(keys, rows))
+
+
+def _diff(old: dict[str, str], new: dict[str, str]) -> tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]]:
+    added = tuple(sorted(set(new) - set(old)))
+    removed = tuple(sorted(set(old) - set(new)))
+    changed = tuple(sorted(n for n in set(old) & set(new) if old[n] != new[n]))
+    return added, changed, removed
+
+
+def update(seeds_dir: Path, index_dir: Path, model: str | None = None, force: bool = False,
+           settings: BuildSettings = BuildSettings(),
+           progress: Callable[[str], None] = lambda message: None, show_bar: bool = False) -> BuildReport:
+    """Bring the index at `index_dir` up to date with `seeds_dir`; `force` re-embeds everything."""
+    started = time.monotonic()
+    seeds_dir, index_dir = Path(seeds_dir), Path(index_dir)
+    if not seeds_dir.is_dir():
+        raise FileNotFoundError(f"no seeds directory at {seeds_dir} — create it and put .txt articles in it")
+    with store.update_lock(index_dir):
+        store.collect_garbage(index_dir)
+        try:
+            old_manifest = store.read_manifest(index_dir)
+        except store.IndexProblem:
+            old_manifest = {}
+        model = model or (old_manifest.get("model", {}).get("path") if old_manifest else None) \
+            or DEFAULT_MODEL
+        identity = embed.model_identity(model)
+        seeds = fingerprint(seeds_dir)
+        added, changed, removed = _diff(old_manifest.get("seeds", {}), seeds)
+        same_build = (old_manifest.get("model", {}).get("fingerprint") == identity["fingerprint"]
+                      and old_manifest.get("lexicon_version") == lexicon.VERSION
+                      and old_manifest.get("settings") == _settings_json(settings))
+        if not force and same_build and not (added or changed or removed):
+            return BuildReport(index_dir.resolve(), old_manifest["counts"]["articles"], old_manifest["counts"]["chunks"],
+                               0, 0, (), (), (), tuple(Rejected(**r) for r in old_manifest.get("rejected", [])),
+                               time.monotonic() - started, up_to_date=True)
+
+        progress(f"reading {len(seeds)} seed files")
+        texts, rejected = read_seeds(seeds_dir)
+        articles = [describe(t.source, t.text, t.sha256) for t in texts]
+        chunks = [c for a in articles for c in chunk_article(a.source, a.text, settings.sizes)]
+        progress(f"{len(articles)} articles → {len(chunks)} chunks; tokenizing")
+        corpus = [tokens(indexed_text(c)) for c in chunks]
+
+        _, reusable = ({}, {}) if force else previous_vectors(index_dir, identity["fingerprint"])
+        keys = [vector_key(identity["fingerprint"], indexed_text(c)) for c in chunks]
+        todo = [i for i, key in enumerate(keys) if key not in reusable]
+        progress(f"embedding {len(todo)} new chunks (reusing {len(chunks) - len(todo)})")
+        encoder = embed.passage_encoder(model, show_progress=show_bar) if todo else None
+        fresh = encoder.passages([indexed_text(chunks[i]) for i in todo]) if todo else None
+        dim = encoder.dim if encoder else (len(next(iter(reusable.values()))) if reusable else 1)
+        rows = np.zeros((len(chunks), dim), dtype=np.float32)
+        for i, key in enumerate(keys):
+            if key in reusable:
+                rows[i] = reusable[key]
+        for j, i in enumerate(todo):
+            rows[i] = fresh[j]
+
+        progress("writing index")
+        tmp = store.new_build_dir(index_dir)
+        _write(tmp, articles, chunks, corpus, rows, rejected, seeds, {**identity, "dim": dim}, settings,
+               embedded=len(todo))
+        final = store.publish(tmp, index_dir)
+        store.collect_garbage(index_dir)
+    return BuildReport(final, len(articles), len(chunks), len(todo), len(chunks) - len(todo),
+                       added, changed, removed, tuple(rejected), time.monotonic() - started)
+
+
+def _settings_json(settings: BuildSettings) -> dict:
+    from dataclasses import asdict
+
+    return {"chunk_sizes": asdict(settings.sizes), "bm25": asdict(settings.bm25)}
+
+
+def _write(path: Path, articles: list[Article], chunks: list[Chunk], corpus: list[list[str]], rows: np.ndarray,
+           rejected: list[Rejected], seeds: dict[str, str], model: dict, settings: BuildSettings,
+           embedded: int) -> None:
+    import jieba
+
+    per_article = {a.source: 0 for a in articles}
+    for c in chunks:
+        per_article[c.source] += 1
+    store.write_jsonl(path / "articles.jsonl",
+                      [{**a.describe(), "chunks": per_article[a.source], "text": a.text} for a in articles])
+    store.write_jsonl(path / "chunks.jsonl", [c.to_json() for c in chunks])
+    bm25.save(bm25.fit(corpus, settings.bm25), path / "bm25.json")
+    vectors.save(rows, path / "vectors.faiss")
+    manifest = {
+        "schema_version": store.SCHEMA_VERSION,
+        "built_at": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+        "model": model,
+        "tokenizer": {"name": "jieba", "version": jieba.__version__, "mode": "cut_for_search"},
+        "lexicon_version": lexicon.VERSION,
+        "settings": _settings_json(settings),
+        "seeds": seeds,
+        "rejected": [{"source": r.source, "reason": r.reason} for r in rejected],
+        "counts": {"articles": len(articles), "chunks": len(chunks), "embedded": embedded,
+                   "reused": len(chunks) - embedded},
+    }
+    (path / "manifest.json").write_text(json.dumps(manifest, ensure_ascii=False, indent=2), encoding="utf-8")
+
+
+

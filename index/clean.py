@@ -1,0 +1,99 @@
+"""Raw article text → structural blocks (headings, paragraphs, captions, bylines) with spans.
+
+OCR damage is repaired by joining, never by rewriting: a paragraph that stops
+mid-sentence is joined with the paragraph after it (blank lines between are
+the damage). A caption or byline in between stops the join, so that a block's
+raw span never hides text it does not show. A block keeps the raw spans of its
+pieces, so any offset in its text maps back to the raw file.
+
+Headings: markdown `#` lines when the article has them; otherwise short lines
+with no sentence punctuation (bare headline lines, as in scanned newspapers).
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+HEADING_MD = re.compile(r"^(#{1,6})\s*(.*?)\s*$")
+CAPTION = re.compile(r"(摄|供图|社发|图源[^。]*)\s*[）)]?\s*$")
+BYLINE = re.compile(r"记者|通讯员|统筹|采写|编辑|摄影")
+SENTENCE_END = re.compile(r"[。！？!?；;…]['\"”’」』）)*]*\s*$")
+BARE_HEADING_MAX = 60
+
+
+@dataclass(frozen=True)
+class Block:
+    """A structural unit; `text` is the raw pieces in `spans` concatenated."""
+
+    kind: str  # "heading" | "text" | "caption" | "byline"
+    text: str
+    spans: tuple[tuple[int, int], ...]
+    level: int = 0  # heading depth: 1 is the article title
+
+    def raw_offset(self, i: int, is_end: bool = False) -> int:
+        """Offset `i` in `text` → offset in the raw article.
+
+        At a boundary between two pieces a start maps to the next piece, an end to the previous one.
+        """
+        for start, end in self.spans:
+            if i < end - start or (is_end and i == end - start):
+                return start + i
+            i -= end - start
+        if i == 0:
+            return self.spans[-1][1]
+        raise ValueError("offset beyond block text")
+
+
+def lines_with_offsets(text: str) -> list[tuple[int, str]]:
+    """(offset of the stripped content, stripped content) for each non-blank line."""
+    out, pos = [], 0
+    for line in text.split("\n"):
+        stripped = line.strip()
+        if stripped:
+            out.append((pos + line.index(stripped[0]), stripped))
+        pos += len(line) + 1
+    return out
+
+
+def classify(line: str, bare_headings: bool) -> tuple[str, int]:
+    """One stripped line → (kind, heading level)."""
+    md = HEADING_MD.match(line)
+    if md:
+        return "heading", len(md.group(1))
+    if len(line) <= 100 and CAPTION.search(line) and not SENTENCE_END.search(line.rstrip("）)")):
+        return "caption", 0
+    if len(line) <= 80 and BYLINE.search(line) and not re.search("[。！？]", line):
+        return "byline", 0
+    if (bare_headings and len(line) <= BARE_HEADING_MAX and not re.search("[。！？；;]", line)
+            and not re.search(r"[，,、：:（(“]$", line)):
+        return "heading", 3
+    return "text", 0
+
+
+def heading_title(line: str) -> str:
+    """The words of a heading line, without markdown marks."""
+    return HEADING_MD.sub(r"\2", line).strip("*# ").strip()
+
+
+def blocks(text: str) -> list[Block]:
+    """Article text → blocks in reading order, broken paragraphs joined."""
+    lines = lines_with_offsets(text)
+    bare = not any(HEADING_MD.match(line) for _, line in lines)
+    raw: list[Block] = []
+    for offset, line in lines:
+        kind, level = classify(line, bare)
+        raw.append(Block(kind, line, ((offset, offset + len(line)),), level))
+    if bare:  # the first headline of a scanned page is its title
+        for i, b in enumerate(raw):
+            if b.kind == "heading":
+                raw[i] = Block("heading", b.text, b.spans, 1)
+                break
+    out: list[Block] = []
+    for b in raw:
+        last = out[-1] if out else None
+        if (b.kind == "text" and last is not None and last.kind == "text"
+                and not SENTENCE_END.search(last.text)):
+            out[-1] = Block("text", last.text + b.text, last.spans + b.spans)
+        else:
+            out.append(b)
+    return out

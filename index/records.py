@@ -1,0 +1,84 @@
+"""The data that flows out of indexing: an article, a chunk of it, a seed file that was refused.
+
+All frozen: once built, a record is a fact about the corpus, not a thing to edit.
+"""
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+
+
+@dataclass(frozen=True)
+class Clue:
+    """A piece of article metadata and the source text it was inferred from."""
+
+    value: str
+    evidence: str
+    line: int  # 1-based line in the raw file, 0 when the value is a default
+
+
+@dataclass(frozen=True)
+class Article:
+    """One seed file, decoded and described.
+
+    `text` is the decoded file with BOM removed and CRLF turned into LF: every
+    char offset and line number in the index points into this text.
+    """
+
+    source: str
+    text: str
+    sha256: str
+    title: Clue
+    publisher: Clue | None
+    date: Clue | None
+    year: Clue | None
+
+    @property
+    def year_value(self) -> int | None:
+        return int(self.year.value) if self.year else None
+
+    def describe(self) -> dict:
+        """Metadata without the text, for manifests and status output."""
+        out = {"source": self.source, "sha256": self.sha256}
+        for name in ("title", "publisher", "date", "year"):
+            clue = getattr(self, name)
+            out[name] = asdict(clue) if clue else None
+        return out
+
+
+@dataclass(frozen=True)
+class Chunk:
+    """A passage users read, with the exact place it came from.
+
+    `text` equals the raw span `article.text[char_start:char_end]` with line
+    breaks (and the whitespace around them) removed; lines are 1-based, inclusive.
+    """
+
+    id: str
+    source: str
+    section: tuple[str, ...]
+    text: str
+    line_start: int
+    line_end: int
+    char_start: int
+    char_end: int
+
+    @property
+    def section_path(self) -> str:
+        return " › ".join(self.section)
+
+    def to_json(self) -> dict:
+        out = asdict(self)
+        out["section"] = list(self.section)
+        return out
+
+    @classmethod
+    def from_json(cls, data: dict) -> "Chunk":
+        return cls(**{**data, "section": tuple(data["section"])})
+
+
+@dataclass(frozen=True)
+class Rejected:
+    """A seed file that could not be indexed, and why (a sentence a user can act on)."""
+
+    source: str
+    reason: str

@@ -1,0 +1,85 @@
+"""Measure answering on a gold file (the format of shared/eval/dev.jsonl).
+
+Per question: hit@1 / hit@5 (a passage contains an expected string), answer@1
+(the answer text contains one), abstention on unanswerable questions, false
+abstention on answerable ones, and citation validity (each cited passage is the
+source text of its span, line breaks aside, and its lines are the span's lines).
+"""
+from __future__ import annotations
+
+import json
+from collections import defaultdict
+from pathlib import Path
+
+from index.chunk import quote
+from index.store import StoredIndex
+from qa.answer import Answer, ask
+
+
+def read_gold(path: Path) -> list[dict]:
+    with open(path, encoding="utf-8") as handle:
+        rows = [json.loads(line) for line in handle if line.strip()]
+    for row in rows:
+        if "question" not in row or "answerable" not in row:
+            raise ValueError(f"{path}: every line needs 'question' and 'answerable'")
+    return rows
+
+
+def citations_valid(index: StoredIndex, answer: Answer) -> bool:
+    chunks = {c.id: c for c in index.chunks}
+    for c in answer.citations:
+        chunk = chunks[c.chunk_id]
+        text = index.articles[c.source]["text"]
+        lines = (text.count("\n", 0, chunk.char_start) + 1, text.count("\n", 0, chunk.char_end) + 1)
+        if quote(text, chunk.char_start, chunk.char_end) != c.text or lines != c.lines:
+            return False
+    if answer.answered and answer.text not in answer.citations[answer.citation - 1].text:
+        return False
+    return True
+
+
+def judge(index: StoredIndex, gold: dict) -> dict:
+    answer = ask(index, gold["question"])
+    expected = gold.get("answers") or []
+    contains = lambda text: any(e in (text or "") for e in expected)  # noqa: E731
+    passages = [c.text for c in answer.citations]
+    return {
+        "id": gold.get("id"), "question": gold["question"], "type": gold.get("type", "?"),
+        "answerable": gold["answerable"], "answered": answer.answered,
+        "hit1": bool(passages) and contains(passages[0]), "hit5": any(contains(p) for p in passages[:5]),
+        "answer1": answer.answered and contains(answer.text),
+        "citations_valid": citations_valid(index, answer),
+        "answer": answer.text, "top_source": answer.citations[0].source if answer.citations else None,
+        "expected": expected,
+    }
+
+
+def summarise(results: list[dict]) -> dict:
+    answerable = [r for r in results if r["answerable"]]
+    unanswerable = [r for r in results if not r["answerable"]]
+    share = lambda rows, key: round(sum(bool(r[key]) for r in rows) / len(rows), 3) if rows else None  # noqa: E731
+    by_type: dict[str, list[dict]] = defaultdict(list)
+    for r in results:
+        by_type[r["type"]].append(r)
+    return {
+        "questions": len(results),
+        "hit@1": share(answerable, "hit1"), "hit@5": share(answerable, "hit5"),
+        "answer@1": share(answerable, "answer1"),
+        "abstention": round(sum(not r["answered"] for r in unanswerable) / len(unanswerable), 3) if unanswerable else None,
+        "false_abstention": round(sum(not r["answered"] for r in answerable) / len(answerable), 3) if answerable else None,
+        "citation_validity": share(results, "citations_valid"),
+        "by_type": {t: {"n": len(rows), "ok": sum(ok(r) for r in rows)} for t, rows in sorted(by_type.items())},
+        "misses": [r for r in results if not ok(r)],
+    }
+
+
+def ok(result: dict) -> bool:
+    """A question is right when it is answered with an expected string, or honestly not answered."""
+    if result["answerable"]:
+        return result["answered"] and result["answer1"] and result["hit1"]
+    return not result["answered"]
+
+
+def evaluate(index: StoredIndex, path: Path) -> tuple[dict, list[dict]]:
+    results = [judge(index, gold) for gold in read_gold(path)]
+    return summarise(results), results

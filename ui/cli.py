@@ -1,0 +1,208 @@
+"""The `gzqa` command: index build/update/status/watch, ask, eval, serve.
+
+stdout carries data only; errors a user can fix are one line on stderr naming
+the fix. Exit codes: 0 done (answered or honestly not found), 1 user error,
+2 usage. `--json` prints JSON lines with ensure_ascii=False.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from pathlib import Path
+
+from index import DEFAULT_INDEX, DEFAULT_SEEDS
+
+USER_ERRORS: tuple[type[Exception], ...] = (FileNotFoundError, ValueError, PermissionError)
+
+
+def _user_errors() -> tuple[type[Exception], ...]:
+    from index.embed import ModelMissing
+    from index.store import IndexProblem
+
+    return USER_ERRORS + (IndexProblem, ModelMissing)
+
+
+def emit(obj: dict) -> None:
+    print(json.dumps(obj, ensure_ascii=False), flush=True)
+
+
+def cmd_index_build(args: argparse.Namespace) -> int:
+    from index.build import update
+
+    interactive = sys.stderr.isatty()
+    report = update(args.seeds, args.index_dir, model=args.model, force=args.force,
+                    progress=lambda m: print(f"… {m}", file=sys.stderr), show_bar=interactive)
+    if report.up_to_date:
+        print(f"index up to date: {report.articles} articles, {report.chunks} chunks ({report.index_path})")
+    else:
+        print(f"index built in {report.seconds:.1f}s: {report.articles} articles, {report.chunks} chunks; "
+              f"embedded {report.embedded}, reused {report.reused} vectors ({report.index_path})")
+        for label, names in (("added", report.added), ("changed", report.changed), ("removed", report.removed)):
+            if names:
+                print(f"  {label}: {', '.join(names)}")
+    for r in report.rejected:
+        print(f"refused {r.source}: {r.reason}", file=sys.stderr)
+    return 0
+
+
+def index_status(seeds: Path, index_dir: Path) -> dict:
+    from index.build import _diff
+    from index.load import fingerprint
+    from index.store import load
+
+    stored = load(index_dir)
+    current = fingerprint(seeds) if Path(seeds).is_dir() else {}
+    added, changed, removed = _diff(stored.manifest.get("seeds", {}), current)
+    articles = [{k: v for k, v in a.items() if k != "text"} for a in stored.articles.values()]
+    return {"path": str(stored.path), "built_at": stored.manifest["built_at"], "model": stored.model,
+            "counts": stored.manifest["counts"], "articles": articles,
+            "rejected": stored.manifest.get("rejected", []),
+            "seeds_changed": {"added": list(added), "changed": list(changed), "removed": list(removed)}}
+
+
+def cmd_index_status(args: argparse.Namespace) -> int:
+    from ui.terminal import status_text
+
+    status = index_status(args.seeds, args.index_dir)
+    if args.json:
+        emit(status)
+    else:
+        print(status_text(status))
+    return 0
+
+
+def cmd_index_watch(args: argparse.Namespace) -> int:
+    from index.build import update
+    from index.load import fingerprint
+
+    print(f"watching {args.seeds} every {args.interval}s (Ctrl-C to stop)", file=sys.stderr)
+    last, settled_since = None, None
+    try:
+        while True:
+            now = fingerprint(args.seeds)
+            if now != last:
+                last, settled_since = now, time.monotonic()
+            elif settled_since is not None and time.monotonic() - settled_since >= args.settle:
+                settled_since = None
+                report = update(args.seeds, args.index_dir, model=args.model)
+                if not report.up_to_date:
+                    print(f"updated: {report.articles} articles, {report.chunks} chunks, "
+                          f"embedded {report.embedded}", flush=True)
+            time.sleep(args.interval)
+    except KeyboardInterrupt:
+        return 0
+
+
+def cmd_ask(args: argparse.Namespace) -> int:
+    from qa.assistant import Assistant
+    from qa.question import QuestionError
+    from ui.terminal import answer_text
+
+    assistant = Assistant(args.index_dir)
+    assistant.index()  # fail early and clearly when there is no index
+    if args.question == "-":
+        for line in sys.stdin:
+            if not line.strip():
+                continue
+            try:
+                emit(assistant.ask(line.strip(), k=args.k, year=args.year).to_json())
+            except QuestionError as err:
+                emit({"question": line.strip(), "error": str(err)})
+        return 0
+    answer = assistant.ask(args.question, k=args.k, year=args.year)
+    if args.json:
+        emit(answer.to_json())
+    else:
+        print(answer_text(answer, color=sys.stdout.isatty()))
+    return 0
+
+
+def cmd_eval(args: argparse.Namespace) -> int:
+    from index.store import load
+    from qa.evaluate import evaluate
+    from ui.terminal import eval_text
+
+    summary, results = evaluate(load(args.index_dir), args.gold)
+    if args.json:
+        for r in results:
+            emit(r)
+        emit({k: v for k, v in summary.items() if k != "misses"})
+    else:
+        print(eval_text(summary))
+    return 0
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    from ui.web import serve
+
+    serve(seeds=args.seeds, index_dir=args.index_dir, host=args.host, port=args.port)
+    return 0
+
+
+def parser() -> argparse.ArgumentParser:
+    top = argparse.ArgumentParser(prog="gzqa", description="Cited answers from Guangzhou high-quality-development reports.")
+    sub = top.add_subparsers(dest="command", required=True)
+
+    def places(p: argparse.ArgumentParser, seeds: bool = True) -> None:
+        if seeds:
+            p.add_argument("--seeds", type=Path, default=DEFAULT_SEEDS, help="folder of .txt articles")
+        p.add_argument("--index-dir", type=Path, default=DEFAULT_INDEX, help="index location")
+
+    index = sub.add_parser("index", help="build, update, inspect the index").add_subparsers(dest="action", required=True)
+    for name, force_help in (("build", "rebuild from scratch, re-embedding everything"),
+                             ("update", "re-embed everything (same as build --force)")):
+        p = index.add_parser(name, help=f"{name} the index from the seeds")
+        places(p)
+        p.add_argument("--model", help="sentence-transformers model directory (default: the converted e5)")
+        p.add_argument("--force", action="store_true", help=force_help)
+        p.set_defaults(run=cmd_index_build)
+    p = index.add_parser("status", help="articles, years and their evidence, counts, freshness")
+    places(p)
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(run=cmd_index_status)
+    p = index.add_parser("watch", help="poll the seeds and update once files have settled")
+    places(p)
+    p.add_argument("--model")
+    p.add_argument("--interval", type=float, default=2.0)
+    p.add_argument("--settle", type=float, default=3.0, help="seconds without change before updating")
+    p.set_defaults(run=cmd_index_watch)
+
+    p = sub.add_parser("ask", help="answer a question with citations ('-' reads one question per stdin line)")
+    p.add_argument("question")
+    p.add_argument("-k", type=int, default=5, help="passages to show (1–20)")
+    p.add_argument("--year", type=int, help="answer for this year, whatever the question says")
+    p.add_argument("--json", action="store_true")
+    places(p, seeds=False)
+    p.set_defaults(run=cmd_ask)
+
+    p = sub.add_parser("eval", help="measure on a gold .jsonl file")
+    p.add_argument("gold", type=Path)
+    p.add_argument("--json", action="store_true")
+    places(p, seeds=False)
+    p.set_defaults(run=cmd_eval)
+
+    p = sub.add_parser("serve", help="start the web UI")
+    places(p)
+    p.add_argument("--host", default="127.0.0.1")
+    p.add_argument("--port", type=int, default=7860)
+    p.set_defaults(run=cmd_serve)
+    return top
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    if getattr(args, "k", 5) is not None and not 1 <= getattr(args, "k", 5) <= 20:
+        parser().error("-k must be between 1 and 20")
+    try:
+        return args.run(args)
+    except _user_errors() as err:
+        print(f"gzqa: {err}", file=sys.stderr)
+        return 1
+    except BrokenPipeError:
+        return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,66 @@
+"""Pure functions that render answers, index status and eval reports as terminal text."""
+from __future__ import annotations
+
+from qa.answer import Answer
+
+BOLD_YELLOW, DIM, RESET = "\033[1;33m", "\033[2m", "\033[0m"
+
+
+def mark(text: str, figure: str | None, color: bool) -> str:
+    """`text` with the first occurrence of `figure` highlighted (ANSI on a terminal, 【】 otherwise)."""
+    if not figure or figure not in text:
+        return text
+    left, right = (BOLD_YELLOW, RESET) if color else ("【", "】")
+    return text.replace(figure, f"{left}{figure}{right}", 1)
+
+
+def answer_text(answer: Answer, color: bool = False) -> str:
+    lines = []
+    if answer.answered:
+        lines.append(f"答案: {mark(answer.text, answer.figure, color)}  [{answer.citation}]")
+    else:
+        lines.append("未找到: 语料没有直接回答这个问题。")
+    if answer.note:
+        lines.append(f"说明: {answer.note}")
+    for c in answer.citations:
+        year = f"{c.year}年" if c.year else "年份不明"
+        label = "" if c.year_ok else "  (其他年份)"
+        date = f" {c.date}" if c.date else ""
+        lines.append("")
+        lines.append(f"[{c.n}] {c.title} · {year}{date}{label}")
+        lines.append(f"    {c.source} 第{c.lines[0]}–{c.lines[1]}行" + (f" · {c.section}" if c.section else ""))
+        body = mark(c.text, answer.figure, color) if answer.answered and c.n == answer.citation else c.text
+        lines.append(f"    {body}")
+    return "\n".join(lines)
+
+
+def status_text(status: dict) -> str:
+    lines = [f"index: {status['path']}", f"built: {status['built_at']}",
+             f"model: {status['model']['name']} (query engine: {status['model']['query_engine']})",
+             f"articles: {status['counts']['articles']}  chunks: {status['counts']['chunks']}", ""]
+    for a in status["articles"]:
+        year = a["year"]["value"] if a["year"] else "?"
+        date = a["date"]["value"] if a["date"] else "?"
+        lines.append(f"{a['source']}  {year}  {date}  {a['chunks']} chunks  {a['title']['value'][:40]}")
+        if a["year"]:
+            lines.append(f"    year evidence (line {a['year']['line']}): {a['year']['evidence']}")
+    for r in status["rejected"]:
+        lines.append(f"refused: {r['source']}: {r['reason']}")
+    changes = status["seeds_changed"]
+    if any(changes.values()):
+        parts = [f"{k}: {', '.join(v)}" for k, v in changes.items() if v]
+        lines.append("seeds changed since build — run 'gzqa index update' (" + "; ".join(parts) + ")")
+    else:
+        lines.append("seeds unchanged since build")
+    return "\n".join(lines)
+
+
+def eval_text(summary: dict) -> str:
+    keys = ("questions", "hit@1", "hit@5", "answer@1", "abstention", "false_abstention", "citation_validity")
+    lines = ["  ".join(f"{k}={summary[k]}" for k in keys)]
+    for kind, row in summary["by_type"].items():
+        lines.append(f"  {kind:22s} {row['ok']}/{row['n']}")
+    for miss in summary["misses"]:
+        got = miss["answer"] if miss["answered"] else "(not answered)"
+        lines.append(f"  miss {miss['id']}: {miss['question']} → {got} (expected {miss['expected'] or 'not found'})")
+    return "\n".join(lines)
