@@ -21,6 +21,7 @@ from index.chunk import ChunkSizes, chunk_article, indexed_text
 from index.load import fingerprint, read_seeds
 from index.meta import describe
 from index.records import Article, Chunk, Rejected
+from index.status import seed_changes
 from index.tokenize import tokens
 
 
@@ -66,13 +67,6 @@ def previous_vectors(index_dir: Path, fingerprint_: str) -> tuple[dict, dict[str
     return old.manifest, dict(zip(keys, rows))
 
 
-def _diff(old: dict[str, str], new: dict[str, str]) -> tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]]:
-    added = tuple(sorted(set(new) - set(old)))
-    removed = tuple(sorted(set(old) - set(new)))
-    changed = tuple(sorted(n for n in set(old) & set(new) if old[n] != new[n]))
-    return added, changed, removed
-
-
 def update(seeds_dir: Path, index_dir: Path, model: str | None = None, force: bool = False,
            settings: BuildSettings = BuildSettings(),
            progress: Callable[[str], None] = lambda message: None, show_bar: bool = False) -> BuildReport:
@@ -91,7 +85,8 @@ def update(seeds_dir: Path, index_dir: Path, model: str | None = None, force: bo
             or DEFAULT_MODEL
         identity = embed.model_identity(model)
         seeds = fingerprint(seeds_dir)
-        added, changed, removed = _diff(old_manifest.get("seeds", {}), seeds)
+        diff = seed_changes(old_manifest.get("seeds", {}), seeds)
+        added, changed, removed = (tuple(diff[k]) for k in ("added", "changed", "removed"))
         same_build = (old_manifest.get("model", {}).get("fingerprint") == identity["fingerprint"]
                       and old_manifest.get("lexicon_version") == lexicon.VERSION
                       and old_manifest.get("settings") == _settings_json(settings))

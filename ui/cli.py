@@ -47,22 +47,8 @@ def cmd_index_build(args: argparse.Namespace) -> int:
     return 0
 
 
-def index_status(seeds: Path, index_dir: Path) -> dict:
-    from index.build import _diff
-    from index.load import fingerprint
-    from index.store import load
-
-    stored = load(index_dir)
-    current = fingerprint(seeds) if Path(seeds).is_dir() else {}
-    added, changed, removed = _diff(stored.manifest.get("seeds", {}), current)
-    articles = [{k: v for k, v in a.items() if k != "text"} for a in stored.articles.values()]
-    return {"path": str(stored.path), "built_at": stored.manifest["built_at"], "model": stored.model,
-            "counts": stored.manifest["counts"], "articles": articles,
-            "rejected": stored.manifest.get("rejected", []),
-            "seeds_changed": {"added": list(added), "changed": list(changed), "removed": list(removed)}}
-
-
 def cmd_index_status(args: argparse.Namespace) -> int:
+    from index.status import status as index_status
     from ui.terminal import status_text
 
     status = index_status(args.seeds, args.index_dir)

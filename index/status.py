@@ -1,0 +1,25 @@
+"""What the published index holds, and whether seeds/ changed since it was built."""
+from __future__ import annotations
+
+from pathlib import Path
+
+from index.load import fingerprint
+from index.store import load
+
+
+def seed_changes(old: dict[str, str], new: dict[str, str]) -> dict[str, list[str]]:
+    """Two {file name: sha256} maps → the names added, changed and removed."""
+    return {"added": sorted(set(new) - set(old)),
+            "changed": sorted(n for n in set(old) & set(new) if old[n] != new[n]),
+            "removed": sorted(set(old) - set(new))}
+
+
+def status(seeds_dir: Path, index_dir: Path) -> dict:
+    """Articles (metadata, year evidence, chunk counts), model, build time, counts, seed changes."""
+    stored = load(index_dir)
+    current = fingerprint(seeds_dir) if Path(seeds_dir).is_dir() else {}
+    return {"path": str(stored.path), "built_at": stored.manifest["built_at"], "model": stored.model,
+            "counts": stored.manifest["counts"],
+            "articles": [{k: v for k, v in a.items() if k != "text"} for a in stored.articles.values()],
+            "rejected": stored.manifest.get("rejected", []),
+            "seeds_changed": seed_changes(stored.manifest.get("seeds", {}), current)}
