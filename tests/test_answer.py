@@ -1,0 +1,102 @@
+"""Answering end to end on the real seeds (fake embedder): years, places, not-found, the CLI contract."""
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from index.store import load
+from qa.answer import ask
+from qa.evaluate import citations_valid
+from tests.conftest import ROOT
+
+BAIYUN_2026 = "003_ceb711fc79301318.txt"
+
+
+@pytest.fixture(scope="module")
+def stored(fake_index):
+    return load(fake_index)
+
+
+def test_year_decides_between_two_targets(stored):
+    a2026 = ask(stored, "白云区2026年固投目标是多少")
+    assert a2026.answered and "1400亿元" in a2026.text and a2026.figure == "1400亿元"
+    assert a2026.citations[0].source == BAIYUN_2026 and a2026.citations[0].year == 2026
+    assert all("1410" not in c.text for c in a2026.citations if c.year_ok)
+    a2024 = ask(stored, "白云区2024年固投目标多少")
+    assert a2024.answered and "1410亿元" in a2024.text and a2024.citations[0].year == 2024
+
+
+def test_other_year_never_outranks_the_asked_year(stored):
+    answer = ask(stored, "南沙区2026年固定资产投资增长多少", k=10)
+    flags = [c.year_ok for c in answer.citations]
+    assert flags == sorted(flags, reverse=True)
+
+
+def test_not_found_shows_the_nearest_other_year_fact(stored):
+    answer = ask(stored, "从化区2026年GDP增速目标是多少")
+    assert not answer.answered and answer.text is None
+    assert "2026" in answer.note and "从化" in answer.note
+    first = answer.citations[0]
+    assert "从化" in first.text and first.year == 2024 and not first.year_ok
+
+
+def test_year_flag_overrides_the_question(stored):
+    answer = ask(stored, "白云区固投目标是多少", year=2024)
+    assert answer.answered and "1410亿元" in answer.text
+
+
+def test_citations_are_verbatim_and_numbered(stored):
+    for question in ("番禺区委书记叫什么", "花都力争年接待游客多少", "越秀区2026年固投目标"):
+        answer = ask(stored, question, k=5)
+        assert [c.n for c in answer.citations] == list(range(1, len(answer.citations) + 1))
+        assert citations_valid(stored, answer)
+
+
+def test_json_shape(stored):
+    data = ask(stored, "白云区2026年固投目标是多少").to_json()
+    assert set(data) >= {"question", "answered", "answer", "note", "passages"}
+    assert set(data["answer"]) == {"text", "figure", "citation"}
+    passage = data["passages"][0]
+    assert set(passage) >= {"rank", "text", "source", "title", "date", "year", "section", "lines", "score"}
+    assert passage["lines"][0] <= passage["lines"][1]
+
+
+def gzqa(*args: str, stdin: str | None = None) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "ui.cli", *args], input=stdin, capture_output=True,
+                          text=True, cwd=ROOT, timeout=120)
+
+
+def test_cli_reads_questions_from_stdin(fake_index):
+    run = gzqa("ask", "--json", "-", "--index-dir", str(fake_index),
+               stdin="白云区2026年固投目标是多少\n\n？？？\n从化区2026年GDP增速目标是多少\n")
+    assert run.returncode == 0, run.stderr
+    rows = [json.loads(line) for line in run.stdout.splitlines()]
+    assert [r.get("answered") for r in rows] == [True, None, False]
+    assert "error" in rows[1] and "1400亿元" in rows[0]["answer"]["text"]
+
+
+def test_cli_errors_are_one_line_with_the_fix(fake_index, tmp_path: Path):
+    empty = gzqa("ask", "  ", "--index-dir", str(fake_index))
+    assert empty.returncode == 1 and empty.stdout == "" and len(empty.stderr.strip().splitlines()) == 1
+    missing = gzqa("ask", "白云区固投", "--index-dir", str(tmp_path / "nothing"))
+    assert missing.returncode == 1 and "gzqa index build" in missing.stderr and "Traceback" not in missing.stderr
+    assert gzqa("ask").returncode == 2
+    assert gzqa("ask", "白云", "-k", "0", "--index-dir", str(fake_index)).returncode == 2
+
+
+def test_cli_terminal_output_highlights_the_figure(fake_index):
+    run = gzqa("ask", "白云区2026年固投目标是多少", "--index-dir", str(fake_index))
+    assert run.returncode == 0 and "【1400亿元】" in run.stdout and BAIYUN_2026 in run.stdout
+
+
+def test_status_lists_articles_with_year_evidence(fake_index):
+    run = gzqa("index", "status", "--json", "--index-dir", str(fake_index), "--seeds", "seeds")
+    status = json.loads(run.stdout)
+    years = {a["source"][:3]: a["year"]["value"] for a in status["articles"]}
+    assert years == {"000": "2024", "001": "2024", "002": "2024", "003": "2026", "004": "2024"}
+    assert all(a["year"]["evidence"] for a in status["articles"])
+    assert status["seeds_changed"] == {"added": [], "changed": [], "removed": []}

@@ -1,0 +1,111 @@
+"""Loading, cleaning, metadata and chunking: seeds → chunks whose every span checks out."""
+from __future__ import annotations
+
+from pathlib import Path
+
+from hypothesis import given, settings, strategies as st
+
+from index.chunk import chunk_article, quote
+from index.clean import blocks
+from index.load import decode, read_seeds
+from index.meta import describe, infer_year
+from index.records import Rejected
+from tests.conftest import FIXTURES, SEEDS
+
+
+def articles():
+    texts, _ = read_seeds(SEEDS)
+    return [describe(t.source, t.text, t.sha256) for t in texts]
+
+
+def assert_provenance(text: str, chunks) -> None:
+    lines = text.split("\n")
+    for c in chunks:
+        assert c.text and c.text == quote(text, c.char_start, c.char_end)
+        assert c.line_start == text.count("\n", 0, c.char_start) + 1
+        assert c.line_end == text.count("\n", 0, c.char_end) + 1
+        cited = "".join(line.strip() for line in lines[c.line_start - 1:c.line_end])
+        assert c.text in cited  # verbatim within the lines it cites, line breaks aside
+
+
+def test_every_seed_chunk_is_verbatim_within_its_lines():
+    for article in articles():
+        chunks = chunk_article(article.source, article.text)
+        assert chunks
+        assert_provenance(article.text, chunks)
+
+
+def test_years_are_inferred_with_evidence():
+    years = {a.source[:3]: a.year for a in articles()}
+    assert {k: int(v.value) for k, v in years.items()} == {"000": 2024, "001": 2024, "002": 2024, "003": 2026, "004": 2024}
+    assert "十五五" in years["003"].evidence and years["003"].line > 0
+    assert "75周年" in years["000"].evidence
+
+
+def test_year_cues():
+    assert infer_year("今年是“十五五”开局之年。")
+    assert infer_year("今年是“十五五”开局之年。").value == "2026"
+    assert infer_year("今年是新中国成立75周年。").value == "2024"
+    assert infer_year("这是自2023年1月28日大会举办之后，广东第二年召开大会。").value == "2024"
+    assert infer_year("在过去的2023年，广州直面复杂严峻形势。力争到2035年经济总量翻一番。").value == "2024"
+    assert infer_year("今年经济稳步增长。") is None
+
+
+def test_metadata_of_seeds():
+    by = {a.source[:3]: a for a in articles()}
+    assert by["003"].publisher.value == "新快报" and by["003"].date.value == "2月25日"
+    assert by["000"].publisher.value == "羊城晚报" and by["000"].date.value == "2月19日"
+    assert by["004"].publisher.value == "广东建设报"
+    assert by["004"].title.value.startswith("再开“新春第一会”")
+
+
+def test_broken_sentences_are_joined_and_sections_kept():
+    text = (FIXTURES / "broken_2026.txt").read_text(encoding="utf-8")
+    chunks = chunk_article("broken_2026.txt", text)
+    assert_provenance(text, chunks)
+    joined = next(c for c in chunks if "实现从科技强到企业强" in c.text)
+    assert joined.line_end > joined.line_start
+    dongshan = [c for c in chunks if "东山" in c.text]
+    assert dongshan and all(c.section[-1].startswith("东山区委书记李四") for c in dongshan)
+    assert all("赵六" not in c.text for c in dongshan)  # a chunk never straddles two sections
+    assert describe("broken_2026.txt", text, "x").year.value == "2026"
+
+
+def test_bare_headlines_captions_and_bylines():
+    text = (FIXTURES / "bare_2024.txt").read_text(encoding="utf-8")
+    kinds = [(b.kind, b.text[:8]) for b in blocks(text)]
+    assert ("heading", "某市召开高质量发") in kinds and ("byline", "示例晚报记者 周") in kinds
+    chunks = chunk_article("bare_2024.txt", text)
+    shop = next(c for c in chunks if "内外贸一体化试点企业" in c.text)
+    assert shop.section == ("市商务局 全年社零额增长不低于5.5%",)
+    article = describe("bare_2024.txt", text, "x")
+    assert (article.year.value, article.publisher.value, article.date.value) == ("2024", "示例晚报", "2月19日")
+
+
+def test_decoding_accepts_bom_crlf_and_refuses_bad_files():
+    assert decode("a.txt", "\ufeff第一行\r\n第二行".encode("utf-8")) == "第一行\n第二行"
+    for data, why in ((b"", "empty"), (b"  \n", "empty"), (b"\x00\x01abc", "binary"),
+                      ("广州市高质量发展".encode("gbk"), "GBK")):
+        rejected = decode("bad.txt", data)
+        assert isinstance(rejected, Rejected) and why in rejected.reason
+
+
+def test_read_seeds_reports_duplicates_and_keeps_the_rest(tmp_path: Path):
+    (tmp_path / "a.txt").write_text("今年是“十五五”开局之年。", encoding="utf-8")
+    (tmp_path / "b 副本.txt").write_text("今年是“十五五”开局之年。", encoding="utf-8")
+    (tmp_path / "empty.txt").write_bytes(b"")
+    texts, rejected = read_seeds(tmp_path)
+    assert [t.source for t in texts] == ["a.txt"]
+    assert {r.source for r in rejected} == {"b 副本.txt", "empty.txt"}
+    assert "same content as a.txt" in next(r.reason for r in rejected if r.source == "b 副本.txt")
+
+
+PIECES = st.sampled_from(["发展", "白云区", "固投1400亿元", "，", "。", "；", "\n", "\n\n", "\n\n## 小节\n\n",
+                          "■图片说明 记者摄", "  ", "“新质生产力”", "增长5%以上", "\r\n", "### 某区委书记: 标题\n"])
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(PIECES, min_size=1, max_size=80))
+def test_chunk_spans_hold_for_any_text(pieces):
+    text = "".join(pieces).replace("\r\n", "\n")
+    assert_provenance(text, chunk_article("x.txt", text))

@@ -1,0 +1,96 @@
+"""Tokenizing, BM25 against rank-bm25 itself, RRF, question parsing, answer extraction."""
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+import pytest
+from rank_bm25 import BM25Plus
+
+from index import bm25
+from index.tokenize import tokens
+from qa.extract import answer_span
+from qa.fuse import rrf
+from qa.question import QuestionError, parse
+
+
+def test_abbreviations_meet_their_full_forms():
+    for short, full in (("固投", "固定资产投资"), ("社零", "社会消费品零售总额"), ("GDP", "地区生产总值"),
+                        ("规上", "规模以上"), ("研发投入", "研发经费投入"), ("高企", "高新技术企业"), ("技改", "技术改造")):
+        assert set(tokens(short)) & set(tokens(full)), (short, full)
+
+
+def test_districts_and_bodies_stay_whole():
+    words = tokens("白云区委书记洪谦表示；广州市住房和城乡建设局局长")
+    assert "白云区" in words and "住建局" in words and "住房和城乡建设局" in words
+
+
+CORPUS = [tokens(t) for t in ("白云区完成固投1400亿元", "天河区固定资产投资增长10%", "南沙区地区生产总值增长6%",
+                              "海珠区固定资产投资增长8%", "广州工业投资增长")]
+
+
+def test_saved_bm25_scores_equal_a_fresh_rank_bm25(tmp_path: Path):
+    model = bm25.fit(CORPUS)
+    bm25.save(model, tmp_path / "bm25.json")
+    loaded = bm25.load(tmp_path / "bm25.json")
+    fresh = BM25Plus(CORPUS, k1=1.2, b=0.75, delta=1.0)
+    query = tokens("白云区固投")
+    assert list(loaded.get_scores(query)) == pytest.approx(list(fresh.get_scores(query)))
+    assert "pickle" not in (tmp_path / "bm25.json").read_text()[:50]
+
+
+def test_bm25_rank_keeps_matching_chunks_only_and_common_terms_count():
+    model = bm25.fit(CORPUS)
+    ranked = bm25.rank(model, tokens("固定资产投资增长"), k=10)
+    rows = [r for r, _ in ranked]
+    assert 2 not in rows or ranked[-1][0] == 2  # only "增长" matches row 2: ranked last
+    assert set(rows) >= {0, 1, 3}  # 固投 matches 固定资产投资 through the synonym
+    assert model.idf["增长"] > 0  # in more than half the chunks, still positive (BM25Plus)
+    assert bm25.rank(model, ["不存在的词"], k=10) == []
+
+
+def test_rrf_is_pinned():
+    fused = rrf([["a", "b", "c"], ["b", "a", "d"]], k=60)
+    assert [i for i, _ in fused] == ["a", "b", "c", "d"]  # a, b tie on score and best rank: by id
+    assert fused[0][1] == pytest.approx(1 / 61 + 1 / 62)
+    assert [i for i, _ in rrf([["x"], ["y"]])] == ["x", "y"]  # full tie: by id
+    weighted = rrf([["x"], ["y"]], weights=[1.0, 2.0])
+    assert weighted[0] == ("y", pytest.approx(2 / 61))
+    with pytest.raises(ValueError):
+        rrf([["x"]], weights=[1, 2])
+
+
+def test_question_years_places_and_wants():
+    q = parse("白云区2026年固投目标是多少", latest_year=2026)
+    assert q.years == (2026,) and not q.year_assumed
+    assert [p.name for p in q.places] == ["白云区"] and q.wants == "number"
+    assert "固定资产投资" in q.terms and "白云区" not in q.terms
+    assert parse("白云今年固投多少", latest_year=2026).years == (2026,)
+    assert parse("白云今年固投多少", latest_year=2026).year_assumed
+    assert parse("番禺区委书记叫什么").years == () and parse("番禺区委书记叫什么").wants == "person"
+    assert [p.name for p in parse("市住房和城乡建设局局长是谁").places] == ["住建局"]
+    assert parse("ＧＤＰ　增速").text == "GDP 增速"
+
+
+@pytest.mark.parametrize("bad", ["", "   ", "？？！！", "😀😀", "问" * 10_000])
+def test_unsearchable_questions_say_why(bad):
+    with pytest.raises(QuestionError):
+        parse(bad)
+
+
+def test_answer_span_points_at_the_figure_of_the_asked_place():
+    passage = ("广州市人大常委会副主任、天河区委书记陈加猛表示，今年该区固定资产投资额超830亿元、增长约18%。"
+               "白云区委书记何镜清表示，将推动该区今年地区生产总值增长6.5%以上、总量突破3000亿元，"
+               "固定资产投资增长16%以上、总量突破1410亿元；规上工业总产值增长6.5%以上。")
+    q = parse("白云区2024年固投目标多少")
+    idf = {t: math.log(5) for t in q.terms}
+    span = answer_span(q, passage, idf)
+    assert "1410亿元" in span.text and "830" not in span.text
+    assert span.text in passage
+
+
+def test_answer_span_completes_a_figure_with_its_short_continuation():
+    passage = "白云今年将推动全年GDP向3500亿元迈进,增长5.5%,完成固投1400亿元,增长5%以上,规上工业、社零增长5%。"
+    q = parse("白云区2026年固投目标是多少")
+    span = answer_span(q, passage, {t: 1.0 for t in q.terms})
+    assert span.text.startswith("完成固投1400亿元,增长5%以上") and span.figure == "1400亿元"
