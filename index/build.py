@@ -3,7 +3,8 @@
 Every update re-reads, cleans, chunks and tokenizes all seeds (milliseconds per
 article) and refits BM25, so an update is by construction the same index a fresh
 build gives. Vectors are reused for chunks whose indexed text and model are
-unchanged (keyed by a sha1 of both); only new text is embedded.
+unchanged (keyed by a sha1 of both); only new text is embedded. Updates hold
+the store's lock from start to publish, so two never interleave.
 """
 from __future__ import annotations
 
@@ -54,45 +55,60 @@ def vector_key(model_fingerprint: str, text: str) -> str:
     return hashlib.sha1(f"{model_fingerprint}\n{text}".encode("utf-8")).hexdigest()
 
 
-def previous_vectors(index_dir: Path, fingerprint_: str) -> tuple[dict, dict[str, np.ndarray]]:
-    """The published manifest and its vectors by key, when they can be reused; else empty."""
-    try:
-        old = store.load(index_dir)
-    except store.IndexProblem:
-        return {}, {}
-    if old.model.get("fingerprint") != fingerprint_:
-        return old.manifest, {}
-    rows = vectors.rows(old.vectors)
+def previous_vectors(old: store.StoredIndex | None, fingerprint_: str) -> dict[str, np.ndarray]:
+    """The published build's vectors by key, when they were made by the same model; else none."""
+    if old is None or old.model.get("fingerprint") != fingerprint_:
+        return {}
     keys = [vector_key(fingerprint_, indexed_text(c)) for c in old.chunks]
-    return old.manifest, dict(zip(keys, rows))
+    return dict(zip(keys, vectors.rows(old.vectors)))
+
+
+def previous_model(manifest: dict) -> str | None:
+    """The model a manifest was built with, as `update(model=...)` takes it (a fake model has a name, no path)."""
+    model = manifest.get("model", {})
+    return model.get("path") or model.get("name")
+
+
+def _published(index_dir: Path) -> store.StoredIndex | None:
+    try:
+        return store.load(index_dir)
+    except store.IndexProblem:
+        return None
 
 
 def update(seeds_dir: Path, index_dir: Path, model: str | None = None, force: bool = False,
            settings: BuildSettings = BuildSettings(),
            progress: Callable[[str], None] = lambda message: None, show_bar: bool = False) -> BuildReport:
-    """Bring the index at `index_dir` up to date with `seeds_dir`; `force` re-embeds everything."""
+    """Bring the index at `index_dir` up to date with `seeds_dir`; `force` re-embeds everything.
+
+    `model` defaults to the one the published index was built with. A published
+    index that does not load (damaged, other schema) is rebuilt, not reported up to date.
+    """
     started = time.monotonic()
     seeds_dir, index_dir = Path(seeds_dir), Path(index_dir)
     if not seeds_dir.is_dir():
         raise FileNotFoundError(f"no seeds directory at {seeds_dir} — create it and put .txt articles in it")
     with store.update_lock(index_dir):
+        store.check_link(index_dir)
         store.collect_garbage(index_dir)
+        store.pause("locked")
         try:
             old_manifest = store.read_manifest(index_dir)
         except store.IndexProblem:
             old_manifest = {}
-        model = model or (old_manifest.get("model", {}).get("path") if old_manifest else None) \
-            or DEFAULT_MODEL
+        model = model or previous_model(old_manifest) or DEFAULT_MODEL
         identity = embed.model_identity(model)
         seeds = fingerprint(seeds_dir)
         diff = seed_changes(old_manifest.get("seeds", {}), seeds)
         added, changed, removed = (tuple(diff[k]) for k in ("added", "changed", "removed"))
-        same_build = (old_manifest.get("model", {}).get("fingerprint") == identity["fingerprint"]
-                      and old_manifest.get("lexicon_version") == lexicon.VERSION
-                      and old_manifest.get("settings") == _settings_json(settings))
-        if not force and same_build and not (added or changed or removed):
-            return BuildReport(index_dir.resolve(), old_manifest["counts"]["articles"], old_manifest["counts"]["chunks"],
-                               0, 0, (), (), (), tuple(Rejected(**r) for r in old_manifest.get("rejected", [])),
+        old = None if force else _published(index_dir)
+        same_build = (old is not None
+                      and old.model.get("fingerprint") == identity["fingerprint"]
+                      and old.manifest.get("lexicon_version") == lexicon.VERSION
+                      and old.manifest.get("settings") == _settings_json(settings))
+        if same_build and not (added or changed or removed):
+            return BuildReport(old.path, len(old.articles), len(old.chunks), 0, 0, (), (), (),
+                               tuple(Rejected(**r) for r in old.manifest.get("rejected", [])),
                                time.monotonic() - started, up_to_date=True)
 
         progress(f"reading {len(seeds)} seed files")
@@ -102,7 +118,7 @@ def update(seeds_dir: Path, index_dir: Path, model: str | None = None, force: bo
         progress(f"{len(articles)} articles → {len(chunks)} chunks; tokenizing")
         corpus = [tokens(indexed_text(c)) for c in chunks]
 
-        _, reusable = ({}, {}) if force else previous_vectors(index_dir, identity["fingerprint"])
+        reusable = previous_vectors(old, identity["fingerprint"])
         keys = [vector_key(identity["fingerprint"], indexed_text(c)) for c in chunks]
         todo = [i for i, key in enumerate(keys) if key not in reusable]
         progress(f"embedding {len(todo)} new chunks (reusing {len(chunks) - len(todo)})")
@@ -120,7 +136,9 @@ def update(seeds_dir: Path, index_dir: Path, model: str | None = None, force: bo
         tmp = store.new_build_dir(index_dir)
         _write(tmp, articles, chunks, corpus, rows, rejected, seeds, {**identity, "dim": dim}, settings,
                embedded=len(todo))
+        store.pause("written")
         final = store.publish(tmp, index_dir)
+        store.pause("published")
         store.collect_garbage(index_dir)
     return BuildReport(final, len(articles), len(chunks), len(todo), len(chunks) - len(todo),
                        added, changed, removed, tuple(rejected), time.monotonic() - started)
@@ -156,6 +174,7 @@ def _write(path: Path, articles: list[Article], chunks: list[Chunk], corpus: lis
         "rejected": [{"source": r.source, "reason": r.reason} for r in rejected],
         "counts": {"articles": len(articles), "chunks": len(chunks), "embedded": embedded,
                    "reused": len(chunks) - embedded},
+        "files": {name: store.file_sha256(path / name) for name in store.DATA_FILES},
     }
     (path / "manifest.json").write_text(json.dumps(manifest, ensure_ascii=False, indent=2), encoding="utf-8")
 

@@ -1,8 +1,10 @@
 """Read seed files: bytes on disk → decoded texts, or a reason each one was refused.
 
 Accepts UTF-8 with or without BOM, LF or CRLF. Refuses, naming the file and the
-fix: empty files, binary files, other encodings, oversized files, and a second
-copy of content already read under another name. Nothing refused stops the rest.
+fix: empty files, binary files, other encodings, oversized files (judged by
+their size on disk, before reading), file names that are not UTF-8, and a copy
+of an article already read under another name (the older file keeps it).
+Nothing refused stops the rest.
 """
 from __future__ import annotations
 
@@ -12,7 +14,7 @@ from pathlib import Path
 
 from index.records import Rejected
 
-MAX_BYTES = 50 * 1024 * 1024
+MAX_BYTES = 10 * 1024 * 1024  # a news article is tens of KB; 10 MiB is millions of characters
 
 
 @dataclass(frozen=True)
@@ -29,17 +31,45 @@ def seed_paths(seeds_dir: Path) -> list[Path]:
     return sorted(p for p in Path(seeds_dir).glob("*.txt") if p.is_file())
 
 
+def seed_name(path: Path) -> str:
+    """The file name as printable text: bytes that are not UTF-8 shown as \\xNN (such files are refused)."""
+    return path.name.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+
+
+def too_large(source: str, size: int) -> Rejected:
+    return Rejected(source, f"too large ({size / 1_048_576:.0f} MiB > {MAX_BYTES // 1_048_576} MiB); "
+                            f"split the article")
+
+
+def file_hash(path: Path) -> str:
+    """sha256 of the file's bytes; for a file too large to index, its size and mtime (not worth reading)."""
+    stat = path.stat()
+    if stat.st_size > MAX_BYTES:
+        return f"too-large:{stat.st_size}:{stat.st_mtime_ns}"
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
 def fingerprint(seeds_dir: Path) -> dict[str, str]:
-    """File name → sha256 of its bytes, for every seed file (refused ones too)."""
-    return {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in seed_paths(seeds_dir)}
+    """File name → `file_hash`, for every seed file (refused ones too; one that vanished meanwhile is left out)."""
+    out = {}
+    for path in seed_paths(seeds_dir):
+        try:
+            out[seed_name(path)] = file_hash(path)
+        except FileNotFoundError:
+            continue
+        except OSError as err:
+            out[seed_name(path)] = f"unreadable:{err.errno}"
+    return out
 
 
 def decode(source: str, data: bytes) -> str | Rejected:
     """Bytes → normalised text, or a Rejected saying why not."""
     if len(data) > MAX_BYTES:
-        return Rejected(source, f"too large ({len(data) // 1_048_576} MiB > {MAX_BYTES // 1_048_576} MiB); split the article")
+        return too_large(source, len(data))
     if not data.strip():
         return Rejected(source, "empty file")
+    if data[:2] in (b"\xff\xfe", b"\xfe\xff"):
+        return Rejected(source, "UTF-16 text; save it as UTF-8")
     if b"\x00" in data[:65536]:
         return Rejected(source, "binary file (contains NUL bytes), not a text article")
     try:
@@ -59,24 +89,40 @@ def decode(source: str, data: bytes) -> str | Rejected:
 
 
 def read_seeds(seeds_dir: Path) -> tuple[list[SeedText], list[Rejected]]:
-    """Every seed file in `seeds_dir`, decoded; refused files with their reasons."""
-    texts: list[SeedText] = []
+    """Every seed file in `seeds_dir`, decoded, in name order; refused files with their reasons.
+
+    Of files with the same text, the oldest (by modification time, then name) is
+    indexed: dropping in a copy never takes the article's name from the original.
+    """
+    decoded: list[tuple[SeedText, tuple[int, str]]] = []
     rejected: list[Rejected] = []
-    seen: dict[str, str] = {}
     for path in seed_paths(seeds_dir):
+        name = seed_name(path)
+        if name != path.name:
+            rejected.append(Rejected(name, "file name is not UTF-8; rename the file"))
+            continue
         try:
-            data = path.read_bytes()
+            stat = path.stat()
+            if stat.st_size > MAX_BYTES:
+                rejected.append(too_large(name, stat.st_size))
+                continue
+            text = decode(name, path.read_bytes())
         except OSError as err:
-            rejected.append(Rejected(path.name, f"unreadable: {err.strerror}"))
+            rejected.append(Rejected(name, f"unreadable: {err.strerror}"))
             continue
-        decoded = decode(path.name, data)
-        if isinstance(decoded, Rejected):
-            rejected.append(decoded)
+        if isinstance(text, Rejected):
+            rejected.append(text)
             continue
-        sha = hashlib.sha256(decoded.encode("utf-8")).hexdigest()
-        if sha in seen:
-            rejected.append(Rejected(path.name, f"same content as {seen[sha]}; indexed once, under that name"))
-            continue
-        seen[sha] = path.name
-        texts.append(SeedText(path.name, decoded, sha))
+        decoded.append((SeedText(name, text, hashlib.sha256(text.encode("utf-8")).hexdigest()),
+                        (stat.st_mtime_ns, name)))
+    keeper: dict[str, tuple[int, str]] = {}
+    for seed, age in decoded:
+        keeper[seed.sha256] = min(age, keeper.get(seed.sha256, age))
+    texts = []
+    for seed, age in decoded:
+        if keeper[seed.sha256] == age:
+            texts.append(seed)
+        else:
+            rejected.append(Rejected(seed.source, f"same content as {keeper[seed.sha256][1]}; "
+                                                  f"indexed once, under that name"))
     return texts, rejected

@@ -2,7 +2,8 @@
 
 Layout (`var/index` by default):
     var/index            symlink → var/index.builds/<build id>/  (swapped atomically)
-    var/index.builds/<id>/manifest.json   schema, model, tokenizer, seed hashes, counts
+    var/index.builds/<id>/manifest.json   schema, model, tokenizer, seed hashes, counts,
+                                          sha256 of each file below
                          /articles.jsonl  one article a line: metadata + text
                          /chunks.jsonl    one chunk a line: text, section, spans
                          /bm25.json       BM25 statistics
@@ -11,14 +12,27 @@ Layout (`var/index` by default):
 
 A build is written into `<id>.tmp`, fsynced, renamed, and only then does the
 symlink move: a reader sees the old index or the new one, never half of one.
+`load` resolves the link once and reads every file from that one build, checking
+each against its checksum, so a damaged file is an error naming the fix, never
+a silently wrong answer. A writer killed at any point leaves a whole build
+published (the old one, or the new one once the link has moved); the next
+update, under the lock, removes what the killed one left behind.
+
+Test hook: with GZQA_TEST_PAUSE_AT=<stage>, an update prints "gzqa-test: paused
+at <stage>" on stderr and sleeps GZQA_TEST_PAUSE_SECONDS (default 60) there, so a
+test can kill -9 it at a known point. Stages, in order: locked (lock held, nothing
+written), written (build complete in `<id>.tmp`), renamed (build sealed, link not
+moved), published (link moved, old builds not yet collected).
 """
 from __future__ import annotations
 
 import contextlib
 import fcntl
+import hashlib
 import json
 import os
 import shutil
+import sys
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -26,8 +40,9 @@ from pathlib import Path
 from index import bm25, vectors
 from index.records import Chunk
 
-SCHEMA_VERSION = 1
-FILES = ("manifest.json", "articles.jsonl", "chunks.jsonl", "bm25.json", "vectors.faiss")
+SCHEMA_VERSION = 2  # 2: manifest holds "files", the sha256 of each data file
+DATA_FILES = ("articles.jsonl", "chunks.jsonl", "bm25.json", "vectors.faiss")
+FILES = ("manifest.json",) + DATA_FILES
 FIX = "run 'gzqa index build --force'"
 
 
@@ -47,6 +62,18 @@ class IndexStale(IndexProblem):
     pass
 
 
+def pause(stage: str) -> None:
+    """Test hook (see the module docstring): sleep at `stage` when GZQA_TEST_PAUSE_AT names it."""
+    if os.environ.get("GZQA_TEST_PAUSE_AT") == stage:
+        print(f"gzqa-test: paused at {stage}", file=sys.stderr, flush=True)
+        time.sleep(float(os.environ.get("GZQA_TEST_PAUSE_SECONDS", "60")))
+
+
+def file_sha256(path: Path) -> str:
+    with open(path, "rb") as handle:
+        return hashlib.file_digest(handle, "sha256").hexdigest()
+
+
 def builds_dir(index_dir: Path) -> Path:
     return index_dir.parent / f"{index_dir.name}.builds"
 
@@ -64,10 +91,11 @@ def update_lock(index_dir: Path):
 
 
 def new_build_dir(index_dir: Path) -> Path:
-    """A fresh, empty `<id>.tmp` directory to write a build into."""
+    """A fresh, empty `<id>.tmp` directory to write a build into; ids sort in creation order."""
     base = builds_dir(index_dir)
     base.mkdir(parents=True, exist_ok=True)
-    build_id = time.strftime("%Y%m%d-%H%M%S") + f"-{os.getpid()}-{time.monotonic_ns() % 10**6:06d}"
+    now = time.time_ns()
+    build_id = time.strftime("%Y%m%d-%H%M%S", time.gmtime(now // 10**9)) + f"-{now % 10**9:09d}-{os.getpid()}"
     path = base / f"{build_id}.tmp"
     path.mkdir()
     return path
@@ -81,16 +109,23 @@ def _fsync_dir(path: Path) -> None:
         os.close(fd)
 
 
+def check_link(index_dir: Path) -> None:
+    """Refuse to publish over something that is not an index link (say, a copied index directory)."""
+    if index_dir.exists() and not index_dir.is_symlink():
+        raise IndexCorrupt(f"{index_dir} is a plain directory, not an index link — move it away and {FIX}")
+
+
 def publish(tmp_dir: Path, index_dir: Path) -> Path:
     """Seal a finished build and point `index_dir` at it in one atomic rename."""
+    check_link(index_dir)
     for name in FILES:
         with open(tmp_dir / name, "rb") as handle:
             os.fsync(handle.fileno())
+    _fsync_dir(tmp_dir)
     final = tmp_dir.with_suffix("")
     tmp_dir.rename(final)
     _fsync_dir(final.parent)
-    if index_dir.exists() and not index_dir.is_symlink():
-        raise IndexCorrupt(f"{index_dir} is a plain directory, not an index link — move it away and {FIX}")
+    pause("renamed")
     link = index_dir.parent / f".{index_dir.name}.link-{os.getpid()}"
     with contextlib.suppress(FileNotFoundError):
         link.unlink()
@@ -101,15 +136,24 @@ def publish(tmp_dir: Path, index_dir: Path) -> Path:
 
 
 def collect_garbage(index_dir: Path, keep: int = 2) -> None:
-    """Remove unfinished builds and all but the newest `keep` finished ones (call under the lock)."""
-    base = builds_dir(index_dir)
+    """Keep the published build and the `keep - 1` newest builds older than it; remove the rest.
+
+    The rest: unfinished `.tmp` builds, finished builds newer than the published
+    one and stray link files (all three left by a writer killed mid-update), and
+    old builds. Call under the lock.
+    """
+    for stray in index_dir.parent.glob(f".{index_dir.name}.link-*"):
+        stray.unlink(missing_ok=True)
+    base = builds_dir(index_dir).resolve()
     if not base.is_dir():
         return
     current = index_dir.resolve() if index_dir.is_symlink() else None
     finished = sorted(p for p in base.iterdir() if p.is_dir() and p.suffix != ".tmp")
-    doomed = [p for p in base.iterdir() if p.suffix == ".tmp"] + finished[:-keep]
-    for path in doomed:
-        if path.resolve() != current:
+    if current in finished:
+        finished = finished[:finished.index(current) + 1]
+    kept = finished[-keep:]
+    for path in base.iterdir():
+        if path not in kept and path != current:
             shutil.rmtree(path, ignore_errors=True)
 
 
@@ -145,30 +189,59 @@ class StoredIndex:
         if self._encoder is None:
             from index.embed import query_encoder
 
-            self._encoder = query_encoder(self.model)
+            encoder = query_encoder(self.model)
+            if self.vectors.ntotal and encoder.dim != self.vectors.d:
+                raise IndexStale(f"index in {self.path} holds {self.vectors.d}-dimensional vectors but its model "
+                                 f"{self.model.get('name')} gives {encoder.dim} — {FIX}")
+            self._encoder = encoder
         return self._encoder
 
 
-def read_manifest(index_dir: Path) -> dict:
-    """The manifest of the published index, checked for presence and schema version."""
+MANIFEST_PARTS = {"model": dict, "counts": dict, "seeds": dict, "files": dict}
+
+
+def read_manifest(index_dir: Path, build: Path | None = None) -> dict:
+    """The manifest of the published index (or of `build`, the build it links to), checked for shape and schema."""
     index_dir = Path(index_dir)
     if not index_dir.exists():
         raise IndexMissing(f"no index in {index_dir} — run 'gzqa index build'")
     try:
-        manifest = json.loads((index_dir / "manifest.json").read_text(encoding="utf-8"))
+        manifest = json.loads(((build or index_dir) / "manifest.json").read_text(encoding="utf-8"))
     except (OSError, ValueError) as err:
         raise IndexCorrupt(f"index manifest in {index_dir} unreadable ({err.__class__.__name__}) — {FIX}") from err
+    if not isinstance(manifest, dict):
+        raise IndexCorrupt(f"index manifest in {index_dir} is not a JSON object — {FIX}")
     if manifest.get("schema_version") != SCHEMA_VERSION:
         raise IndexStale(f"index in {index_dir} has schema version {manifest.get('schema_version')}, "
                          f"this gzqa reads version {SCHEMA_VERSION} — {FIX}")
+    lacking = [k for k, kind in MANIFEST_PARTS.items() if not isinstance(manifest.get(k), kind)]
+    if lacking:
+        raise IndexCorrupt(f"index manifest in {index_dir} lacks {', '.join(lacking)} — {FIX}")
     return manifest
 
 
 def load(index_dir: Path) -> StoredIndex:
-    """The published index, fully read and cross-checked; a clear error if anything is off."""
+    """The published index, fully read from one build and cross-checked; a clear error if anything is off."""
     index_dir = Path(index_dir)
-    manifest = read_manifest(index_dir)
-    path = index_dir.resolve()  # pin this build: a concurrent publish cannot mix files
+    for attempt in range(3):
+        build = index_dir.resolve()  # pin one build: a concurrent publish cannot mix files
+        try:
+            return _load_build(index_dir, build)
+        except IndexProblem:
+            if attempt == 2 or index_dir.resolve() == build:
+                raise
+            # the link moved while reading (and an old build may be gone): read the new one
+
+
+def _load_build(index_dir: Path, path: Path) -> StoredIndex:
+    manifest = read_manifest(index_dir, path)
+    for name in DATA_FILES:
+        try:
+            intact = file_sha256(path / name) == manifest["files"].get(name)
+        except OSError as err:
+            raise IndexCorrupt(f"index in {index_dir} lacks {name} ({err.strerror}) — {FIX}") from err
+        if not intact:
+            raise IndexCorrupt(f"index in {index_dir} is damaged ({name} does not match its checksum) — {FIX}")
     try:
         articles = {a["source"]: a for a in read_jsonl(path / "articles.jsonl")}
         chunks = [Chunk.from_json(c) for c in read_jsonl(path / "chunks.jsonl")]
@@ -176,8 +249,8 @@ def load(index_dir: Path) -> StoredIndex:
         vecs = vectors.load(path / "vectors.faiss")
     except (OSError, ValueError, KeyError, TypeError, RuntimeError) as err:
         raise IndexCorrupt(f"index in {index_dir} is damaged ({err.__class__.__name__}: {str(err)[:80]}) — {FIX}") from err
-    counts = manifest.get("counts", {})
-    if not (len(chunks) == counts.get("chunks") == model.corpus_size == vecs.ntotal
+    counts = manifest["counts"]
+    if not (len(chunks) == counts.get("chunks") == model.corpus_size == len(model.doc_freqs) == vecs.ntotal
             and len(articles) == counts.get("articles")
             and vecs.d == manifest["model"].get("dim", vecs.d)):
         raise IndexCorrupt(f"index in {index_dir} is inconsistent (chunk, BM25 and vector counts differ) — {FIX}")
