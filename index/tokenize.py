@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import re
+import threading
 import unicodedata
 from functools import lru_cache
 
@@ -21,16 +22,29 @@ def normalise(text: str) -> str:
     return re.sub(r"\s+", " ", unicodedata.normalize("NFKC", text)).strip()
 
 
-@lru_cache(maxsize=1)
-def _jieba():
-    import jieba
+_LOCK = threading.Lock()
+_TOKENIZER = None
 
-    jieba.setLogLevel(logging.WARNING)
-    tokenizer = jieba.Tokenizer()
-    tokenizer.initialize()
-    for word in lexicon.dictionary_words():
-        tokenizer.add_word(word, freq=200_000)
-    return tokenizer
+
+def _jieba():
+    """The project's jieba instance, made once (thread-safe: the warm-up thread may be making it)."""
+    global _TOKENIZER
+    with _LOCK:
+        if _TOKENIZER is None:
+            import jieba
+
+            jieba.setLogLevel(logging.WARNING)
+            tokenizer = jieba.Tokenizer()
+            tokenizer.initialize()
+            for word in lexicon.dictionary_words():
+                tokenizer.add_word(word, freq=200_000)
+            _TOKENIZER = tokenizer
+        return _TOKENIZER
+
+
+def warm_up() -> None:
+    """Load jieba's dictionary (≈0.5 s) in a background thread while the caller loads other things."""
+    threading.Thread(target=_jieba, daemon=True).start()
 
 
 @lru_cache(maxsize=1)

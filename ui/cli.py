@@ -82,12 +82,15 @@ def cmd_index_watch(args: argparse.Namespace) -> int:
 
 
 def cmd_ask(args: argparse.Namespace) -> int:
+    from index.tokenize import warm_up
+
+    warm_up()  # jieba's dictionary loads while the index and the encoder load
     from qa.assistant import Assistant
     from qa.question import QuestionError
     from ui.terminal import answer_text
 
     assistant = Assistant(args.index_dir)
-    assistant.index()  # fail early and clearly when there is no index
+    assistant.index().query_encoder()  # fail early when there is no index; load the encoder meanwhile
     if args.question == "-":
         for line in sys.stdin:
             if not line.strip():
