@@ -1,0 +1,284 @@
+"""The web app: upload safety (plain unit tests), then the UI in Debian's Chromium driven by Playwright.
+
+The browser tests start `gzqa serve` in a subprocess on a free port, over a
+private copy of the seeds indexed with the fake embedder, and always stop it.
+Set GZQA_SCREENSHOTS=docs/screenshots to save screenshots of the main states.
+"""
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import ROOT, SEEDS
+from ui.web import MAX_UPLOAD, UploadRefused, safe_name, save_upload
+
+BAIYUN_2026 = "003_ceb711fc79301318.txt"
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync"]
+SHOTS = os.environ.get("GZQA_SCREENSHOTS")
+LIWAN = ("# 荔湾区召开2025年高质量发展推进会\n\n本报讯 记者 陈明 2月10日，荔湾区召开2025年高质量发展推进会。\n\n"
+         "荔湾区委书记表示，2025年荔湾区力争引进重点产业项目87个，推动西关永庆坊文旅消费提质升级。"
+         "今年荔湾将全力推进白鹅潭商务区建设。\n")
+XSS = ("# 海珠区琶洲数字经济测试报道\n\n本报讯 2月12日，海珠区召开2025年数字经济大会。"
+       "<script>window.__pwned=1</script><img src=x onerror=\"window.__pwned=2\">\n\n"
+       "海珠区委书记表示，2025年海珠区力争新增数字经济企业369家，琶洲人工智能与数字经济试验区加快建设。\n")
+
+
+# --- uploads: names and where files land (no browser) ---
+
+@pytest.mark.parametrize("given, expected", [
+    ("荔湾区2025年报道.txt", "荔湾区2025年报道.txt"),
+    ("../../etc/passwd", "passwd.txt"),
+    ("..\\..\\windows\\evil.TXT", "evil.txt"),
+    ("/abs/path/新闻 稿（终）.txt", "新闻_稿_终.txt"),
+    (".bashrc", "bashrc.txt"),
+    ("..", "article.txt"),
+    ("", "article.txt"),
+    ("notes.md", "notes.md.txt"),
+    ("a<b>|c:d*?.txt", "a_b_c_d.txt"),
+    ("长" * 200 + ".txt", "长" * 80 + ".txt"),
+])
+def test_safe_name_is_a_plain_txt_base_name(given, expected):
+    assert safe_name(given) == expected
+
+
+def test_upload_lands_in_seeds_and_never_elsewhere(tmp_path):
+    seeds = tmp_path / "seeds"
+    seeds.mkdir()
+    saved = save_upload(seeds, "../../outside.txt", LIWAN.encode())
+    assert saved.changed and saved.name == "outside.txt"
+    assert sorted(p.name for p in tmp_path.rglob("*")) == ["outside.txt", "seeds"]
+    assert (seeds / "outside.txt").read_text(encoding="utf-8") == LIWAN
+
+
+def test_upload_never_silently_overwrites(tmp_path):
+    (tmp_path / "a.txt").write_text("旧文章。", encoding="utf-8")
+    saved = save_upload(tmp_path, "a.txt", "新文章。".encode())
+    assert saved.name == "a-2.txt" and "a-2.txt" in saved.message and "同名" in saved.message
+    assert (tmp_path / "a.txt").read_text(encoding="utf-8") == "旧文章。"
+    replaced = save_upload(tmp_path, "a.txt", "第三版。".encode(), replace=True)
+    assert replaced.name == "a.txt" and "替换" in replaced.message
+    assert (tmp_path / "a.txt").read_text(encoding="utf-8") == "第三版。"
+    again = save_upload(tmp_path, "copy.txt", "第三版。".encode())
+    assert not again.changed and again.name == "a.txt" and not (tmp_path / "copy.txt").exists()
+    assert not list(tmp_path.glob(".upload-*"))
+
+
+@pytest.mark.parametrize("data, reason", [
+    (b"", "empty"), (b"\x00\x01binary", "binary"), ("广州".encode("gb18030"), "UTF-8"),
+    (b"x" * (MAX_UPLOAD + 1), "太大"),
+])
+def test_unusable_uploads_are_refused_with_the_reason(tmp_path, data, reason):
+    with pytest.raises(UploadRefused, match=reason):
+        save_upload(tmp_path, "bad.txt", data)
+    assert not list(tmp_path.iterdir())
+
+
+# --- the app in a real browser ---
+
+@dataclass(frozen=True)
+class Server:
+    url: str
+    seeds: Path
+    index_dir: Path
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_until_up(url: str, process: subprocess.Popen, log: Path, timeout: float = 60) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            pytest.fail(f"gzqa serve exited with {process.returncode}:\n{log.read_text(errors='replace')}")
+        try:
+            with urllib.request.urlopen(url, timeout=2) as response:
+                if response.status == 200:
+                    return
+        except OSError:
+            time.sleep(0.2)
+    pytest.fail(f"gzqa serve did not answer within {timeout}s:\n{log.read_text(errors='replace')}")
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory) -> Server:
+    from index.build import update
+
+    base = tmp_path_factory.mktemp("web")
+    seeds, index_dir, log = base / "seeds", base / "index", base / "serve.log"
+    shutil.copytree(SEEDS, seeds)
+    update(seeds, index_dir, model="fake-hashing")
+    port = free_port()
+    with open(log, "wb") as out:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "ui.cli", "serve", "--port", str(port), "--seeds", str(seeds),
+             "--index-dir", str(index_dir)],
+            cwd=ROOT, stdout=out, stderr=subprocess.STDOUT, env={**os.environ, "GRADIO_ANALYTICS_ENABLED": "False"})
+    try:
+        wait_until_up(f"http://127.0.0.1:{port}/", process, log)
+        yield Server(f"http://127.0.0.1:{port}/", seeds, index_dir)
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+@pytest.fixture(scope="module")
+def browser():
+    if not Path(CHROMIUM).exists():
+        pytest.fail(f"{CHROMIUM} is missing — apt-get install -y chromium fonts-noto-cjk (or run `make browser`)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()
+
+
+def open_page(browser, server: Server, width: int = 1280, height: int = 800):
+    context = browser.new_context(viewport={"width": width, "height": height}, locale="zh-CN")
+    context.set_default_timeout(15_000)
+    page = context.new_page()
+    page.goto(server.url)
+    page.locator("#ask-button").wait_for()
+    return page
+
+
+@pytest.fixture
+def page(browser, server):
+    page = open_page(browser, server)
+    yield page
+    page.context.close()
+
+
+def ask(page, question: str) -> None:
+    from playwright.sync_api import expect
+
+    page.get_by_role("tab", name="提问").click()
+    page.locator("#question textarea, #question input").first.fill(question)
+    page.locator("#ask-button").click()
+    # a previous answer stays on the page until this one arrives: wait for the one that names this question
+    expect(page.locator("#result .gzqa[data-question]")).to_have_attribute("data-question", question)
+
+
+def shoot(page, name: str, full_page: bool = False) -> None:
+    if SHOTS:
+        Path(SHOTS).mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(Path(SHOTS) / f"{name}.png"), full_page=full_page)
+
+
+def upload(page, server: Server, tmp_path: Path, name: str, text: str) -> None:
+    from playwright.sync_api import expect
+
+    path = tmp_path / name
+    path.write_text(text, encoding="utf-8")
+    page.get_by_role("tab", name="索引").click()
+    page.locator("#upload input[type=file]").set_input_files(str(path))
+    expect(page.locator("#log textarea")).to_have_value(re.compile("索引已更新"), timeout=30_000)
+    expect(page.locator("#index-status")).to_contain_text(name)
+
+
+@pytest.mark.browser
+def test_answer_with_figure_citation_and_article_scrolled_to_the_cited_lines(page):
+    from playwright.sync_api import expect
+
+    ask(page, "白云区2026年固投目标是多少")
+    expect(page.locator("#result .card.answered mark.figure")).to_have_text("1400亿元")
+    first = page.locator("#result li.citation").first
+    expect(first).to_have_attribute("data-source", BAIYUN_2026)
+    expect(first.locator("blockquote mark.figure")).to_have_text("1400亿元")
+    shoot(page, "answered")
+    first.locator("summary").click()
+    cited = first.locator(".article-view .line.cited").first
+    expect(cited).to_be_in_viewport()
+    view, line = first.locator(".article-view").bounding_box(), cited.bounding_box()
+    assert view["y"] <= line["y"] and line["y"] + line["height"] <= view["y"] + view["height"]
+    shoot(page, "article")
+
+
+@pytest.mark.browser
+def test_not_found_shows_the_nearest_other_year_passages_labelled(page):
+    from playwright.sync_api import expect
+
+    ask(page, "从化区2026年GDP增速目标是多少")
+    expect(page.locator("#result .card.not-found")).to_contain_text("未找到")
+    expect(page.locator("#result .badge.other-year").first).to_have_text("其他年份")
+    expect(page.locator("#result mark")).to_have_count(0)
+    shoot(page, "not-found")
+
+
+@pytest.mark.browser
+def test_an_empty_question_says_what_to_type(page):
+    from playwright.sync_api import expect
+
+    page.locator("#ask-button").click()
+    expect(page.locator("#result .card.problem")).to_contain_text("白云区2026年固投目标是多少")
+
+
+@pytest.mark.browser
+def test_year_filter_overrides_the_question(page):
+    from playwright.sync_api import expect
+
+    page.get_by_text("筛选：年份、文章、段落数").click()
+    page.locator("#year input").click()
+    page.get_by_role("option", name="2024").click()
+    ask(page, "白云区固投目标是多少")
+    expect(page.locator("#result .card.answered mark.figure")).to_contain_text("1410亿元")
+
+
+@pytest.mark.browser
+def test_uploaded_article_is_indexed_and_answers(page, server, tmp_path):
+    from playwright.sync_api import expect
+
+    upload(page, server, tmp_path, "荔湾区2025年推进会.txt", LIWAN)
+    assert (server.seeds / "荔湾区2025年推进会.txt").read_text(encoding="utf-8") == LIWAN
+    shoot(page, "index", full_page=True)
+    ask(page, "荔湾区2025年力争引进多少个重点产业项目")
+    expect(page.locator("#result .card.answered mark.figure")).to_have_text("87个")
+    expect(page.locator("#result li.citation").first).to_have_attribute("data-source", "荔湾区2025年推进会.txt")
+
+
+@pytest.mark.browser
+def test_markup_in_an_article_shows_as_text_and_never_runs(page, server, tmp_path):
+    from playwright.sync_api import expect
+
+    upload(page, server, tmp_path, "haizhu.txt", XSS)
+    ask(page, "海珠区2025年力争新增多少家数字经济企业")
+    expect(page.locator("#result .card.answered mark.figure")).to_have_text("369家")
+    source = page.locator("#result li.citation[data-source='haizhu.txt']").first
+    source.locator("summary").click()
+    expect(source.locator(".article-view")).to_contain_text("<script>window.__pwned=1</script>")
+    expect(page.locator("#result")).to_contain_text('<img src=x onerror="window.__pwned=2">')
+    assert page.locator("#result script, #result img").count() == 0
+    assert page.evaluate("typeof window.__pwned") == "undefined"
+
+
+@pytest.mark.browser
+def test_phone_width_has_no_sideways_scrolling(browser, server):
+    from playwright.sync_api import expect
+
+    page = open_page(browser, server, width=375, height=812)
+    try:
+        ask(page, "白云区2026年固投目标是多少")
+        expect(page.locator("#result .card.answered mark.figure")).to_have_text("1400亿元")
+        assert page.evaluate("document.documentElement.scrollWidth") <= 375
+        shoot(page, "phone")
+    finally:
+        page.context.close()
