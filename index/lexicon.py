@@ -3,11 +3,12 @@
 Data, not logic. `SYNONYMS` groups surface forms of one concept; the first
 form is canonical. Tokenizing adds the canonical form beside any member, at
 index and query time alike, so "固投" finds "固定资产投资" and vice versa.
-Bump `VERSION` when anything here changes: it is written into the manifest.
+Bump `VERSION` when anything here changes: it is part of the pipeline version
+written into the manifest, so indexes built before are reported stale.
 """
 from __future__ import annotations
 
-VERSION = "2"
+VERSION = "4"
 
 DISTRICTS = ("越秀", "海珠", "荔湾", "天河", "白云", "黄埔", "番禺", "花都", "南沙", "从化", "增城")
 
@@ -47,7 +48,7 @@ SYNONYMS: tuple[tuple[str, ...], ...] = (
     ("城中村改造", "城中村"),
     ("专精特新", "专精特新企业"),
     ("招商引资", "招商"),
-    ("工业投资", "工业投资额"),
+    ("工业投资", "工投", "工业投资额"),
     ("人工智能", "ai"),
     ("十五运会", "十五运", "全运会"),
     ("项目", "重点项目"),
@@ -69,6 +70,7 @@ STOPWORDS = frozenset("""
 吗 呢 吧 啊 么 什么 多少 几 哪 哪些 哪个 哪里 哪年 谁 怎么 怎样 怎么样 如何 是否 是不是 请问 请 问 一下 说 说的
 指 指什么 叫 叫什么 分别 具体 情况 有关 关于 那位 这位 位 个 们 我 你 他 她 它 我们 你们 他们
 目标 多大 多高 计划 年 今年 去年 明年 全年
+想 把 做到 打算 准备 能 会 可以 需要 应该 做 搞 干 弄 得 让 给 打 提出 提到 讲 谈 怎么说 说了
 """.split())
 
 

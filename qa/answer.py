@@ -2,16 +2,17 @@
 
 "Answered" needs a top passage of the asked year, naming the asked place or
 body, that holds enough of the question's terms (`MIN_COVERAGE`, calibrated on
-the dev set). Otherwise the answer is "not found": the note says what is
+the dev set) and, when the question asks "多少个/多少家…", a figure in that unit. Otherwise the answer is "not found": the note says what is
 missing, and the nearest passages are still shown, labelled with their year.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from index.store import StoredIndex
-from qa.extract import answer_span
-from qa.question import Question, parse
+from qa.extract import Extract, answer_span
+from qa.figures import has_figure
+from qa.question import RELATIVE_YEARS, Question, parse
 from qa.retrieve import Hit, latest_year, search
 
 MIN_COVERAGE = 0.5
@@ -73,43 +74,65 @@ def cite(index: StoredIndex, hits: list[Hit]) -> tuple[Citation, ...]:
     return tuple(out)
 
 
-def missing(question: Question, top: Hit | None) -> str:
-    """Why the corpus does not answer, in the words a reader expects."""
+def missing(question: Question, hits: list[Hit]) -> str:
+    """Why the corpus does not answer, in the words a reader expects; `hits` as shown, nearest first."""
     years = "、".join(f"{y}年" for y in question.years)
     places = "、".join(p.name for p in question.places)
-    what = " ".join(x for x in (years, places) if x) or "这个问题"
-    if top is None:
-        return f"语料中没有找到与{what}相关的段落。"
-    if not top.year_ok:
-        other = f"{top.year}年" if top.year else "其他年份"
-        return f"语料中没有{what}的相关内容；下面是最接近的段落，来自{other}的报道，仅供参考。"
-    if not top.place_ok:
-        return f"语料中没有{what}的相关内容；下面是最接近的段落（未提到{places}）。"
-    return f"语料中没有找到{what}的这项内容；下面是最接近的段落，但未直接回答问题。"
+    what = f"{years}{places}" or "这个问题"
+    assumed = f"（问题未写年份，按{years}理解）" if question.year_assumed else ""
+    if not hits:
+        return f"语料中没有找到与{what}相关的段落{assumed}。"
+    if places and not any(h.place_ok for h in hits):
+        return f"语料中没有提到{places}的段落{assumed}；下面是最接近的段落，仅供参考。"
+    if question.years and not any(h.year_ok and h.place_ok for h in hits):
+        other = sorted({h.year for h in hits if h.place_ok and not h.year_ok and h.year})
+        shown = "、".join(f"{y}年" for y in other) or "其他年份"
+        return f"语料中没有{what}的相关内容{assumed}；下面最接近的段落出自{shown}的报道，不是{years}的数字，仅供参考。"
+    return f"找到了{what}的段落{assumed}，但没有直接回答这个问题；下面是最接近的段落。"
+
+
+def relative_word(question: Question) -> str:
+    return next((w for w in RELATIVE_YEARS if w in question.text), "今年")
+
+
+def attempt(index: StoredIndex, q: Question, sources: tuple[str, ...] | None) -> tuple[list[Hit], Extract | None]:
+    """Hits for `q`, and the answering words when the top hit answers it (else None)."""
+    hits = search(index, q, sources=sources)
+    top = hits[0] if hits else None
+    if not (top and top.year_ok and top.place_ok and top.coverage >= MIN_COVERAGE
+            and (q.wants != "number" or q.unit is None or has_figure(top.chunk.text, q.unit))):
+        return hits, None
+    extract = answer_span(q, top.chunk.text, index.bm25.idf)
+    return hits, None if extract.off_place else extract
 
 
 def ask(index: StoredIndex, question: str, k: int = DEFAULT_K, year: int | None = None,
         sources: tuple[str, ...] | None = None) -> Answer:
-    """Answer `question` from `index`; `year` overrides the year read from the question."""
+    """Answer `question` from `index`; `year` overrides the year read from the question.
+
+    "今年" is read as the newest year the corpus speaks of. When that year has no
+    answer, the newest report that has one answers instead, and the note says so:
+    an article's own "今年" is its year, and a reader asking "今年" may mean it.
+    """
     q = parse(question, latest_year(index))
     if year is not None:
-        q = Question(q.text, (year,), False, q.places, q.terms, q.search_terms, q.wants)
-    hits = search(index, q, sources=sources)
-    top = hits[0] if hits else None
-    answered = bool(top and top.year_ok and top.place_ok and top.coverage >= MIN_COVERAGE)
-    if not answered:  # nearest facts first: the asked place in another year beats another place
-        hits = sorted(hits, key=lambda h: (not h.place_ok, -h.score, h.chunk.id))
-    citations = cite(index, hits[:k])
+        q = replace(q, years=(year,), year_assumed=False)
+    hits, extract = attempt(index, q, sources)
     note = None
-    text = figure = None
-    if answered:
-        extract = answer_span(q, top.chunk.text, index.bm25.idf)
-        text, figure = extract.text, extract.figure
-        if q.year_assumed:
-            note = f"问题未写年份，按“{q.text}”理解为{q.years[0]}年。"
-        elif not q.years and top.year:
-            note = f"问题未指定年份；答案出自{top.year}年的报道。"
-    else:
-        note = missing(q, top)
-    return Answer(question, answered, text, figure, 1 if answered else None, note, citations, q.years,
-                  q.year_assumed)
+    if extract is None and q.year_assumed:
+        open_hits, open_extract = attempt(index, replace(q, years=(), year_assumed=False), sources)
+        if open_extract is not None:
+            asked, found = q.years[0], open_hits[0].year
+            note = (f"问题中的“{relative_word(q)}”按语料最新的{asked}年理解，但{asked}年的报道没有说到这一项；"
+                    f"下面的答案出自{found}年的报道（其中的“今年”指{found}年），仅供参考。")
+            hits, extract = open_hits, open_extract
+    elif extract is not None and q.year_assumed:
+        note = f"问题中的“{relative_word(q)}”按语料最新的{q.years[0]}年理解。"
+    elif extract is not None and not q.years and hits[0].year:
+        note = f"问题未指定年份；答案出自{hits[0].year}年的报道。"
+    if extract is None:  # nearest facts first: the asked place in another year beats another place
+        hits = sorted(hits, key=lambda h: (not h.place_ok, -h.score, h.chunk.id))
+        note = missing(q, hits[:k])
+    answered = extract is not None
+    return Answer(question, answered, extract.text if answered else None, extract.figure if answered else None,
+                  1 if answered else None, note, cite(index, hits[:k]), q.years, q.year_assumed)

@@ -2,7 +2,10 @@
 
 Years: "2026年" is explicit; "今年"/"去年" are resolved against the newest year
 in the corpus and marked as assumed; no year at all leaves the year open.
-Places: the 11 districts and the bodies of the lexicon, in any of their forms.
+Places: the 11 districts and the bodies of the lexicon, in any of their forms;
+the scopes 广州/广东 ("全市", "全省"); and any other "XX区/市/县" the question
+names (深圳南山区): the corpus may not speak of it, and then the honest answer
+is "not found", not Guangzhou's figure.
 """
 from __future__ import annotations
 
@@ -16,6 +19,12 @@ MAX_CHARS = 500
 RELATIVE_YEARS = {"今年": 0, "去年": -1, "明年": 1, "前年": -2}
 WANTS_NUMBER = re.compile(r"多少|几[个家项条场万亿年]|几|多大|多高|增速|增幅|规模|比重|目标|产能|数量|比例|达到|突破")
 WANTS_DATE = re.compile(r"哪年|哪一年|何时|什么时候|几月|哪天|哪一天|日期")
+# Question phrases that name no content: "哪三个", "分别是哪些", "是第几" …
+ASKING = re.compile(r"(?:分别)?(?:是)?(?:哪|几|第几)[一二三四五六七八九十两几]?[个些项家条类种大点方面位名]?(?:是)?|是什么|有哪些|指什么")
+ASKED_UNIT = re.compile(r"(?:多少|几)(亿元|万元|万人|万|亿|个|家|项|条|场|所|座|套|名|人|亩|倍|吨|平方米|公里|千米)")
+WANTS_LIST = re.compile(r"哪些|哪几|哪[两三四五六七八九十]|分别|有什么|包括什么|包括哪")
+RATE = re.compile(r"增速|增长|增幅|比重|比例|占比|提高|下降|百分")
+AMOUNT = re.compile(r"总量|规模|总额|总值|多少(?:亿|万|元|钱)|金额|达到多少|完成多少|迈上|突破多少")
 WANTS_PERSON = re.compile(r"谁|哪位|叫什么名字|姓名|那位.{0,4}叫什么|书记叫什么|局长叫什么|主任叫什么|区长叫什么")
 
 
@@ -23,12 +32,27 @@ class QuestionError(ValueError):
     """A question that cannot be searched; the message says what to change."""
 
 
+# Words ending in 区/市/县 that are not places: 园区, 自贸区, 城市 …
+NOT_PLACES = frozenset("园 城 湾 社 景 片 新 市 辖 全 本 该 各 老 郊 城中 示范 功能 开发 自贸 高新 保税 试验 重点 核心"
+                       " 中心 先行 商务 产业 大湾 校 街 小 学 居 住宅 生活 工业 物流 合作 集聚 都市 城区 超大城 大城"
+                       " 一线城 特大城 省会城 中心城 门户城 国际大都".split())
+
+HOME_CITY = "广州市"
+# A bureau the lexicon does not know, named after 市/区/省: "市卫健委", "省商务厅", "市文旅局".
+OTHER_BODY = re.compile(r"[市区省]([\u4e00-\u9fff]{2,6}?(?:委员会|局|委|厅))")
+
+
 @dataclass(frozen=True)
 class Place:
-    """A district or body the question names: canonical name and every form to look for."""
+    """A place or body the question names: canonical name, every form to look for, and its kind.
+
+    kind: "district" (one of Guangzhou's 11), "body" (a bureau), "scope" (广州 or
+    广东 as a whole), "other" (a place the lexicon does not know).
+    """
 
     name: str
     forms: tuple[str, ...]
+    kind: str = "district"
 
 
 @dataclass(frozen=True)
@@ -39,7 +63,9 @@ class Question:
     places: tuple[Place, ...]
     terms: tuple[str, ...]  # content terms for matching (no years, no places, no stop words)
     search_terms: tuple[str, ...]  # everything BM25 is given
-    wants: str  # "number" | "person" | "date" | "text"
+    wants: str  # "number" | "person" | "date" | "list" | "text"
+    unit: str | None = None  # the measure asked for: "多少个市委书记" → "个"
+    measure: str | None = None  # "rate" (增速 → 5%) or "amount" (总量 → 2000亿元) when the question says
 
 
 def place_groups() -> list[tuple[str, ...]]:
@@ -48,10 +74,29 @@ def place_groups() -> list[tuple[str, ...]]:
 
 
 def find_places(text: str) -> tuple[Place, ...]:
+    """The places and bodies named in `text`, known ones by their lexicon forms."""
     found = []
     for group in place_groups():
         if any(form in text for form in group):
-            found.append(Place(group[0], group))
+            kind = "district" if group[0][:-1] in lexicon.DISTRICTS else "body"
+            found.append(Place(group[0], group, kind))
+    specific = bool(found)
+    for group in lexicon.SCOPES:  # "市委书记" names no city: only 广州/广州市/全市 and the like count
+        forms = tuple(f for f in group if not f.endswith(("委", "政府")))
+        named = any(form in text for form in forms)
+        if group[0] == "广东" and any(f"省{form}" in text for p in found for form in p.forms):
+            named = True  # "省发改委": the province's bureau, not the city's
+        if named and not (specific and group[1] == HOME_CITY):  # 广州市发改委 is simply 发改委
+            found.append(Place(group[1], group, "scope"))
+    known = {form for p in found for form in p.forms} | {f for g in lexicon.SCOPES for f in g}
+    others = [w for w in tokens(text) if len(w) >= 3 and w[-1] in "市区县" and w[:-1] not in NOT_PLACES]
+    others += [m[1] for m in OTHER_BODY.finditer(text)]
+    for word in others:
+        stem = re.sub(r"(?:委员会|市|区|县|局|委|厅|办)$", "", word)
+        if not (word in known or any(stem in k or k in word for k in known)):
+            forms = (word, stem) if word[-1] in "市区县" or len(stem) >= 3 else (word,)
+            found.append(Place(word, forms, "other"))
+            known.add(word)
     return tuple(found)
 
 
@@ -78,13 +123,15 @@ def parse(question: str, latest_year: int | None = None) -> Question:
     years, assumed = find_years(text, latest_year)
     places = find_places(text)
     place_forms = {f.lower() for p in places for f in p.forms}
-    all_terms = tokens(text)
+    all_terms = tokens(ASKING.sub(" ", text))
     year_words = {str(y) for y in years} | set(RELATIVE_YEARS)
     terms = [t for t in all_terms if t not in place_forms and t not in year_words and not re.fullmatch(r"\d+", t)]
     wants = ("person" if WANTS_PERSON.search(text) else "date" if WANTS_DATE.search(text)
-             else "number" if WANTS_NUMBER.search(text) else "text")
+             else "number" if WANTS_NUMBER.search(text) else "list" if WANTS_LIST.search(text) else "text")
+    unit = ASKED_UNIT.search(text)
+    measure = "amount" if AMOUNT.search(text) else "rate" if RATE.search(text) else None
     return Question(text, years, assumed, places, tuple(dict.fromkeys(terms)),
-                    tuple(dict.fromkeys(all_terms)), wants)
+                    tuple(dict.fromkeys(all_terms)), wants, unit[1] if unit else None, measure)
 
 
 def dense_text(question: Question) -> str:

@@ -5,21 +5,26 @@ Ranking order, strongest first:
    the passage) always outranks one of another year;
 2. place: a passage naming the asked district/body outranks one that does not;
 3. relevance: idf-weighted coverage of the question's terms, blended with the
-   fused retrieval score.
+   fused retrieval score, plus a small bonus when a "多少" question finds a
+   figure in the unit it asks for ("多少个市委书记" → "21个市委书记").
 """
 from __future__ import annotations
 
 import math
 from dataclasses import dataclass
 
-from index import bm25, vectors
+from index import bm25, lexicon, vectors
 from index.records import Chunk
 from index.store import StoredIndex
+from qa.figures import has_figure
 from qa.fuse import rrf
 from qa.question import Question, dense_text
 
 CANDIDATES = 50
 COVERAGE_WEIGHT = 0.6
+FIGURE_BONUS = 0.1
+SUBJECT_BONUS = 0.1  # the asked place is what the chunk is about: its section, or its opening words
+OPENING = 40
 
 
 @dataclass(frozen=True)
@@ -46,17 +51,27 @@ def latest_year(index: StoredIndex) -> int | None:
     return max((y for y in years if y), default=None)
 
 
-def coverage(terms: tuple[str, ...], doc: dict[str, int], idf: dict[str, float]) -> float:
-    """Share of the terms' idf mass present in a chunk's term counts (a term's synonym counts)."""
+def coverage(terms: tuple[str, ...], doc: dict[str, int], idf: dict[str, float], text: str = "") -> float:
+    """Share of the terms' idf mass present in a chunk (its tokens, or its text).
+
+    A term counts when the chunk has it or its canonical synonym as a token, or
+    holds it as a substring ("产值" inside "总产值"); a longer term whose
+    character pairs are mostly there ("工业产值" ~ "工业总产值") counts half.
+    """
     from index.lexicon import canonical_forms
 
     canonical = canonical_forms()
+    text = text.lower()
     total = found = 0.0
     for term in terms:
         weight = max(idf.get(term, idf.get(canonical.get(term, term), 0.0)), 0.0) or math.log(2)
         total += weight
-        if term in doc or canonical.get(term, "\0") in doc:
+        if term in doc or canonical.get(term, "\0") in doc or (text and term in text):
             found += weight
+        elif text and len(term) >= 3:
+            pairs = [term[i:i + 2] for i in range(len(term) - 1)]
+            share = sum(p in text for p in pairs) / len(pairs)
+            found += weight * 0.5 if share >= 0.6 else 0.0
     return found / total if total else 0.0
 
 
@@ -66,11 +81,44 @@ def year_matches(question: Question, year: int | None, chunk: Chunk) -> bool:
     return year in question.years or any(f"{y}年" in chunk.text for y in question.years)
 
 
-def place_matches(question: Question, chunk: Chunk) -> bool:
-    if not question.places:
-        return True
+HOME_SCOPES = ("广州市", "广东省")  # the corpus's own city and province: districts and bureaus are theirs
+
+
+def article_city(index: StoredIndex, source: str) -> str | None:
+    city = index.articles[source].get("city")
+    return city["value"] if city else None
+
+
+def place_matches(question: Question, chunk: Chunk, city: str | None = None) -> bool:
+    """Does the chunk speak of every place the question names, in the city it means?
+
+    A district or body must be named in the chunk or its section path, and the
+    article must be about Guangzhou/Guangdong unless the question names the
+    article's city (贵阳市白云区 is not 白云区). A scope (广州, 全省) is met by naming
+    it in the chunk's text (every section of a Guangzhou article sits under a
+    headline naming 广州), or by an article of that scope whose chunk names no district.
+    """
     where = chunk.text + " ".join(chunk.section)
-    return all(any(form in where for form in place.forms) for place in question.places)
+    named = {p.name for p in question.places}
+    if city and city not in HOME_SCOPES and city not in named and city[:-1] not in question.text:
+        return False
+    for place in question.places:
+        if place.kind == "scope":  # by its proper name: a district's "全市" speaks of the district's part
+            if any(form in chunk.text for form in place.forms[:2]):
+                continue
+        elif any(form in where for form in place.forms):
+            continue
+        if place.kind == "scope" and city == place.name and not any(d in where for d in lexicon.DISTRICTS):
+            continue
+        return False
+    return True
+
+
+def is_subject(question: Question, chunk: Chunk) -> bool:
+    """Is every asked district or body what the chunk is about (in its section path or opening words)?"""
+    asked = [p for p in question.places if p.kind in ("district", "body")]
+    where = " ".join(chunk.section) + " " + chunk.text[:OPENING]
+    return bool(asked) and all(any(form in where for form in p.forms) for p in asked)
 
 
 def search(index: StoredIndex, question: Question, k: int = CANDIDATES,
@@ -87,10 +135,15 @@ def search(index: StoredIndex, question: Question, k: int = CANDIDATES,
         if sources and chunk.source not in sources:
             continue
         year = article_year(index, chunk.source)
-        cov = coverage(question.terms, index.bm25.doc_freqs[row], index.bm25.idf)
+        cov = coverage(question.terms, index.bm25.doc_freqs[row], index.bm25.idf, chunk.text)
         ranks = (("bm25", lexical.index(row) + 1 if row in lexical else None),
                  ("dense", dense.index(row) + 1 if row in dense else None))
         relevance = COVERAGE_WEIGHT * cov + (1 - COVERAGE_WEIGHT) * score / top
-        hits.append(Hit(chunk, year, year_matches(question, year, chunk), place_matches(question, chunk),
+        if question.wants == "number" and has_figure(chunk.text, question.unit):
+            relevance += FIGURE_BONUS
+        if is_subject(question, chunk):
+            relevance += SUBJECT_BONUS
+        hits.append(Hit(chunk, year, year_matches(question, year, chunk),
+                        place_matches(question, chunk, article_city(index, chunk.source)),
                         cov, score, relevance, ranks))
     return sorted(hits, key=lambda h: (not h.year_ok, not h.place_ok, -h.score, h.chunk.id))

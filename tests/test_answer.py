@@ -100,3 +100,27 @@ def test_status_lists_articles_with_year_evidence(fake_index):
     assert years == {"000": "2024", "001": "2024", "002": "2024", "003": "2026", "004": "2024"}
     assert all(a["year"]["evidence"] for a in status["articles"])
     assert status["seeds_changed"] == {"added": [], "changed": [], "removed": []}
+
+
+def test_a_place_the_corpus_never_mentions_is_not_found(stored):
+    for question, place in (("深圳南山区2024年GDP目标", "南山区"), ("广州市卫健委主任是谁", "卫健委")):
+        answer = ask(stored, question)
+        assert not answer.answered and place in answer.note and answer.citations
+
+
+def test_another_districts_figure_in_the_same_paragraph_is_not_an_answer(stored):
+    answer = ask(stored, "海珠区社零增速目标是多少")
+    assert not answer.answered
+
+
+def test_this_year_falls_back_to_the_newest_report_that_answers_and_says_so(stored):
+    answer = ask(stored, "越秀区今年固定资产投资额要完成多少")
+    assert answer.answered and "135亿元" in answer.text and answer.citations[0].year == 2024
+    assert "2026" in answer.note and "2024" in answer.note
+    explicit = ask(stored, "越秀区2026年固定资产投资额要完成多少")
+    assert not explicit.answered  # an explicit year is never relaxed
+
+
+def test_how_many_of_a_unit_needs_a_figure_in_that_unit(stored):
+    answer = ask(stored, "2024年全省高质量发展大会有多少个市委书记参加")
+    assert answer.answered and answer.figure == "21个"

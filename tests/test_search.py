@@ -94,3 +94,44 @@ def test_answer_span_completes_a_figure_with_its_short_continuation():
     q = parse("白云区2026年固投目标是多少")
     span = answer_span(q, passage, {t: 1.0 for t in q.terms})
     assert span.text.startswith("完成固投1400亿元,增长5%以上") and span.figure == "1400亿元"
+
+
+def test_question_names_places_the_lexicon_does_not_know():
+    nanshan = parse("深圳南山区2024年GDP目标")
+    assert [(p.name, p.kind) for p in nanshan.places] == [("南山区", "other")]
+    assert ("卫健委", "other") in [(p.name, p.kind) for p in parse("广州市卫健委主任是谁").places]
+    assert parse("南沙自贸区面积").places[0].name == "南沙区" and len(parse("南沙自贸区面积").places) == 1
+
+
+def test_scopes_city_and_province():
+    assert [p.name for p in parse("广州市发改委主任是谁").places] == ["发改委"]  # the city's own bureau
+    assert {p.name for p in parse("省发改委主任是谁").places} == {"发改委", "广东省"}
+    assert [p.name for p in parse("2024年全省大会有多少个市委书记参加").places] == ["广东省"]  # 市委 names no city
+
+
+def test_question_asks_a_unit_a_measure_or_a_list():
+    assert parse("全省有多少个市委书记参加").unit == "个"
+    assert parse("花都2026年地区生产总值总量目标").measure == "amount"
+    assert parse("番禺工投增速目标").measure == "rate"
+    listing = parse("荔湾的三大平台是哪三个")
+    assert listing.wants == "list" and listing.terms == ("三大", "平台")
+
+
+def test_answer_span_prefers_the_amount_when_the_question_asks_the_total():
+    passage = "花都区将力争地区生产总值一季度增长6.5%,全年增长5.5%、迈上2000亿元新台阶。规上工业总产值增长10%以上。"
+    q = parse("花都2026年地区生产总值总量目标")
+    span = answer_span(q, passage, {t: 1.0 for t in q.terms})
+    assert "2000亿元" in span.text and span.figure == "2000亿元"
+
+
+def test_answer_span_names_the_person_after_the_title():
+    passage = "省发展改革委党组书记、主任，省大湾区办主任艾学峰在会上表示，广东省今年安排重点建设项目1508个。"
+    q = parse("广东省发改委主任是谁")
+    assert "艾学峰" in answer_span(q, passage, {t: 1.0 for t in q.terms}).text
+
+
+def test_a_figure_spoken_of_another_district_is_flagged():
+    passage = ("越秀区委书记郭昊羽表示，越秀区今年将推动地区生产总值增长4%，社会消费品零售总额增长4%。"
+               "海珠区委书记蔡澍表示，海珠区将推动地区生产总值增长5%。")
+    q = parse("海珠区社零增速目标是多少")
+    assert answer_span(q, passage, {t: 1.0 for t in q.terms}).off_place
