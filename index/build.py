@@ -3,8 +3,10 @@
 Every update re-reads, cleans, chunks and tokenizes all seeds (milliseconds per
 article) and refits BM25, so an update is by construction the same index a fresh
 build gives. Vectors are reused for chunks whose indexed text and model are
-unchanged (keyed by a sha1 of both); only new text is embedded. Updates hold
-the store's lock from start to publish, so two never interleave.
+unchanged (keyed by a sha1 of both); only new text is embedded. An update with
+the seeds, model, settings and pipeline version (`status.pipeline_version`) of
+the published index has nothing to do. Updates hold the store's lock from
+start to publish, so two never interleave.
 """
 from __future__ import annotations
 
@@ -17,12 +19,12 @@ from typing import Callable
 
 import numpy as np
 
-from index import DEFAULT_MODEL, bm25, embed, lexicon, store, vectors
+from index import DEFAULT_MODEL, bm25, embed, store, vectors
 from index.chunk import ChunkSizes, chunk_article, indexed_text
 from index.load import fingerprint, read_seeds
 from index.meta import describe
 from index.records import Article, Chunk, Rejected
-from index.status import seed_changes
+from index.status import pipeline_version, seed_changes
 from index.tokenize import tokens
 
 
@@ -78,17 +80,20 @@ def _published(index_dir: Path) -> store.StoredIndex | None:
 
 def update(seeds_dir: Path, index_dir: Path, model: str | None = None, force: bool = False,
            settings: BuildSettings = BuildSettings(),
-           progress: Callable[[str], None] = lambda message: None, show_bar: bool = False) -> BuildReport:
+           progress: Callable[[str], None] = lambda message: None, show_bar: bool = False,
+           wait: bool = True) -> BuildReport:
     """Bring the index at `index_dir` up to date with `seeds_dir`; `force` re-embeds everything.
 
     `model` defaults to the one the published index was built with. A published
     index that does not load (damaged, other schema) is rebuilt, not reported up to date.
+    While another update runs, this one waits for it, or with `wait=False` raises `store.IndexBusy`.
     """
     started = time.monotonic()
     seeds_dir, index_dir = Path(seeds_dir), Path(index_dir)
     if not seeds_dir.is_dir():
         raise FileNotFoundError(f"no seeds directory at {seeds_dir} — create it and put .txt articles in it")
-    with store.update_lock(index_dir):
+    with store.update_lock(index_dir, wait=wait,
+                           on_wait=lambda: progress(f"waiting for another update of {index_dir} to finish")):
         store.check_link(index_dir)
         store.collect_garbage(index_dir)
         store.pause("locked")
@@ -104,7 +109,7 @@ def update(seeds_dir: Path, index_dir: Path, model: str | None = None, force: bo
         old = None if force else _published(index_dir)
         same_build = (old is not None
                       and old.model.get("fingerprint") == identity["fingerprint"]
-                      and old.manifest.get("lexicon_version") == lexicon.VERSION
+                      and old.manifest.get("pipeline_version") == pipeline_version()
                       and old.manifest.get("settings") == _settings_json(settings))
         if same_build and not (added or changed or removed):
             return BuildReport(old.path, len(old.articles), len(old.chunks), 0, 0, (), (), (),
@@ -168,7 +173,7 @@ def _write(path: Path, articles: list[Article], chunks: list[Chunk], corpus: lis
         "built_at": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
         "model": model,
         "tokenizer": {"name": "jieba", "version": jieba.__version__, "mode": "cut_for_search"},
-        "lexicon_version": lexicon.VERSION,
+        "pipeline_version": pipeline_version(),
         "settings": _settings_json(settings),
         "seeds": seeds,
         "rejected": [{"source": r.source, "reason": r.reason} for r in rejected],

@@ -15,6 +15,7 @@ from index.records import Chunk
 
 SENTENCE = re.compile(r"[^。！？!?；;]*(?:[。！？!?；;]+['\"”’」』）)]*|$)")
 CLAUSE = re.compile(r"[^，,、：:]*(?:[，,、：:]|$)")
+VERSION = "1"  # bump when packing changes: part of the pipeline version an index is checked against
 
 
 @dataclass(frozen=True)

@@ -19,6 +19,7 @@ CAPTION = re.compile(r"(摄|供图|社发|图源[^。]*)\s*[）)]?\s*$")
 BYLINE = re.compile(r"记者|通讯员|统筹|采写|编辑|摄影")
 SENTENCE_END = re.compile(r"[。！？!?；;…]['\"”’」』）)*]*\s*$")
 BARE_HEADING_MAX = 60
+VERSION = "1"  # bump when the rules change: part of the pipeline version an index is checked against
 
 
 @dataclass(frozen=True)

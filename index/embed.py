@@ -40,6 +40,12 @@ def _normalised(rows: np.ndarray) -> np.ndarray:
     return rows / np.maximum(norms, 1e-12)
 
 
+def embedding_dimension(model) -> int:
+    """Output size of a SentenceTransformer: `get_embedding_dimension` (6.x), else the older, deprecated name."""
+    dimension = getattr(model, "get_embedding_dimension", None) or model.get_sentence_embedding_dimension
+    return dimension()
+
+
 class SentenceTransformerEncoder:
     """A sentence-transformers model directory on disk (offline)."""
 
@@ -52,7 +58,7 @@ class SentenceTransformerEncoder:
 
         self.model = SentenceTransformer(str(path), device="cpu", local_files_only=True)
         self.name = Path(path).name
-        self.dim = self.model.get_sentence_embedding_dimension()
+        self.dim = embedding_dimension(self.model)
         self.show_progress = show_progress
         prompts = getattr(self.model, "prompts", {}) or {}
         self._query_prompt = "query" if "query" in prompts else None

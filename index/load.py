@@ -1,10 +1,13 @@
 """Read seed files: bytes on disk → decoded texts, or a reason each one was refused.
 
+Seeds are the `.txt` files (any case: `.TXT` too) directly in the seeds folder.
 Accepts UTF-8 with or without BOM, LF or CRLF. Refuses, naming the file and the
-fix: empty files, binary files, other encodings, oversized files (judged by
-their size on disk, before reading), file names that are not UTF-8, and a copy
-of an article already read under another name (the older file keeps it).
-Nothing refused stops the rest.
+fix: files that are not `.txt` (a .docx or .md is never guessed at), empty
+files, binary files, other encodings, oversized files (judged by their size on
+disk, before reading), file names that are not UTF-8, and a copy of an article
+already read under another name (the older file keeps it). Nothing refused
+stops the rest. Hidden files (".upload-….part", ".DS_Store") and folders are
+not seeds and pass unmentioned.
 """
 from __future__ import annotations
 
@@ -27,8 +30,16 @@ class SeedText:
 
 
 def seed_paths(seeds_dir: Path) -> list[Path]:
-    """The `*.txt` files directly in `seeds_dir`, in name order."""
-    return sorted(p for p in Path(seeds_dir).glob("*.txt") if p.is_file())
+    """The files directly in `seeds_dir` that are not hidden, in name order: `.txt` seeds and files to refuse."""
+    return sorted(p for p in Path(seeds_dir).glob("*") if not p.name.startswith(".") and p.is_file())
+
+
+def is_text_seed(path: Path) -> bool:
+    """Is this a file to index (`.txt` in any case), not one to refuse unread?"""
+    return path.suffix.lower() == ".txt"
+
+
+NOT_TXT = "not a .txt file — skipped; save the article as UTF-8 plain text (.txt) to index it"
 
 
 def seed_name(path: Path) -> str:
@@ -50,11 +61,18 @@ def file_hash(path: Path) -> str:
 
 
 def fingerprint(seeds_dir: Path) -> dict[str, str]:
-    """File name → `file_hash`, for every seed file (refused ones too; one that vanished meanwhile is left out)."""
+    """File name → `file_hash`, for every seed file (refused ones too; one that vanished meanwhile is left out).
+
+    A file that is not `.txt` is never read: its size and mtime stand in for its hash.
+    """
     out = {}
     for path in seed_paths(seeds_dir):
         try:
-            out[seed_name(path)] = file_hash(path)
+            if is_text_seed(path):
+                out[seed_name(path)] = file_hash(path)
+            else:
+                stat = path.stat()
+                out[seed_name(path)] = f"not-txt:{stat.st_size}:{stat.st_mtime_ns}"
         except FileNotFoundError:
             continue
         except OSError as err:
@@ -98,6 +116,9 @@ def read_seeds(seeds_dir: Path) -> tuple[list[SeedText], list[Rejected]]:
     rejected: list[Rejected] = []
     for path in seed_paths(seeds_dir):
         name = seed_name(path)
+        if not is_text_seed(path):
+            rejected.append(Rejected(name, NOT_TXT))
+            continue
         if name != path.name:
             rejected.append(Rejected(name, "file name is not UTF-8; rename the file"))
             continue

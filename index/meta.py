@@ -1,8 +1,16 @@
-"""Article metadata inferred from content: title, publisher, meeting date, and the year spoken of.
+"""Article metadata inferred from content: title, publisher, meeting date, the year and the city spoken of.
 
 Every value comes with the words it was read from (a `Clue`), so a user can
 check why an article counts as "2024". The year is the heart of it: most
 articles say only "今年", so the year is scored from cues of several strengths.
+
+The city is counted, not parsed: every city named scores its mentions (a known
+city by its bare name too, any other as "XX市"); 广东省 scores 广东/全省/省委/
+省政府 if the article names 广东 at all; the most mentioned wins. Guangzhou's
+districts count only when no city is named, so an article about 贵阳市白云区 is
+贵阳市's. Concessions: an unknown city of three characters is read by its last
+two ("驻马店市" → 马店市); other provinces are not scopes (an article about
+贵州省 gets its top city).
 """
 from __future__ import annotations
 
@@ -10,8 +18,11 @@ import re
 from collections import Counter, defaultdict
 from typing import Callable
 
+from index import lexicon
 from index.clean import blocks, heading_title
 from index.records import Article, Clue
+
+VERSION = "2"  # 2: city; bump when inference changes, so indexes built before are reported stale
 
 CN_DIGITS = {"一": 1, "二": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9, "十": 10}
 
@@ -105,7 +116,49 @@ def infer_year(text: str) -> Clue | None:
     return Clue(str(year), snippet(text, m.start(), m.end()), line_of(text, m.start()))
 
 
+# Cities counted by their bare name (深圳, not only 深圳市): Guangdong's 21, China's largest, and a few
+# whose last character also ends words before 市 (盐城: 城市; 绍兴: 科技兴市). Left out on purpose:
+# names that are common words too ("海口" in 出海口, "合肥" in 复合肥); as "XX市" they are still counted.
+CITIES = ("广州", "深圳", "珠海", "汕头", "佛山", "韶关", "湛江", "肇庆", "江门", "茂名", "惠州", "梅州", "汕尾",
+          "河源", "阳江", "清远", "东莞", "中山", "潮州", "揭阳", "云浮",
+          "北京", "上海", "天津", "重庆", "香港", "澳门", "石家庄", "太原", "呼和浩特", "沈阳", "大连", "长春",
+          "哈尔滨", "南京", "苏州", "杭州", "宁波", "福州", "厦门", "南昌", "济南", "青岛", "郑州", "武汉", "长沙",
+          "南宁", "成都", "贵阳", "昆明", "拉萨", "西安", "兰州", "西宁", "银川", "乌鲁木齐",
+          "盐城", "聊城", "晋城", "绍兴", "嘉兴")
+HOME_CITY = "广州"
+PROVINCE = ("广东省", re.compile(r"广东省?|全省|省委|省政府"))
+NAMED_CITY = re.compile(r"([\u4e00-\u9fa5]{2})市(?!场)")
+# Last characters that make "X市" no city: 全市 城市 强市 副市长 上市 花市 两市 省市 担任市长 广大市民 …
+NOT_CITY_END = set("全城都强立兴超副本该各每我上入出开和与及向把在到从于对由为让给经建撤设省县区级辖个座们"
+                   "任代兼大体用业股夜菜集早楼房车黑闭休罢花街墟书球牛熊汇债期互利一二三四五六七八九十两几多")
+
+
+def mentions(text: str, name: str) -> list[re.Match]:
+    """Where a place name occurs, not counting a university named after it (中山大学 is no mention of 中山)."""
+    return list(re.finditer(f"{re.escape(name)}(?!大学)", text))
+
+
+def infer_city(text: str) -> Clue | None:
+    """The city (or 广东省) the article speaks of most: its name and its first mention; None if none is named."""
+    scores = {f"{n}市": mentions(text, n) for n in CITIES if n in text}
+    for m in NAMED_CITY.finditer(text):  # any other "XX市", counted as such (a bare "XX" may be any word)
+        if m[1][-1] not in NOT_CITY_END and not any(m[1] in known for known in CITIES):
+            scores.setdefault(m[0], []).append(m)
+    if "广东" in text:  # 全省 and 省委 in an article about 贵阳 speak of 贵州
+        scores[PROVINCE[0]] = list(PROVINCE[1].finditer(text))
+    scores = {place: found for place, found in scores.items() if found}
+    if not scores:  # no city named: a district of Guangzhou still places the article there
+        found = [m for d in lexicon.DISTRICTS for m in mentions(text, f"{d}区")]
+        scores = {f"{HOME_CITY}市": sorted(found, key=lambda m: m.start())} if found else {}
+    if not scores:
+        return None
+    # most mentions; a city beats the province on a tie; then the place named first
+    place = max(scores, key=lambda p: (len(scores[p]), p != PROVINCE[0], -scores[p][0].start()))
+    m = scores[place][0]
+    return Clue(place, snippet(text, m.start(), m.end()), line_of(text, m.start()))
+
+
 def describe(source: str, text: str, sha256: str) -> Article:
     """A decoded seed → an Article with its inferred metadata."""
     return Article(source, text, sha256, infer_title(text), infer_publisher(text),
-                   infer_date(text), infer_year(text))
+                   infer_date(text), infer_year(text), infer_city(text))

@@ -31,6 +31,7 @@ class Article:
     publisher: Clue | None
     date: Clue | None
     year: Clue | None
+    city: Clue | None = None  # "广州市", "广东省" or another "XX市"
 
     @property
     def year_value(self) -> int | None:
@@ -39,7 +40,7 @@ class Article:
     def describe(self) -> dict:
         """Metadata without the text, for manifests and status output."""
         out = {"source": self.source, "sha256": self.sha256}
-        for name in ("title", "publisher", "date", "year"):
+        for name in ("title", "publisher", "date", "year", "city"):
             clue = getattr(self, name)
             out[name] = asdict(clue) if clue else None
         return out

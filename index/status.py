@@ -1,10 +1,20 @@
-"""What the published index holds, and whether seeds/ changed since it was built."""
+"""What the published index holds, and whether seeds/ or the indexing code changed since it was built."""
 from __future__ import annotations
 
 from pathlib import Path
 
+from index import chunk, clean, lexicon, meta
 from index.load import fingerprint
 from index.store import load
+
+
+def pipeline_version() -> str:
+    """The versions of the steps from seed text to chunks, metadata and tokens, as one string for the manifest.
+
+    An index whose manifest holds another one was cut, described or tokenized
+    by other rules: `gzqa index update` rebuilds it (vectors of unchanged text are reused).
+    """
+    return f"clean {clean.VERSION}, chunk {chunk.VERSION}, meta {meta.VERSION}, lexicon {lexicon.VERSION}"
 
 
 def seed_changes(old: dict[str, str], new: dict[str, str]) -> dict[str, list[str]]:
@@ -15,11 +25,13 @@ def seed_changes(old: dict[str, str], new: dict[str, str]) -> dict[str, list[str
 
 
 def status(seeds_dir: Path, index_dir: Path) -> dict:
-    """Articles (metadata, year evidence, chunk counts), model, build time, counts, seed changes."""
+    """Articles (metadata with evidence, chunk counts), model, build time, counts, seed and pipeline changes."""
     stored = load(index_dir)
     current = fingerprint(seeds_dir) if Path(seeds_dir).is_dir() else {}
+    built_by, now = stored.manifest.get("pipeline_version"), pipeline_version()
     return {"path": str(stored.path), "built_at": stored.manifest["built_at"], "model": stored.model,
             "counts": stored.manifest["counts"],
             "articles": [{k: v for k, v in a.items() if k != "text"} for a in stored.articles.values()],
             "rejected": stored.manifest.get("rejected", []),
-            "seeds_changed": seed_changes(stored.manifest.get("seeds", {}), current)}
+            "seeds_changed": seed_changes(stored.manifest.get("seeds", {}), current),
+            "pipeline": {"index": built_by, "current": now, "stale": built_by != now}}

@@ -36,6 +36,7 @@ import sys
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Callable
 
 from index import bm25, vectors
 from index.records import Chunk
@@ -62,6 +63,10 @@ class IndexStale(IndexProblem):
     pass
 
 
+class IndexBusy(Exception):
+    """Another update holds the lock, and the caller chose not to wait (a rebuild would not help)."""
+
+
 def pause(stage: str) -> None:
     """Test hook (see the module docstring): sleep at `stage` when GZQA_TEST_PAUSE_AT names it."""
     if os.environ.get("GZQA_TEST_PAUSE_AT") == stage:
@@ -79,11 +84,23 @@ def builds_dir(index_dir: Path) -> Path:
 
 
 @contextlib.contextmanager
-def update_lock(index_dir: Path):
-    """Exclusive lock for writers; a second writer waits for the first to finish."""
+def update_lock(index_dir: Path, wait: bool = True, on_wait: Callable[[], None] = lambda: None):
+    """Exclusive lock for writers; a second writer waits for the first to finish (`on_wait` tells it so).
+
+    With `wait=False` a held lock raises IndexBusy instead, for a caller with
+    better things to do than queue (`gzqa index watch` tries again later).
+    """
     index_dir.parent.mkdir(parents=True, exist_ok=True)
-    with open(index_dir.parent / f"{index_dir.name}.lock", "a+") as handle:
-        fcntl.flock(handle, fcntl.LOCK_EX)
+    lock = index_dir.parent / f"{index_dir.name}.lock"
+    with open(lock, "a+") as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            if not wait:
+                raise IndexBusy(f"another update of {index_dir} is running (it holds {lock}) — "
+                                f"wait for it to finish, or stop it") from None
+            on_wait()
+            fcntl.flock(handle, fcntl.LOCK_EX)
         try:
             yield
         finally:

@@ -7,8 +7,8 @@ from hypothesis import given, settings, strategies as st
 
 from index.chunk import chunk_article, quote
 from index.clean import blocks
-from index.load import decode, read_seeds
-from index.meta import describe, infer_year
+from index.load import decode, fingerprint, read_seeds
+from index.meta import describe, infer_city, infer_year
 from index.records import Rejected
 from tests.conftest import FIXTURES, SEEDS
 
@@ -59,6 +59,37 @@ def test_metadata_of_seeds():
     assert by["004"].title.value.startswith("再开“新春第一会”")
 
 
+GUIYANG_BAIYUN = """# 贵阳市白云区召开高质量发展大会
+
+贵州日报讯 记者王五报道：2月20日，贵阳市白云区召开全区高质量发展大会。会议要求，全区上下认真落实全省部署。
+
+## 白云区委书记：做强铝及铝加工产业
+
+白云区委书记表示，白云区今年将推动地区生产总值增长6%，白云区固定资产投资增长8%，白云区新增市场主体5000户。
+"""
+
+
+def test_city_or_province_of_seeds_with_evidence():
+    cities = {a.source[:3]: a.city for a in articles()}
+    assert {k: v.value for k, v in cities.items()} == {"000": "广州市", "001": "广州市", "002": "广州市", "003": "广州市",
+                                                       "004": "广东省"}
+    assert "广东" in cities["004"].evidence and cities["004"].line > 0
+    assert "广州" in cities["000"].evidence
+    assert articles()[4].describe()["city"]["value"] == "广东省"  # what the manifest stores
+
+
+def test_city_of_an_article_about_another_city():
+    from tests.test_update import BAIYUN_2025, SHENZHEN_2026
+
+    assert infer_city(GUIYANG_BAIYUN).value == "贵阳市"  # its 白云区 is not Guangzhou's
+    assert infer_city(SHENZHEN_2026).value == "深圳市"  # nor is its 南山区
+    assert infer_city(BAIYUN_2025).value == "广州市"
+    assert infer_city("遵义市召开大会。遵义市委书记主持会议，担任市长的他说，全体市民要拼经济。").value == "遵义市"
+    district = infer_city("海珠区召开高质量发展大会。海珠区委书记表示，今年将推动城市更新。")
+    assert district.value == "广州市" and "海珠区" in district.evidence  # no city named: a district places it
+    assert infer_city("今年经济稳步增长，城市更新全面推进。") is None
+
+
 def test_broken_sentences_are_joined_and_sections_kept():
     text = (FIXTURES / "broken_2026.txt").read_text(encoding="utf-8")
     chunks = chunk_article("broken_2026.txt", text)
@@ -98,6 +129,20 @@ def test_read_seeds_reports_duplicates_and_keeps_the_rest(tmp_path: Path):
     assert [t.source for t in texts] == ["a.txt"]
     assert {r.source for r in rejected} == {"b 副本.txt", "empty.txt"}
     assert "same content as a.txt" in next(r.reason for r in rejected if r.source == "b 副本.txt")
+
+
+def test_files_that_are_not_txt_are_refused_unread(tmp_path: Path):
+    (tmp_path / "a.txt").write_text("今年是“十五五”开局之年。", encoding="utf-8")
+    (tmp_path / "B.TXT").write_text("今年是新中国成立75周年。", encoding="utf-8")
+    (tmp_path / "report.docx").write_bytes(b"PK\x03\x04" + bytes(100))
+    (tmp_path / "notes.md").write_text("# 笔记", encoding="utf-8")
+    (tmp_path / ".upload-1.part").write_text("上传中", encoding="utf-8")  # hidden: not a seed, not refused
+    (tmp_path / "old").mkdir()
+    texts, rejected = read_seeds(tmp_path)
+    assert [t.source for t in texts] == ["B.TXT", "a.txt"]
+    assert {r.source: r.reason.split(";")[0] for r in rejected} == {"notes.md": "not a .txt file — skipped",
+                                                                    "report.docx": "not a .txt file — skipped"}
+    assert set(fingerprint(tmp_path)) == {"a.txt", "B.TXT", "report.docx", "notes.md"}  # so adding one is noticed
 
 
 PIECES = st.sampled_from(["发展", "白云区", "固投1400亿元", "，", "。", "；", "\n", "\n\n", "\n\n## 小节\n\n",

@@ -241,6 +241,8 @@ def test_bad_seeds_are_reported_and_nothing_else_is_lost(seeds_copy: Path, tmp_p
     bad_name = os.path.join(os.fsencode(seeds_copy), "广州".encode("gbk") + b".txt")  # a GBK file name
     with open(bad_name, "wb") as handle:
         handle.write(SHENZHEN_2026.encode("utf-8"))
+    (seeds_copy / "白云区 2025.docx").write_bytes(b"PK\x03\x04" + os.urandom(200))
+    (seeds_copy / "notes.md").write_text(BAIYUN_2025, encoding="utf-8")
 
     started = time.monotonic()
     run = gzqa("index", "update", "--seeds", str(seeds_copy), "--index-dir", str(index_dir), "--model", FAKE)
@@ -250,7 +252,8 @@ def test_bad_seeds_are_reported_and_nothing_else_is_lost(seeds_copy: Path, tmp_p
                for line in run.stderr.splitlines() if line.startswith("refused ")}
     expected = {"empty.txt": "empty", "blank.txt": "empty", "image.txt": "binary", "gbk.txt": "GB18030",
                 "utf16.txt": "UTF-16", "huge.txt": "too large", "003 白云 副本.txt": f"same content as {BAIYUN_2026}",
-                "\\xb9\\xe3\\xd6\\xdd.txt": "not UTF-8; rename"}
+                "\\xb9\\xe3\\xd6\\xdd.txt": "not UTF-8; rename", "白云区 2025.docx": "not a .txt file — skipped",
+                "notes.md": "not a .txt file — skipped"}
     assert set(refused) == set(expected), run.stderr
     for name, why in expected.items():
         assert why in refused[name], refused[name]
@@ -270,6 +273,39 @@ def test_bad_seeds_are_reported_and_nothing_else_is_lost(seeds_copy: Path, tmp_p
     assert len(status["rejected"]) == len(expected)
     again = gzqa("index", "update", "--seeds", str(seeds_copy), "--index-dir", str(index_dir))
     assert again.returncode == 0 and "up to date" in again.stdout and "refused huge.txt" in again.stderr
+
+
+def test_city_is_stored_and_shown_by_status(fake_index: Path):
+    stored = store.load(fake_index)
+    assert {s[:3]: a["city"]["value"] for s, a in stored.articles.items()} == {
+        "000": "广州市", "001": "广州市", "002": "广州市", "003": "广州市", "004": "广东省"}
+    assert set(stored.articles["004_8c17ebf00595400d.txt"]["city"]) == {"value", "evidence", "line"}  # as "year"
+    places = ("--seeds", str(ROOT / "seeds"), "--index-dir", str(fake_index))
+    status = json.loads(gzqa("index", "status", "--json", *places).stdout)
+    assert [a["city"]["value"] for a in status["articles"]] == ["广州市"] * 4 + ["广东省"]
+    assert status["pipeline"]["stale"] is False
+    text = gzqa("index", "status", *places).stdout
+    assert "2024  2月18日  广东省" in text and "city evidence (line 6): 再开“新春第一会”，广东" in text
+    assert "out of date" not in text
+
+
+def test_new_pipeline_makes_the_index_stale_until_updated(seeds_copy: Path, tmp_path: Path, monkeypatch):
+    from index import chunk
+    from index.status import status
+    from ui.terminal import status_text
+
+    index_dir = tmp_path / "index"
+    built = update(seeds_copy, index_dir, model=FAKE)
+    assert update(seeds_copy, index_dir).up_to_date
+    monkeypatch.setattr(chunk, "VERSION", chunk.VERSION + "-next")  # the chunker changed
+    stale = status(seeds_copy, index_dir)
+    assert stale["pipeline"]["stale"] and stale["seeds_changed"] == {"added": [], "changed": [], "removed": []}
+    assert "index out of date" in status_text(stale) and "run 'gzqa index update'" in status_text(stale)
+    report = update(seeds_copy, index_dir)
+    assert not report.up_to_date and report.embedded == 0 and report.reused == built.chunks  # re-chunked
+    manifest = store.read_manifest(index_dir)
+    assert f"chunk {chunk.VERSION}" in manifest["pipeline_version"]
+    assert not status(seeds_copy, index_dir)["pipeline"]["stale"] and update(seeds_copy, index_dir).up_to_date
 
 
 def test_renamed_article_reuses_its_vectors(seeds_copy: Path, tmp_path: Path):

@@ -1,27 +1,20 @@
 """The `gzqa` command: index build/update/status/watch, ask, eval, serve.
 
 stdout carries data only; errors a user can fix are one line on stderr naming
-the fix. Exit codes: 0 done (answered or honestly not found), 1 user error,
-2 usage. `--json` prints JSON lines with ensure_ascii=False.
+the fix (see `ui.errors`), after any progress lines. Exit codes: 0 done
+(answered or honestly not found; a watch stopped by Ctrl-C), 1 user error,
+2 usage, 130 other commands stopped by Ctrl-C. `--json` prints JSON lines with
+ensure_ascii=False.
 """
 from __future__ import annotations
 
 import argparse
 import json
 import sys
-import time
 from pathlib import Path
 
 from index import DEFAULT_INDEX, DEFAULT_SEEDS
-
-USER_ERRORS: tuple[type[Exception], ...] = (FileNotFoundError, ValueError, PermissionError)
-
-
-def _user_errors() -> tuple[type[Exception], ...]:
-    from index.embed import ModelMissing
-    from index.store import IndexProblem
-
-    return USER_ERRORS + (IndexProblem, ModelMissing)
+from ui.errors import error_line, user_errors
 
 
 def emit(obj: dict) -> None:
@@ -60,25 +53,9 @@ def cmd_index_status(args: argparse.Namespace) -> int:
 
 
 def cmd_index_watch(args: argparse.Namespace) -> int:
-    from index.build import update
-    from index.load import fingerprint
+    from ui.watch import watch
 
-    print(f"watching {args.seeds} every {args.interval}s (Ctrl-C to stop)", file=sys.stderr)
-    last, settled_since = None, None
-    try:
-        while True:
-            now = fingerprint(args.seeds)
-            if now != last:
-                last, settled_since = now, time.monotonic()
-            elif settled_since is not None and time.monotonic() - settled_since >= args.settle:
-                settled_since = None
-                report = update(args.seeds, args.index_dir, model=args.model)
-                if not report.up_to_date:
-                    print(f"updated: {report.articles} articles, {report.chunks} chunks, "
-                          f"embedded {report.embedded}", flush=True)
-            time.sleep(args.interval)
-    except KeyboardInterrupt:
-        return 0
+    return watch(args.seeds, args.index_dir, model=args.model, interval=args.interval, settle=args.settle)
 
 
 def cmd_ask(args: argparse.Namespace) -> int:
@@ -186,11 +163,13 @@ def main(argv: list[str] | None = None) -> int:
         parser().error("-k must be between 1 and 20")
     try:
         return args.run(args)
-    except _user_errors() as err:
-        print(f"gzqa: {err}", file=sys.stderr)
-        return 1
     except BrokenPipeError:
         return 0
+    except user_errors() as err:
+        print(error_line(err), file=sys.stderr, flush=True)
+        return 1
+    except KeyboardInterrupt:
+        return 130
 
 
 if __name__ == "__main__":

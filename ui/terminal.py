@@ -39,11 +39,11 @@ def status_text(status: dict) -> str:
              f"model: {status['model']['name']} (query engine: {status['model']['query_engine']})",
              f"articles: {status['counts']['articles']}  chunks: {status['counts']['chunks']}", ""]
     for a in status["articles"]:
-        year = a["year"]["value"] if a["year"] else "?"
-        date = a["date"]["value"] if a["date"] else "?"
-        lines.append(f"{a['source']}  {year}  {date}  {a['chunks']} chunks  {a['title']['value'][:40]}")
-        if a["year"]:
-            lines.append(f"    year evidence (line {a['year']['line']}): {a['year']['evidence']}")
+        year, date, city = ((a.get(k) or {}).get("value", "?") for k in ("year", "date", "city"))
+        lines.append(f"{a['source']}  {year}  {date}  {city}  {a['chunks']} chunks  {a['title']['value'][:40]}")
+        for name in ("year", "city"):
+            if a.get(name):
+                lines.append(f"    {name} evidence (line {a[name]['line']}): {a[name]['evidence']}")
     for r in status["rejected"]:
         lines.append(f"refused: {r['source']}: {r['reason']}")
     changes = status["seeds_changed"]
@@ -52,6 +52,10 @@ def status_text(status: dict) -> str:
         lines.append("seeds changed since build — run 'gzqa index update' (" + "; ".join(parts) + ")")
     else:
         lines.append("seeds unchanged since build")
+    pipeline = status["pipeline"]
+    if pipeline["stale"]:
+        lines.append(f"index out of date: built by pipeline ({pipeline['index'] or 'unversioned'}), this gzqa runs "
+                     f"({pipeline['current']}) — run 'gzqa index update'")
     return "\n".join(lines)
 
 
