@@ -8,6 +8,8 @@ written into the manifest, so indexes built before are reported stale.
 """
 from __future__ import annotations
 
+import functools
+
 VERSION = "4"
 
 DISTRICTS = ("越秀", "海珠", "荔湾", "天河", "白云", "黄埔", "番禺", "花都", "南沙", "从化", "增城")
@@ -84,6 +86,7 @@ def dictionary_words() -> list[str]:
     return sorted(words)
 
 
+@functools.cache
 def canonical_forms() -> dict[str, str]:
     """Surface form → canonical form, for every synonym group."""
     return {form: group[0] for group in SYNONYMS for form in group}

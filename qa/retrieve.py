@@ -10,6 +10,7 @@ Ranking order, strongest first:
 """
 from __future__ import annotations
 
+import functools
 import math
 from dataclasses import dataclass
 
@@ -51,23 +52,30 @@ def latest_year(index: StoredIndex) -> int | None:
     return max((y for y in years if y), default=None)
 
 
+@functools.cache
+def synonym_forms() -> dict[str, tuple[str, ...]]:
+    """Canonical form → every form of its synonym group."""
+    return {group[0]: group for group in lexicon.SYNONYMS}
+
+
 def coverage(terms: tuple[str, ...], doc: dict[str, int], idf: dict[str, float], text: str = "") -> float:
     """Share of the terms' idf mass present in a chunk (its tokens, or its text).
 
-    A term counts when the chunk has it or its canonical synonym as a token, or
-    holds it as a substring ("产值" inside "总产值"); a longer term whose
-    character pairs are mostly there ("工业产值" ~ "工业总产值") counts half.
+    A term counts when the chunk's text holds it or its canonical synonym ("产值"
+    inside "总产值"); it counts half when only the chunk's section path has it
+    (every chunk under "统筹推进三大科学城建设" would match otherwise), or when
+    a longer term's character pairs are mostly there ("工业产值" ~ "工业总产值").
     """
-    from index.lexicon import canonical_forms
-
-    canonical = canonical_forms()
+    canonical, forms = lexicon.canonical_forms(), synonym_forms()
     text = text.lower()
     total = found = 0.0
     for term in terms:
         weight = max(idf.get(term, idf.get(canonical.get(term, term), 0.0)), 0.0) or math.log(2)
         total += weight
-        if term in doc or canonical.get(term, "\0") in doc or (text and term in text):
+        if text and any(form in text for form in forms.get(canonical.get(term, term), (term,))):
             found += weight
+        elif term in doc or canonical.get(term, "\0") in doc:
+            found += weight * (0.5 if text else 1.0)  # only in the section path: the heading, not these words
         elif text and len(term) >= 3:
             pairs = [term[i:i + 2] for i in range(len(term) - 1)]
             share = sum(p in text for p in pairs) / len(pairs)
@@ -94,9 +102,9 @@ def place_matches(question: Question, chunk: Chunk, city: str | None = None) -> 
 
     A district or body must be named in the chunk or its section path, and the
     article must be about Guangzhou/Guangdong unless the question names the
-    article's city (贵阳市白云区 is not 白云区). A scope (广州, 全省) is met by naming
-    it in the chunk's text (every section of a Guangzhou article sits under a
-    headline naming 广州), or by an article of that scope whose chunk names no district.
+    article's city (贵阳市白云区 is not 白云区). A scope (广州, 全省) is met by a
+    chunk not about one district, that names it in its text (every section of a
+    Guangzhou article sits under a headline naming 广州) or whose article is of that scope.
     """
     where = chunk.text + " ".join(chunk.section)
     named = {p.name for p in question.places}
@@ -104,21 +112,29 @@ def place_matches(question: Question, chunk: Chunk, city: str | None = None) -> 
         return False
     for place in question.places:
         if place.kind == "scope":  # by its proper name: a district's "全市" speaks of the district's part
-            if any(form in chunk.text for form in place.forms[:2]):
+            if not about_a_district(chunk) and (city == place.name
+                                                or any(form in chunk.text for form in place.forms[:2])):
                 continue
+            return False
         elif any(form in where for form in place.forms):
-            continue
-        if place.kind == "scope" and city == place.name and not any(d in where for d in lexicon.DISTRICTS):
             continue
         return False
     return True
 
 
+def opening(chunk: Chunk) -> str:
+    """Where a chunk says what it is about: its section path and first words."""
+    return " ".join(chunk.section) + " " + chunk.text[:OPENING]
+
+
+def about_a_district(chunk: Chunk) -> bool:
+    return any(d in opening(chunk) for d in lexicon.DISTRICTS)
+
+
 def is_subject(question: Question, chunk: Chunk) -> bool:
     """Is every asked district or body what the chunk is about (in its section path or opening words)?"""
     asked = [p for p in question.places if p.kind in ("district", "body")]
-    where = " ".join(chunk.section) + " " + chunk.text[:OPENING]
-    return bool(asked) and all(any(form in where for form in p.forms) for p in asked)
+    return bool(asked) and all(any(form in opening(chunk) for form in p.forms) for p in asked)
 
 
 def search(index: StoredIndex, question: Question, k: int = CANDIDATES,
