@@ -19,7 +19,7 @@ from typing import Callable
 
 import numpy as np
 
-from index import DEFAULT_MODEL, bm25, embed, store, vectors
+from index import DEFAULT_MODEL, bm25, embed, store, tokenize, vectors
 from index.chunk import ChunkSizes, chunk_article, indexed_text
 from index.load import fingerprint, read_seeds
 from index.meta import describe
@@ -172,7 +172,8 @@ def _write(path: Path, articles: list[Article], chunks: list[Chunk], corpus: lis
         "schema_version": store.SCHEMA_VERSION,
         "built_at": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
         "model": model,
-        "tokenizer": {"name": "jieba", "version": jieba.__version__, "mode": "cut_for_search"},
+        "tokenizer": {"name": "jieba", "version": jieba.__version__, "mode": "cut_for_search",
+                      "dictionary": f"jieba dict.txt, frequency >= {tokenize.MIN_FREQ}, + project words"},
         "pipeline_version": pipeline_version(),
         "settings": _settings_json(settings),
         "seeds": seeds,

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import functools
 
-VERSION = "4"
+VERSION = "5"  # 5: jieba dictionary trimmed to frequency >= 5 (index/tokenize.py)
 
 DISTRICTS = ("越秀", "海珠", "荔湾", "天河", "白云", "黄埔", "番禺", "花都", "南沙", "从化", "增城")
 

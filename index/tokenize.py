@@ -3,18 +3,29 @@
 `tokens(text)` returns search-mode jieba words, lower-cased, without punctuation
 and stop words, each followed by its canonical synonym when it has one. Using
 the same function on both sides is what makes "固投" match "固定资产投资".
+
+The dictionary is jieba's own without its rarest words (frequency < 5: 137k of
+349k words kept) plus the project's words. Loading all of jieba's costs ≈0.85 s
+on every cold `gzqa ask`; this one ≈0.2 s. Dropped words still segment, into
+their known parts or by jieba's HMM. It is written once into a cache folder.
 """
 from __future__ import annotations
 
+import hashlib
 import logging
+import os
 import re
+import tempfile
 import threading
 import unicodedata
 from functools import lru_cache
+from pathlib import Path
 
 from index import lexicon
 
 WORD = re.compile(r"[\w\u4e00-\u9fff%.]+")
+MIN_FREQ = 5  # jieba words rarer than this are left out of the dictionary (see above)
+PROJECT_FREQ = 200_000  # high enough that jieba keeps the project's words whole
 
 
 def normalise(text: str) -> str:
@@ -34,16 +45,39 @@ def _jieba():
             import jieba
 
             jieba.setLogLevel(logging.WARNING)
-            tokenizer = jieba.Tokenizer()
+            tokenizer = jieba.Tokenizer(str(dictionary_file()))
             tokenizer.initialize()
-            for word in lexicon.dictionary_words():
-                tokenizer.add_word(word, freq=200_000)
             _TOKENIZER = tokenizer
         return _TOKENIZER
 
 
+def dictionary_text() -> str:
+    """jieba's dictionary without its rarest words, then the project's words, in jieba's format."""
+    import jieba
+
+    source = Path(jieba.__file__).parent / "dict.txt"
+    kept = [line for line in source.read_text(encoding="utf-8").splitlines()
+            if len(line.split()) > 1 and int(line.split()[1]) >= MIN_FREQ]
+    return "\n".join(kept + [f"{word} {PROJECT_FREQ}" for word in lexicon.dictionary_words()]) + "\n"
+
+
+def dictionary_file() -> Path:
+    """The dictionary, written once per (jieba, lexicon, MIN_FREQ) into GZQA_CACHE or the temp folder."""
+    import jieba
+
+    key = hashlib.sha1(f"{jieba.__version__} {MIN_FREQ} {lexicon.dictionary_words()}".encode()).hexdigest()[:12]
+    folder = Path(os.environ.get("GZQA_CACHE") or Path(tempfile.gettempdir()) / "gzqa")
+    path = folder / f"jieba-dict-{key}.txt"
+    if not path.is_file():
+        folder.mkdir(parents=True, exist_ok=True)
+        partial = path.with_suffix(f".{os.getpid()}.part")
+        partial.write_text(dictionary_text(), encoding="utf-8")
+        os.replace(partial, path)  # atomic: a concurrent reader sees no half-written dictionary
+    return path
+
+
 def warm_up() -> None:
-    """Load jieba's dictionary (≈0.5 s) in a background thread while the caller loads other things."""
+    """Load jieba's dictionary (≈0.2 s) in a background thread while the caller loads other things."""
     threading.Thread(target=_jieba, daemon=True).start()
 
 

@@ -135,3 +135,15 @@ def test_a_figure_spoken_of_another_district_is_flagged():
                "海珠区委书记蔡澍表示，海珠区将推动地区生产总值增长5%。")
     q = parse("海珠区社零增速目标是多少")
     assert answer_span(q, passage, {t: 1.0 for t in q.terms}).off_place
+
+
+def test_trimmed_dictionary_keeps_the_project_words_and_common_words(tmp_path, monkeypatch):
+    from index import tokenize
+
+    monkeypatch.setenv("GZQA_CACHE", str(tmp_path))
+    path = tokenize.dictionary_file()
+    assert path.parent == tmp_path and not list(tmp_path.glob("*.part"))
+    entries = dict(line.split()[:2] for line in path.read_text(encoding="utf-8").splitlines())
+    assert entries["白云区委书记"] == str(tokenize.PROJECT_FREQ) and "固定资产" in entries
+    assert all(int(freq) >= tokenize.MIN_FREQ for freq in entries.values())
+    assert tokenize.dictionary_file() == path  # written once
