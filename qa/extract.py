@@ -83,6 +83,7 @@ def answer_span(question: Question, passage: str, idf: dict[str, float]) -> Extr
     """The window of `passage` that best answers `question`, with its figure."""
     spans = clauses(passage) or [(0, len(passage))]
     marks = place_context(passage, question) if question.places else []
+    words = [set(tokens(passage[a:b])) for a, b in spans]  # once per clause: jieba never joins across ，；。
     best, best_score, best_off = (0, 1), float("-inf"), False
     for i in range(len(spans)):
         for j in range(i + 1, min(i + MAX_CLAUSES, len(spans)) + 1):
@@ -90,7 +91,7 @@ def answer_span(question: Question, passage: str, idf: dict[str, float]) -> Extr
             if end - start > MAX_ANSWER and j > i + 1:
                 break
             text = passage[start:end]
-            score = coverage(question.terms, {t: 1 for t in tokens(text)}, idf, text) + _bonus(question, text)
+            score = coverage(question.terms, set().union(*words[i:j]), idf, text) + _bonus(question, text)
             score -= 0.08 * (j - i - 1)
             found = figures(text) if question.wants == "number" else []
             off = speaks_of(marks, start + found[0].start() if found else end) is False
