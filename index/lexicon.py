@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import functools
 
-VERSION = "5"  # 5: jieba dictionary trimmed to frequency >= 5 (index/tokenize.py)
+VERSION = "6"  # 6: Latin words kept whole; 5: jieba dictionary trimmed (index/tokenize.py)
 
 DISTRICTS = ("越秀", "海珠", "荔湾", "天河", "白云", "黄埔", "番禺", "花都", "南沙", "从化", "增城")
 
@@ -31,6 +31,16 @@ BODIES: tuple[tuple[str, ...], ...] = (
     ("发改系统",),
     ("住建部", "住房和城乡建设部"),
 )
+
+# Cities counted by their bare name (深圳, not only 深圳市): Guangdong's 21, China's largest, and a few
+# whose last character also ends words before 市 (盐城: 城市; 绍兴: 科技兴市). Left out on purpose:
+# names that are common words too ("海口" in 出海口, "合肥" in 复合肥); as "XX市" they are still counted.
+CITIES: tuple[str, ...] = ("广州", "深圳", "珠海", "汕头", "佛山", "韶关", "湛江", "肇庆", "江门", "茂名", "惠州", "梅州", "汕尾",
+          "河源", "阳江", "清远", "东莞", "中山", "潮州", "揭阳", "云浮",
+          "北京", "上海", "天津", "重庆", "香港", "澳门", "石家庄", "太原", "呼和浩特", "沈阳", "大连", "长春",
+          "哈尔滨", "南京", "苏州", "杭州", "宁波", "福州", "厦门", "南昌", "济南", "青岛", "郑州", "武汉", "长沙",
+          "南宁", "成都", "贵阳", "昆明", "拉萨", "西安", "兰州", "西宁", "银川", "乌鲁木齐",
+          "盐城", "聊城", "晋城", "绍兴", "嘉兴")
 
 SCOPES: tuple[tuple[str, ...], ...] = (
     ("广东", "广东省", "全省", "省委", "省政府"),

@@ -116,15 +116,6 @@ def infer_year(text: str) -> Clue | None:
     return Clue(str(year), snippet(text, m.start(), m.end()), line_of(text, m.start()))
 
 
-# Cities counted by their bare name (深圳, not only 深圳市): Guangdong's 21, China's largest, and a few
-# whose last character also ends words before 市 (盐城: 城市; 绍兴: 科技兴市). Left out on purpose:
-# names that are common words too ("海口" in 出海口, "合肥" in 复合肥); as "XX市" they are still counted.
-CITIES = ("广州", "深圳", "珠海", "汕头", "佛山", "韶关", "湛江", "肇庆", "江门", "茂名", "惠州", "梅州", "汕尾",
-          "河源", "阳江", "清远", "东莞", "中山", "潮州", "揭阳", "云浮",
-          "北京", "上海", "天津", "重庆", "香港", "澳门", "石家庄", "太原", "呼和浩特", "沈阳", "大连", "长春",
-          "哈尔滨", "南京", "苏州", "杭州", "宁波", "福州", "厦门", "南昌", "济南", "青岛", "郑州", "武汉", "长沙",
-          "南宁", "成都", "贵阳", "昆明", "拉萨", "西安", "兰州", "西宁", "银川", "乌鲁木齐",
-          "盐城", "聊城", "晋城", "绍兴", "嘉兴")
 HOME_CITY = "广州"
 PROVINCE = ("广东省", re.compile(r"广东省?|全省|省委|省政府"))
 NAMED_CITY = re.compile(r"([\u4e00-\u9fa5]{2})市(?!场)")
@@ -140,9 +131,9 @@ def mentions(text: str, name: str) -> list[re.Match]:
 
 def infer_city(text: str) -> Clue | None:
     """The city (or 广东省) the article speaks of most: its name and its first mention; None if none is named."""
-    scores = {f"{n}市": mentions(text, n) for n in CITIES if n in text}
+    scores = {f"{n}市": mentions(text, n) for n in lexicon.CITIES if n in text}
     for m in NAMED_CITY.finditer(text):  # any other "XX市", counted as such (a bare "XX" may be any word)
-        if m[1][-1] not in NOT_CITY_END and not any(m[1] in known for known in CITIES):
+        if m[1][-1] not in NOT_CITY_END and not any(m[1] in known for known in lexicon.CITIES):
             scores.setdefault(m[0], []).append(m)
     if "广东" in text:  # 全省 and 省委 in an article about 贵阳 speak of 贵州
         scores[PROVINCE[0]] = list(PROVINCE[1].finditer(text))

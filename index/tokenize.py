@@ -23,7 +23,7 @@ from pathlib import Path
 
 from index import lexicon
 
-WORD = re.compile(r"[\w\u4e00-\u9fff%.]+")
+WORD = re.compile(r"[\w\u4e00-\u9fff%.&]+")
 MIN_FREQ = 5  # jieba words rarer than this are left out of the dictionary (see above)
 PROJECT_FREQ = 200_000  # high enough that jieba keeps the project's words whole
 
@@ -86,11 +86,23 @@ def _canonical() -> dict[str, str]:
     return lexicon.canonical_forms()
 
 
+LATIN = re.compile(r"([0-9]*[a-z][a-z0-9&]*)")
+
+
+def words(text: str):
+    """jieba's search-mode words; a Latin word stays whole ("baiyun", not "b" "ai" "yun")."""
+    for i, part in enumerate(LATIN.split(text)):
+        if i % 2:
+            yield part
+        elif part:
+            yield from _jieba().cut_for_search(part)
+
+
 def tokens(text: str) -> list[str]:
     """Text → index terms (search-mode words + canonical synonyms), in order of appearance."""
     canonical = _canonical()
     out: list[str] = []
-    for word in _jieba().cut_for_search(normalise(text).lower()):
+    for word in words(normalise(text).lower()):
         word = word.strip()
         if not word or not WORD.fullmatch(word) or word in lexicon.STOPWORDS:
             continue

@@ -7,6 +7,7 @@ missing, and the nearest passages are still shown, labelled with their year.
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, replace
 
 from index.store import StoredIndex
@@ -16,6 +17,8 @@ from qa.question import RELATIVE_YEARS, Question, parse
 from qa.retrieve import Hit, latest_year, search
 
 MIN_COVERAGE = 0.5
+ANSWER_DEPTH = 3
+CJK = re.compile(r"[\u4e00-\u9fff]")
 DEFAULT_K = 5
 
 
@@ -96,14 +99,21 @@ def relative_word(question: Question) -> str:
 
 
 def attempt(index: StoredIndex, q: Question, sources: tuple[str, ...] | None) -> tuple[list[Hit], Extract | None]:
-    """Hits for `q`, and the answering words when the top hit answers it (else None)."""
+    """Hits for `q`, the answering one first, and its answering words (None when no hit answers).
+
+    The first of the top `ANSWER_DEPTH` hits that can answer does: a passage
+    listing several districts may rank first and yet hold the asked one's
+    figure nowhere; the next passage may.
+    """
     hits = search(index, q, sources=sources)
-    top = hits[0] if hits else None
-    if not (top and top.year_ok and top.place_ok and top.coverage >= MIN_COVERAGE
-            and (q.wants != "number" or q.unit is None or has_figure(top.chunk.text, q.unit))):
-        return hits, None
-    extract = answer_span(q, top.chunk.text, index.bm25.idf)
-    return hits, None if extract.off_place else extract
+    for i, hit in enumerate(hits[:ANSWER_DEPTH]):
+        if not (hit.year_ok and hit.place_ok and hit.coverage >= MIN_COVERAGE
+                and (q.wants != "number" or q.unit is None or has_figure(hit.chunk.text, q.unit))):
+            continue
+        extract = answer_span(q, hit.chunk.text, index.bm25.idf)
+        if not extract.off_place:
+            return [hit] + hits[:i] + hits[i + 1:], extract
+    return hits, None
 
 
 def ask(index: StoredIndex, question: str, k: int = DEFAULT_K, year: int | None = None,
@@ -119,6 +129,10 @@ def ask(index: StoredIndex, question: str, k: int = DEFAULT_K, year: int | None 
         q = replace(q, years=(year,), year_assumed=False)
     hits, extract = attempt(index, q, sources)
     note = None
+    if not CJK.search(q.text):  # the reports are Chinese: words like "Baiyun" match nothing in them
+        hits = sorted(hits, key=lambda h: (-h.score, h.chunk.id))
+        return Answer(question, False, None, None, None, "语料是中文报道，请用中文提问，例如：白云区2026年固投目标是多少",
+                      cite(index, hits[:k]), q.years, q.year_assumed)
     if extract is None and q.year_assumed:
         open_hits, open_extract = attempt(index, replace(q, years=(), year_assumed=False), sources)
         if open_extract is not None:

@@ -105,19 +105,36 @@ def answer_span(question: Question, passage: str, idf: dict[str, float]) -> Extr
         end = spans[nxt][1]
         nxt += 1
     text = passage[start:end].rstrip("，,；;：:")[:MAX_ANSWER]
-    return Extract(text, start, pick_figure(question, text), best_off)
+    return Extract(text, start, pick_figure(question, text, idf), best_off)
 
 
-def pick_figure(question: Question, text: str) -> str | None:
-    """The quantity the question asks about: a rate if it asks a rate, nearest after its terms."""
+COUNTED = re.compile(r"(?:个|家|项|条|场|所|座|套|名|人|户|宗)$")  # "1.3万家高新技术企业": the count comes first
+
+
+def pick_figure(question: Question, text: str, idf: dict[str, float] | None = None) -> str | None:
+    """The quantity the question asks about, in `text`.
+
+    In the asked unit first, then a rate if it asks a rate (an amount if it asks
+    an amount), then the one closest to the question's most specific term found
+    (highest idf): after it ("固定资产投资增长8%"), or right before it for a
+    count ("1.3万家高新技术企业").
+    """
     found = figures(text)
     if question.wants == "date" and DATE.search(text):
         return DATE.search(text).group()
     if not found:
         return None
-    at = [text.find(t) for t in question.terms if t and text.find(t) >= 0]
-    anchor = min(at) if at else 0
-    wants_rate = question.measure == "rate"
+    present = [t for t in question.terms if t and t in text]
+    key = max(present, key=lambda t: ((idf or {}).get(t, 0.0), len(t)), default=None)
+    anchors = [m.span() for m in re.finditer(re.escape(key), text)] if key else [(0, 0)]
+
+    def distance(m: re.Match) -> int:
+        after = min((m.start() - end for _, end in anchors if m.start() >= end), default=10_000)
+        before = min((start - m.end() for start, _ in anchors if m.end() <= start), default=10_000)
+        return min(after, before if COUNTED.search(m.group()) and before <= 2 else 10_000)
+
     in_unit = lambda m: not question.unit or has_figure(m.group() + text[m.end():m.end() + 4], question.unit)
-    return min(found, key=lambda m: (not in_unit(m), ("%" in m.group()) != wants_rate, m.start() < anchor,
-                                     abs(m.start() - anchor))).group()
+    rate = question.measure == "rate"
+    amount = question.measure == "amount"
+    return min(found, key=lambda m: (not in_unit(m), rate and "%" not in m.group(), amount and "%" in m.group(),
+                                     distance(m), m.start())).group()

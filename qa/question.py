@@ -88,6 +88,9 @@ def find_places(text: str) -> tuple[Place, ...]:
             named = True  # "省发改委": the province's bureau, not the city's
         if named and not (specific and group[1] == HOME_CITY):  # 广州市发改委 is simply 发改委
             found.append(Place(group[1], group, "scope"))
+    for city in lexicon.CITIES:  # another city by its bare name: "贵阳白云区" is not Guangzhou's 白云区
+        if city != HOME_CITY[:-1] and re.search(f"{city}(?!大学)", text):
+            found.append(Place(f"{city}市", (f"{city}市", city), "other"))
     known = {form for p in found for form in p.forms} | {f for g in lexicon.SCOPES for f in g}
     others = [w for w in tokens(text) if len(w) >= 3 and w[-1] in "市区县" and w[:-1] not in NOT_PLACES]
     others += [m[1] for m in OTHER_BODY.finditer(text)]

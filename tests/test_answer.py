@@ -124,3 +124,17 @@ def test_this_year_falls_back_to_the_newest_report_that_answers_and_says_so(stor
 def test_how_many_of_a_unit_needs_a_figure_in_that_unit(stored):
     answer = ask(stored, "2024年全省高质量发展大会有多少个市委书记参加")
     assert answer.answered and answer.figure == "21个"
+
+
+def test_a_question_without_chinese_gets_a_clear_note(stored):
+    answer = ask(stored, "What is Baiyun 2026 investment target")
+    assert not answer.answered and "中文" in answer.note
+
+
+def test_another_city_of_the_same_district_name_is_not_guangzhou(stored):
+    assert not ask(stored, "贵阳白云区2026年GDP目标").answered
+
+
+def test_the_answering_passage_may_be_second_when_the_first_is_about_other_districts(stored):
+    answer = ask(stored, "越秀区2024年GDP增速目标")
+    assert answer.answered and answer.figure == "4%" and "越秀" in answer.citations[0].text
