@@ -129,7 +129,8 @@ def test_status_panel_lists_articles_with_year_evidence_and_warns_of_changes():
         "counts": {"articles": 1, "chunks": 41},
         "articles": [{"source": "000.txt", "title": {"value": "<b>大会</b>", "evidence": "", "line": 3},
                       "date": {"value": "2月19日", "evidence": "", "line": 23},
-                      "year": {"value": "2024", "evidence": "今年是新中国成立75周年", "line": 17}, "chunks": 41}],
+                      "year": {"value": "2024", "evidence": "今年是新中国成立75周年", "line": 17},
+                      "city": {"value": "广州市", "evidence": "广州市召开", "line": 3}, "chunks": 41}],
         "rejected": [{"source": "bad.txt", "reason": "not UTF-8 at byte 3"}],
         "seeds_changed": {"added": ["new.txt"], "changed": [], "removed": []},
     }
@@ -138,8 +139,11 @@ def test_status_panel_lists_articles_with_year_evidence_and_warns_of_changes():
     assert "2026-11-23 02:34:05" in out and "fake-hashing" in out and ">41<" in out
     assert "依据第17行" in out and "新中国成立75周年" in out
     assert "bad.txt" in out and "new.txt" in out and "更新索引" in out
+    assert "<td>广州市</td>" in out
     status["seeds_changed"]["added"] = []
     assert "索引与文章目录一致" in html.status_panel(status)
+    status["pipeline"] = {"index": "lexicon 5", "current": "lexicon 6", "stale": True}
+    assert "旧版处理规则" in html.status_panel(status)
 
 
 def test_build_summary_reports_what_changed():

@@ -145,15 +145,19 @@ def status_panel(status: dict) -> str:
         rows.append(f'<tr><td class="title">{esc(a["title"]["value"])}<div class="file">{esc(a["source"])}</div></td>'
                     f'<td class="date">{esc(date["value"]) if date else "—"}</td>'
                     f'<td>{esc(year["value"]) if year else "不明"}{evidence}</td>'
+                    f'<td>{esc((a.get("city") or {}).get("value") or "—")}</td>'
                     f'<td class="num">{esc(a.get("chunks"))}</td></tr>')
     table = ('<div class="table-wrap"><table class="articles"><thead><tr><th>文章</th><th>日期</th>'
-             f'<th>推断年份</th><th class="num">段落</th></tr></thead><tbody>{"".join(rows)}</tbody></table></div>')
+             '<th>推断年份</th><th>城市/省</th><th class="num">段落</th></tr></thead>'
+             f'<tbody>{"".join(rows)}</tbody></table></div>')
     refused = "".join(f"<li>{esc(r['source'])}：{esc(r['reason'])}</li>" for r in status.get("rejected", []))
     refused = f'<div class="refused"><h4>未收录的文件</h4><ul>{refused}</ul></div>' if refused else ""
     changes = status.get("seeds_changed") or {}
     labels = {"added": "新增", "changed": "已修改", "removed": "已删除"}
     changed = "；".join(f"{labels[k]}：{'、'.join(v)}" for k, v in changes.items() if v and k in labels)
+    stale = (status.get("pipeline") or {}).get("stale")
     fresh = (f'<p class="warn">文章目录在构建后有变化（{esc(changed)}）——点“更新索引”。</p>' if changed
+             else '<p class="warn">索引由旧版处理规则构建——点“更新索引”。</p>' if stale
              else '<p class="ok">索引与文章目录一致。</p>')
     return f'<section class="gzqa index-status"><dl class="facts">{dl}</dl>{fresh}{table}{refused}</section>'
 
