@@ -35,6 +35,7 @@ def watch(seeds: Path, index_dir: Path, model: str | None = None, interval: floa
         from ui.errors import error_line, user_errors
 
         signal.signal(signal.SIGTERM, _interrupt)  # a service manager's stop is a Ctrl-C too
+        signal.signal(signal.SIGINT, _interrupt)  # even when started from a script that ignores Ctrl-C for its children
         say(f"watching {seeds} every {interval}s (Ctrl-C to stop)")
         expected = user_errors()
         seen, changed_at, retry_at, reported, refused = None, None, None, None, set()
