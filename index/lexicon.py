@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import functools
 
-VERSION = "6"  # 6: Latin words kept whole; 5: jieba dictionary trimmed (index/tokenize.py)
+VERSION = "8"  # 8: speech verbs are stop words; 7: 全年 is a word again (全年 vs 一季度); 6: Latin words kept whole; 5: jieba dictionary trimmed (index/tokenize.py)
 
 DISTRICTS = ("越秀", "海珠", "荔湾", "天河", "白云", "黄埔", "番禺", "花都", "南沙", "从化", "增城")
 
@@ -81,8 +81,9 @@ STOPWORDS = frozenset("""
 的 了 在 是 和 与 及 将 要 有 为 对 把 被 等 也 都 就 而 并 或 其 该 这 那 之 以 于 从 到 向 上 下 中 个
 吗 呢 吧 啊 么 什么 多少 几 哪 哪些 哪个 哪里 哪年 谁 怎么 怎样 怎么样 如何 是否 是不是 请问 请 问 一下 说 说的
 指 指什么 叫 叫什么 分别 具体 情况 有关 关于 那位 这位 位 个 们 我 你 他 她 它 我们 你们 他们
-目标 多大 多高 计划 年 今年 去年 明年 全年
+目标 多大 多高 计划 年 今年 去年 明年
 想 把 做到 打算 准备 能 会 可以 需要 应该 做 搞 干 弄 得 让 给 打 提出 提到 讲 谈 怎么说 说了
+表态 发言 讲话 表示 指出 强调 介绍
 """.split())
 
 

@@ -12,11 +12,12 @@ from dataclasses import dataclass, replace
 
 from index.store import StoredIndex
 from qa.extract import Extract, answer_span
-from qa.figures import has_figure
+from qa.shapes import TITLED_NAME, has_figure
 from qa.question import RELATIVE_YEARS, Question, parse
-from qa.retrieve import Hit, latest_year, search
+from qa.retrieve import OPENING, Hit, is_subject, latest_year, search
 
 MIN_COVERAGE = 0.5
+PERSON_MIN_COVERAGE = 0.25
 ANSWER_DEPTH = 3
 CJK = re.compile(r"[\u4e00-\u9fff]")
 DEFAULT_K = 5
@@ -98,6 +99,17 @@ def relative_word(question: Question) -> str:
     return next((w for w in RELATIVE_YEARS if w in question.text), "今年")
 
 
+def min_coverage(q: Question, hit: Hit) -> float:
+    """MIN_COVERAGE; less for "who" about a named place in a passage that opens with its official by name.
+
+    Who-questions wrap the place in words no report uses ("代表南沙区表态的是谁");
+    "南沙区委副书记、区长吴扬表示" answers them by its shape.
+    """
+    if q.wants == "person" and q.places and is_subject(q, hit.chunk) and TITLED_NAME.search(hit.chunk.text[:OPENING]):
+        return PERSON_MIN_COVERAGE
+    return MIN_COVERAGE
+
+
 def attempt(index: StoredIndex, q: Question, sources: tuple[str, ...] | None) -> tuple[list[Hit], Extract | None]:
     """Hits for `q`, the answering one first, and its answering words (None when no hit answers).
 
@@ -107,7 +119,7 @@ def attempt(index: StoredIndex, q: Question, sources: tuple[str, ...] | None) ->
     """
     hits = search(index, q, sources=sources)
     for i, hit in enumerate(hits[:ANSWER_DEPTH]):
-        if not (hit.year_ok and hit.place_ok and hit.coverage >= MIN_COVERAGE
+        if not (hit.year_ok and hit.place_ok and hit.coverage >= min_coverage(q, hit)
                 and (q.wants != "number" or q.unit is None or has_figure(hit.chunk.text, q.unit))):
             continue
         extract = answer_span(q, hit.chunk.text, index.bm25.idf)

@@ -12,17 +12,13 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from index.lexicon import DISTRICTS, OFFICIAL_TITLES
+from index.lexicon import DISTRICTS
 from index.tokenize import tokens
-from qa.figures import DATE, figures, has_figure
+from qa.shapes import DATE, SPEAKER, TITLED_NAME, figures, has_figure
 from qa.question import Question, place_groups
 from qa.retrieve import coverage
 
 CLAUSE = re.compile(r"[^，,；;。！？!?：:]+[，,；;。！？!?：:]*")
-SPEAKER = re.compile(r"[\u4e00-\u9fff]{2,4}(?:表示|指出|介绍|强调|说|称)")
-# A title followed by a name: "主任艾学峰在会上表示", "区委书记洪谦:"; not "主任，" nor "书记、主任".
-TITLED_NAME = re.compile("(?:" + "|".join(sorted(OFFICIAL_TITLES, key=len, reverse=True)) + ")"
-                         r"[\u4e00-\u9fff]{2,3}(?=表示|指出|介绍|强调|说|称|在|发言|认为|透露|提出|[，,：:。\s])")
 MAX_ANSWER = 120
 MAX_CLAUSES = 3
 SHORT_CONTINUATION = 10
@@ -68,6 +64,8 @@ def _bonus(question: Question, text: str) -> float:
         return 0.3 if TITLED_NAME.search(text) else 0.15 if SPEAKER.search(text) else 0.0
     if question.wants == "date" and DATE.search(text):
         return 0.3
+    if question.wants == "place" and any(form in text for group in place_groups() for form in group):
+        return 0.3
     if question.wants == "list" and ("、" in text or "和" in text):
         return 0.15 + 0.05 * min(text.count("、"), 3)
     return 0.0
@@ -104,8 +102,20 @@ def answer_span(question: Question, passage: str, idf: dict[str, float]) -> Extr
            and spans[nxt][1] - start <= MAX_ANSWER and not re.search(r"[。！？!?；;]$", passage[start:end])):
         end = spans[nxt][1]
         nxt += 1
+    if question.wants == "person" and not (TITLED_NAME.search(passage, start, end) or SPEAKER.search(passage, start, end)):
+        start, end = speaker(passage, spans, start, end)
     text = passage[start:end].rstrip("，,；;：:")[:MAX_ANSWER]
     return Extract(text, start, pick_figure(question, text, idf), best_off)
+
+
+def speaker(passage: str, spans: list[tuple[int, int]], start: int, end: int) -> tuple[int, int]:
+    """Who said the words at start:end: the span from the last "title + name" clause before them
+    through them when that fits in an answer, else that clause alone; the words themselves when nobody is named."""
+    named = [m for m in TITLED_NAME.finditer(passage, 0, start)]
+    if not named:
+        return start, end
+    clause = next((a, b) for a, b in spans if a <= named[-1].start() < b)
+    return (clause[0], end) if end - clause[0] <= MAX_ANSWER else clause
 
 
 COUNTED = re.compile(r"(?:个|家|项|条|场|所|座|套|名|人|户|宗)$")  # "1.3万家高新技术企业": the count comes first

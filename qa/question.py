@@ -20,8 +20,10 @@ RELATIVE_YEARS = {"今年": 0, "去年": -1, "明年": 1, "前年": -2}
 WANTS_NUMBER = re.compile(r"多少|几[个家项条场万亿年]|几|多大|多高|增速|增幅|规模|比重|目标|产能|数量|比例|达到|突破")
 WANTS_DATE = re.compile(r"哪年|哪一年|何时|什么时候|几月|哪天|哪一天|日期")
 # Question phrases that name no content: "哪三个", "分别是哪些", "是第几" …
-ASKING = re.compile(r"(?:分别)?(?:是)?(?:哪|几|第几)[一二三四五六七八九十两几]?[个些项家条类种大点方面位名]?(?:是)?|是什么|有哪些|指什么")
+ASKING = re.compile(r"(?:分别)?(?:是)?(?:哪|几|第几)[一二三四五六七八九十两几]?[个些项家条类种大点方面位名]?"
+                    r"(?:区|部门|单位|局|地方|城市|里)?(?:是)?|是什么|有哪些|指什么")
 ASKED_UNIT = re.compile(r"(?:多少|几)(亿元|万元|万人|万|亿|个|家|项|条|场|所|座|套|名|人|亩|倍|吨|平方米|公里|千米)")
+WANTS_PLACE = re.compile(r"哪个区|哪些区|哪一个区|哪个部门|哪个单位|哪个局|哪个地方|哪个城市|哪里")
 WANTS_LIST = re.compile(r"哪些|哪几|哪[两三四五六七八九十]|分别|有什么|包括什么|包括哪")
 RATE = re.compile(r"增速|增长|增幅|比重|比例|占比|提高|下降|百分")
 AMOUNT = re.compile(r"总量|规模|总额|总值|多少(?:亿|万|元|钱)|金额|达到多少|完成多少|迈上|突破多少")
@@ -63,7 +65,7 @@ class Question:
     places: tuple[Place, ...]
     terms: tuple[str, ...]  # content terms for matching (no years, no places, no stop words)
     search_terms: tuple[str, ...]  # everything BM25 is given
-    wants: str  # "number" | "person" | "date" | "list" | "text"
+    wants: str  # "number" | "person" | "place" | "date" | "list" | "text"
     unit: str | None = None  # the measure asked for: "多少个市委书记" → "个"
     measure: str | None = None  # "rate" (增速 → 5%) or "amount" (总量 → 2000亿元) when the question says
 
@@ -88,8 +90,11 @@ def find_places(text: str) -> tuple[Place, ...]:
             named = True  # "省发改委": the province's bureau, not the city's
         if named and not (specific and group[1] == HOME_CITY):  # 广州市发改委 is simply 发改委
             found.append(Place(group[1], group, "scope"))
+    taken = [m.span() for p in found for form in p.forms for m in re.finditer(re.escape(form), text)]
     for city in lexicon.CITIES:  # another city by its bare name: "贵阳白云区" is not Guangzhou's 白云区
-        if city != HOME_CITY[:-1] and re.search(f"{city}(?!大学)", text):
+        spans = [m.span() for m in re.finditer(f"{city}(?!大学)", text)]
+        free = [s for s in spans if not any(s[0] < end and start < s[1] for start, end in taken)]
+        if city != HOME_CITY[:-1] and free:  # "会上海珠区" names 海珠区, not 上海
             found.append(Place(f"{city}市", (f"{city}市", city), "other"))
     known = {form for p in found for form in p.forms} | {f for g in lexicon.SCOPES for f in g}
     others = [w for w in tokens(text) if len(w) >= 3 and w[-1] in "市区县" and w[:-1] not in NOT_PLACES]
@@ -128,8 +133,10 @@ def parse(question: str, latest_year: int | None = None) -> Question:
     place_forms = {f.lower() for p in places for f in p.forms}
     all_terms = tokens(ASKING.sub(" ", text))
     year_words = {str(y) for y in years} | set(RELATIVE_YEARS)
-    terms = [t for t in all_terms if t not in place_forms and t not in year_words and not re.fullmatch(r"\d+", t)]
-    wants = ("person" if WANTS_PERSON.search(text) else "date" if WANTS_DATE.search(text)
+    terms = [t for t in all_terms if not any(t in form for form in place_forms)  # "沙区" of 南沙区 too
+             and t not in year_words and not re.fullmatch(r"\d+", t)]
+    wants = ("person" if WANTS_PERSON.search(text) else "place" if WANTS_PLACE.search(text)
+             else "date" if WANTS_DATE.search(text)
              else "number" if WANTS_NUMBER.search(text) else "list" if WANTS_LIST.search(text) else "text")
     unit = ASKED_UNIT.search(text)
     measure = "amount" if AMOUNT.search(text) else "rate" if RATE.search(text) else None

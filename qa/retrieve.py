@@ -6,19 +6,21 @@ Ranking order, strongest first:
 2. place: a passage naming the asked district/body outranks one that does not;
 3. relevance: idf-weighted coverage of the question's terms, blended with the
    fused retrieval score, plus a small bonus when a "多少" question finds a
-   figure in the unit it asks for ("多少个市委书记" → "21个市委书记").
+   figure in the unit it asks for ("多少个市委书记" → "21个市委书记"), or a
+   "谁" question an official named after a title.
 """
 from __future__ import annotations
 
 import functools
 import math
+import re
 from collections.abc import Collection
 from dataclasses import dataclass
 
 from index import bm25, lexicon, vectors
 from index.records import Chunk
 from index.store import StoredIndex
-from qa.figures import has_figure
+from qa.shapes import TITLED_NAME, has_figure
 from qa.fuse import rrf
 from qa.question import Question, dense_text
 
@@ -59,28 +61,49 @@ def synonym_forms() -> dict[str, tuple[str, ...]]:
     return {group[0]: group for group in lexicon.SYNONYMS}
 
 
-def coverage(terms: tuple[str, ...], doc: Collection[str], idf: dict[str, float], text: str = "") -> float:
-    """Share of the terms' idf mass present in a chunk (its tokens, or its text).
+PART_CREDIT = 0.4  # a compound that is missing, but whose parts are all there ("工业投资": 工业…投资)
 
-    A term counts when the chunk's text holds it or its canonical synonym ("产值"
-    inside "总产值"); it counts half when only the chunk's section path has it
-    (every chunk under "统筹推进三大科学城建设" would match otherwise), or when
-    a longer term's character pairs are mostly there ("工业产值" ~ "工业总产值").
+
+def concepts(terms: tuple[str, ...]) -> list[tuple[str, tuple[str, ...]]]:
+    """Question terms grouped into concepts: (head, parts). Synonyms are one concept ("规上" = "规模以上");
+    jieba's search-mode parts of a compound belong to it ("工业", "投资" of "工业投资")."""
+    canonical = lexicon.canonical_forms()
+    heads: dict[str, list[str]] = {}
+    for term in sorted(dict.fromkeys(canonical.get(t, t) for t in terms), key=len, reverse=True):
+        whole = next((h for h in heads if term in h), None)
+        if whole is None:
+            heads[term] = []
+        else:
+            heads[whole].append(term)
+    return [(head, tuple(parts)) for head, parts in heads.items()]
+
+
+def coverage(terms: tuple[str, ...], doc: Collection[str], idf: dict[str, float], text: str = "") -> float:
+    """Share of the question's concepts (idf-weighted) present in a chunk: its text, or its tokens.
+
+    A concept counts when the chunk's text holds any of its synonyms ("产值"
+    inside "总产值"); half when only the chunk's section path has it (every
+    chunk under "统筹推进三大科学城建设" would match otherwise); `PART_CREDIT`
+    when only its parts are there, apart: "工业投资" is not in "规上工业总产值,固定资产投资".
     """
-    canonical, forms = lexicon.canonical_forms(), synonym_forms()
+    forms = synonym_forms()
     text = text.lower()
     total = found = 0.0
-    for term in terms:
-        weight = max(idf.get(term, idf.get(canonical.get(term, term), 0.0)), 0.0) or math.log(2)
+
+    def present(term: str) -> float:
+        if text and any(form in text for form in forms.get(term, (term,))):
+            return 1.0
+        if any(form in doc for form in forms.get(term, (term,))):
+            return 0.5 if text else 1.0  # only in the section path: the heading, not these words
+        return 0.0
+
+    for head, parts in concepts(terms):  # a concept weighs what its words weigh
+        weight = sum(max(idf.get(t, 0.0), 0.0) or math.log(2) for t in (head, *parts))
         total += weight
-        if text and any(form in text for form in forms.get(canonical.get(term, term), (term,))):
-            found += weight
-        elif term in doc or canonical.get(term, "\0") in doc:
-            found += weight * (0.5 if text else 1.0)  # only in the section path: the heading, not these words
-        elif text and len(term) >= 3:
-            pairs = [term[i:i + 2] for i in range(len(term) - 1)]
-            share = sum(p in text for p in pairs) / len(pairs)
-            found += weight * 0.5 if share >= 0.6 else 0.0
+        share = present(head)
+        if share < 1.0 and parts:
+            share = max(share, PART_CREDIT * sum(present(p) for p in parts) / len(parts))
+        found += weight * share
     return found / total if total else 0.0
 
 
@@ -128,8 +151,14 @@ def opening(chunk: Chunk) -> str:
     return " ".join(chunk.section) + " " + chunk.text[:OPENING]
 
 
+# A district as the subject of what follows: "天河区委书记…", "白云今年将…"; not "南沙科学城".
+DISTRICT_SUBJECT = re.compile(f"(?:{'|'.join(lexicon.DISTRICTS)})区?(?:委|区长|副区长|书记|将|今年|要|力争|提出|召开|实现|的目标)")
+
+
 def about_a_district(chunk: Chunk) -> bool:
-    return any(d in opening(chunk) for d in lexicon.DISTRICTS)
+    """Is the chunk a district's statement (its section names one, or it opens with one as subject)?"""
+    return (any(d in " ".join(chunk.section) for d in lexicon.DISTRICTS)
+            or bool(DISTRICT_SUBJECT.search(chunk.text[:OPENING])))
 
 
 def is_subject(question: Question, chunk: Chunk) -> bool:
@@ -160,6 +189,7 @@ def judge(index: StoredIndex, question: Question, row: int) -> Evidence:
     year = article_year(index, chunk.source)
     bonus = FIGURE_BONUS * (question.wants == "number" and has_figure(chunk.text, question.unit))
     bonus += SUBJECT_BONUS * is_subject(question, chunk)
+    bonus += FIGURE_BONUS * (question.wants == "person" and bool(TITLED_NAME.search(chunk.text)))
     return Evidence(year, year_matches(question, year, chunk),
                     place_matches(question, chunk, article_city(index, chunk.source)),
                     coverage(question.terms, index.bm25.doc_freqs[row], index.bm25.idf, chunk.text), bonus)

@@ -167,3 +167,33 @@ def test_the_figure_is_the_one_next_to_the_asked_indicator(question, passage, fi
     q = parse(question)
     idf = {t: 1.0 + len(t) for t in q.terms}
     assert answer_span(q, passage, idf).figure == figure
+
+
+def test_a_compound_found_only_in_pieces_counts_little():
+    from qa.retrieve import PART_CREDIT, concepts, coverage
+
+    q = parse("黄埔区2026年工业投资目标是多少")
+    assert concepts(q.terms) == [("工业投资", ("工业", "投资"))]
+    apart = "今年黄埔的目标是地区生产总值和固定资产投资增长5%以上,规上工业总产值突破8600亿"
+    whole = "今年黄埔工业投资增长10%"
+    idf = {t: 1.0 for t in q.terms}
+    assert coverage(q.terms, set(tokens(apart)), idf, apart) == pytest.approx(PART_CREDIT)
+    assert coverage(q.terms, set(tokens(whole)), idf, whole) == 1.0
+
+
+def test_a_city_inside_other_words_is_not_named():
+    assert [p.name for p in parse("2月25日的会上海珠区提出固定资产投资增长多少").places] == ["海珠区"]
+
+
+def test_which_district_answers_name_the_district():
+    passage = ("此外,以工业软件提升湾区智造创新引领力,黄埔将围绕强链补链和突破“卡脖子”,"
+               "推出轻量化智能软件产品和服务1000个。")
+    q = parse("哪个区提出要推出轻量化智能软件产品和服务1000个")
+    assert q.wants == "place" and "黄埔" in answer_span(q, passage, {t: 1.0 for t in q.terms}).text
+
+
+def test_who_said_a_quote_answers_with_the_speaker():
+    passage = ("作为广州中心城区核心区，越秀区委书记郭昊羽表示，越秀区今年将推动地区生产总值增长4%，固定资产投资额完成135亿元、"
+               "增长17%，社会消费品零售总额增长4%，“用实干实绩书写高质量发展的新答卷”。")
+    q = parse("谁说要“用实干实绩书写高质量发展的新答卷”")
+    assert "郭昊羽" in answer_span(q, passage, {t: 1.0 for t in q.terms}).text
