@@ -124,8 +124,8 @@ COUNTED = re.compile(r"(?:个|家|项|条|场|所|座|套|名|人|户|宗)$")  #
 def pick_figure(question: Question, text: str, idf: dict[str, float] | None = None) -> str | None:
     """The quantity the question asks about, in `text`.
 
-    In the asked unit first, then a rate if it asks a rate (an amount if it asks
-    an amount), then the one closest to the question's most specific term found
+    In the asked unit first, then a rate if it asks a rate (else an amount),
+    then the one closest to the question's most specific term found
     (highest idf): after it ("固定资产投资增长8%"), or right before it for a
     count ("1.3万家高新技术企业").
     """
@@ -144,7 +144,5 @@ def pick_figure(question: Question, text: str, idf: dict[str, float] | None = No
         return min(after, before if COUNTED.search(m.group()) and before <= 2 else 10_000)
 
     in_unit = lambda m: not question.unit or has_figure(m.group() + text[m.end():m.end() + 4], question.unit)
-    rate = question.measure == "rate"
-    amount = question.measure == "amount"
-    return min(found, key=lambda m: (not in_unit(m), rate and "%" not in m.group(), amount and "%" in m.group(),
-                                     distance(m), m.start())).group()
+    rate = question.measure == "rate"  # unless a rate is asked, an amount is the figure ("1410亿元", not "16%")
+    return min(found, key=lambda m: (not in_unit(m), ("%" in m.group()) != rate, distance(m), m.start())).group()

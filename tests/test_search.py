@@ -9,7 +9,7 @@ from rank_bm25 import BM25Plus
 
 from index import bm25
 from index.tokenize import tokens
-from qa.extract import answer_span
+from qa.extract import answer_span, pick_figure
 from qa.fuse import rrf
 from qa.question import QuestionError, parse
 
@@ -197,3 +197,9 @@ def test_who_said_a_quote_answers_with_the_speaker():
                "增长17%，社会消费品零售总额增长4%，“用实干实绩书写高质量发展的新答卷”。")
     q = parse("谁说要“用实干实绩书写高质量发展的新答卷”")
     assert "郭昊羽" in answer_span(q, passage, {t: 1.0 for t in q.terms}).text
+
+
+def test_unless_a_rate_is_asked_the_amount_is_the_figure():
+    passage = "固定资产投资增长16%以上、总量突破1410亿元"
+    assert pick_figure(parse("白云区固投目标是多少"), passage) == "突破1410亿元"
+    assert pick_figure(parse("白云区固投增速目标是多少"), passage) == "16%以上"
