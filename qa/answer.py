@@ -95,6 +95,21 @@ def missing(question: Question, hits: list[Hit]) -> str:
     return f"找到了{what}的段落{assumed}，但没有直接回答这个问题；下面是最接近的段落。"
 
 
+def others_asked(q: Question, answering: Hit, rest: list[Hit]) -> str | None:
+    """For a question about several districts or bodies: which the answer is about, where the others are."""
+    asked = [p for p in q.places if p.kind in ("district", "body")]
+    if len(asked) < 2:
+        return None
+    where = lambda hit: hit.chunk.text + " ".join(hit.chunk.section)
+    covered = [p.name for p in asked if any(f in where(answering) for f in p.forms)]
+    notes = [f"问题问到{'、'.join(p.name for p in asked)}；答案说的是{'、'.join(covered)}。"]
+    for p in asked:
+        if p.name not in covered:
+            n = next((i for i, hit in enumerate(rest, start=2) if any(f in where(hit) for f in p.forms)), None)
+            notes.append(f"{p.name}见引文[{n}]。" if n else f"前{len(rest) + 1}条引文中没有{p.name}。")
+    return "".join(notes)
+
+
 def relative_word(question: Question) -> str:
     return next((w for w in RELATIVE_YEARS if w in question.text), "今年")
 
@@ -160,5 +175,7 @@ def ask(index: StoredIndex, question: str, k: int = DEFAULT_K, year: int | None 
         hits = sorted(hits, key=lambda h: (not h.place_ok, -h.score, h.chunk.id))
         note = missing(q, hits[:k])
     answered = extract is not None
+    if answered:
+        note = " ".join(x for x in (note, others_asked(q, hits[0], hits[1:k])) if x) or None
     return Answer(question, answered, extract.text if answered else None, extract.figure if answered else None,
                   1 if answered else None, note, cite(index, hits[:k]), q.years, q.year_assumed)

@@ -122,27 +122,31 @@ def article_city(index: StoredIndex, source: str) -> str | None:
 
 
 def place_matches(question: Question, chunk: Chunk, city: str | None = None) -> bool:
-    """Does the chunk speak of every place the question names, in the city it means?
+    """Does the chunk speak of the places the question names, in the city it means?
 
-    A district or body must be named in the chunk or its section path, and the
-    article must be about Guangzhou/Guangdong unless the question names the
-    article's city (贵阳市白云区 is not 白云区). A scope (广州, 全省) is met by a
-    chunk not about one district, that names it in its text (every section of a
-    Guangzhou article sits under a headline naming 广州) or whose article is of that scope.
+    One of the asked districts must be named in the chunk or its section path
+    ("花都区和从化区…" is asked of each), and one of the asked bodies; every other
+    place too. The article must be about Guangzhou/Guangdong unless the question
+    names the article's city (贵阳市白云区 is not 白云区). A scope (广州, 全省) is
+    met by a chunk not about one district, that names it in its text (every
+    section of a Guangzhou article sits under a headline naming 广州) or whose
+    article is of that scope.
     """
     where = chunk.text + " ".join(chunk.section)
     named = {p.name for p in question.places}
     if city and city not in HOME_SCOPES and city not in named and city[:-1] not in question.text:
         return False
+    for kind in ("district", "body"):
+        asked = [p for p in question.places if p.kind == kind]
+        if asked and not any(form in where for p in asked for form in p.forms):
+            return False
     for place in question.places:
         if place.kind == "scope":  # by its proper name: a district's "全市" speaks of the district's part
-            if not about_a_district(chunk) and (city == place.name
-                                                or any(form in chunk.text for form in place.forms[:2])):
-                continue
+            if about_a_district(chunk) or not (city == place.name
+                                               or any(form in chunk.text for form in place.forms[:2])):
+                return False
+        elif place.kind == "other" and not any(form in where for form in place.forms):
             return False
-        elif any(form in where for form in place.forms):
-            continue
-        return False
     return True
 
 
@@ -162,9 +166,9 @@ def about_a_district(chunk: Chunk) -> bool:
 
 
 def is_subject(question: Question, chunk: Chunk) -> bool:
-    """Is every asked district or body what the chunk is about (in its section path or opening words)?"""
+    """Is an asked district or body what the chunk is about (in its section path or opening words)?"""
     asked = [p for p in question.places if p.kind in ("district", "body")]
-    return bool(asked) and all(any(form in opening(chunk) for form in p.forms) for p in asked)
+    return any(form in opening(chunk) for p in asked for form in p.forms)
 
 
 @functools.lru_cache(maxsize=1)

@@ -138,3 +138,10 @@ def test_another_city_of_the_same_district_name_is_not_guangzhou(stored):
 def test_the_answering_passage_may_be_second_when_the_first_is_about_other_districts(stored):
     answer = ask(stored, "越秀区2024年GDP增速目标")
     assert answer.answered and answer.figure == "4%" and "越秀" in answer.citations[0].text
+
+
+def test_two_districts_asked_each_is_found_and_the_note_says_which_is_answered(stored):
+    answer = ask(stored, "花都区和从化区2024年的固投目标")
+    assert answer.answered and "问题问到花都区、从化区" in answer.note
+    texts = " ".join(c.text for c in answer.citations)
+    assert "花都" in texts and "从化" in texts
