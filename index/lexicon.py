@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import functools
 
-VERSION = "8"  # 8: speech verbs are stop words; 7: 全年 is a word again (全年 vs 一季度); 6: Latin words kept whole; 5: jieba dictionary trimmed (index/tokenize.py)
+VERSION = "10"  # 10: 会上 is a stop word; 9: 经济增速 ~ GDP; 一把手 is no synonym of 局长; 8: speech verbs are stop words; 7: 全年 is a word again (全年 vs 一季度); 6: Latin words kept whole; 5: jieba dictionary trimmed (index/tokenize.py)
 
 DISTRICTS = ("越秀", "海珠", "荔湾", "天河", "白云", "黄埔", "番禺", "花都", "南沙", "从化", "增城")
 
@@ -50,7 +50,7 @@ SCOPES: tuple[tuple[str, ...], ...] = (
 SYNONYMS: tuple[tuple[str, ...], ...] = (
     ("固定资产投资", "固投", "固定资产投资额", "固定资产投资总额"),
     ("社会消费品零售总额", "社零", "社零额", "社消零", "社消零总额", "社会消费品零售额"),
-    ("地区生产总值", "gdp", "生产总值", "经济总量"),
+    ("地区生产总值", "gdp", "生产总值", "经济总量", "经济增速"),
     ("规模以上", "规上"),
     ("研发经费投入", "研发投入", "研发经费", "r&d"),
     ("高新技术企业", "高企", "国高企"),
@@ -65,7 +65,6 @@ SYNONYMS: tuple[tuple[str, ...], ...] = (
     ("十五运会", "十五运", "全运会"),
     ("项目", "重点项目"),
     ("保障性住房", "保障房"),
-    ("局长", "一把手"),
 ) + tuple((f"{d}区", d) for d in DISTRICTS) + BODIES
 
 OFFICIAL_TITLES = ("市委书记", "区委书记", "区委副书记", "区长", "副区长", "市长", "副市长", "常务副市长",
@@ -83,7 +82,7 @@ STOPWORDS = frozenset("""
 指 指什么 叫 叫什么 分别 具体 情况 有关 关于 那位 这位 位 个 们 我 你 他 她 它 我们 你们 他们
 目标 多大 多高 计划 年 今年 去年 明年
 想 把 做到 打算 准备 能 会 可以 需要 应该 做 搞 干 弄 得 让 给 打 提出 提到 讲 谈 怎么说 说了
-表态 发言 讲话 表示 指出 强调 介绍
+表态 发言 讲话 表示 指出 强调 介绍 会上 会议上
 """.split())
 
 

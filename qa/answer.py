@@ -110,6 +110,12 @@ def others_asked(q: Question, answering: Hit, rest: list[Hit]) -> str | None:
     return "".join(notes)
 
 
+def meeting_years(index: StoredIndex, dates: tuple[str, ...]) -> tuple[int, ...]:
+    """The years of the articles whose meeting date is one of `dates`."""
+    return tuple(sorted({int(a["year"]["value"]) for a in index.articles.values()
+                         if a.get("year") and (a.get("date") or {}).get("value") in dates}))
+
+
 def relative_word(question: Question) -> str:
     return next((w for w in RELATIVE_YEARS if w in question.text), "今年")
 
@@ -154,6 +160,8 @@ def ask(index: StoredIndex, question: str, k: int = DEFAULT_K, year: int | None 
     q = parse(question, latest_year(index))
     if year is not None:
         q = replace(q, years=(year,), year_assumed=False)
+    elif q.dates and not q.years:  # "2月25日的会上": the year of the report of that meeting
+        q = replace(q, years=meeting_years(index, q.dates))
     hits, extract = attempt(index, q, sources)
     note = None
     if not CJK.search(q.text):  # the reports are Chinese: words like "Baiyun" match nothing in them

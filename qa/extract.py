@@ -19,6 +19,7 @@ from qa.question import Question, place_groups
 from qa.retrieve import coverage
 
 CLAUSE = re.compile(r"[^，,；;。！？!?：:]+[，,；;。！？!?：:]*")
+PLACE_NAME = re.compile("|".join(sorted({re.escape(f) for g in place_groups() for f in g}, key=len, reverse=True)))
 MAX_ANSWER = 120
 MAX_CLAUSES = 3
 SHORT_CONTINUATION = 10
@@ -64,7 +65,7 @@ def _bonus(question: Question, text: str) -> float:
         return 0.3 if TITLED_NAME.search(text) else 0.15 if SPEAKER.search(text) else 0.0
     if question.wants == "date" and DATE.search(text):
         return 0.3
-    if question.wants == "place" and any(form in text for group in place_groups() for form in group):
+    if question.wants == "place" and PLACE_NAME.search(text):
         return 0.3
     if question.wants == "list" and ("、" in text or "和" in text):
         return 0.15 + 0.05 * min(text.count("、"), 3)
@@ -103,15 +104,19 @@ def answer_span(question: Question, passage: str, idf: dict[str, float]) -> Extr
         end = spans[nxt][1]
         nxt += 1
     if question.wants == "person" and not (TITLED_NAME.search(passage, start, end) or SPEAKER.search(passage, start, end)):
-        start, end = speaker(passage, spans, start, end)
+        start, end = speaker(passage, spans, start, end, TITLED_NAME)
+    if question.wants == "place" and not PLACE_NAME.search(passage, start, end):
+        start, end = speaker(passage, spans, start, end, PLACE_NAME)
     text = passage[start:end].rstrip("，,；;：:")[:MAX_ANSWER]
     return Extract(text, start, pick_figure(question, text, idf), best_off)
 
 
-def speaker(passage: str, spans: list[tuple[int, int]], start: int, end: int) -> tuple[int, int]:
-    """Who said the words at start:end: the span from the last "title + name" clause before them
-    through them when that fits in an answer, else that clause alone; the words themselves when nobody is named."""
-    named = [m for m in TITLED_NAME.finditer(passage, 0, start)]
+def speaker(passage: str, spans: list[tuple[int, int]], start: int, end: int,
+            who: re.Pattern = TITLED_NAME) -> tuple[int, int]:
+    """Who said the words at start:end: the span from the last clause naming `who` (an official, a
+    district) before them through them when that fits in an answer, else that clause alone; the words
+    themselves when nobody is named."""
+    named = list(who.finditer(passage, 0, start))
     if not named:
         return start, end
     clause = next((a, b) for a, b in spans if a <= named[-1].start() < b)

@@ -21,13 +21,14 @@ WANTS_NUMBER = re.compile(r"多少|几[个家项条场万亿年]|几|多大|多�
 WANTS_DATE = re.compile(r"哪年|哪一年|何时|什么时候|几月|哪天|哪一天|日期")
 # Question phrases that name no content: "哪三个", "分别是哪些", "是第几" …
 ASKING = re.compile(r"(?:分别)?(?:是)?(?:哪|几|第几)[一二三四五六七八九十两几]?[个些项家条类种大点方面位名]?"
-                    r"(?:区|部门|单位|局|地方|城市|里)?(?:是)?|是什么|有哪些|指什么")
+                    r"(?:区|部门|单位|局|地方|城市|里)?(?:是)?|是什么|有哪些|指什么|多大规模|规模多大|多大|一把手|负责人")
+MEETING_DATE = re.compile(r"(?<![\d年])(?:1[0-2]|[1-9])月[1-3]?\d日")
 ASKED_UNIT = re.compile(r"(?:多少|几)(亿元|万元|万人|万|亿|个|家|项|条|场|所|座|套|名|人|亩|倍|吨|平方米|公里|千米)")
 WANTS_PLACE = re.compile(r"哪个区|哪些区|哪一个区|哪个部门|哪个单位|哪个局|哪个地方|哪个城市|哪里")
 WANTS_LIST = re.compile(r"哪些|哪几|哪[两三四五六七八九十]|分别|有什么|包括什么|包括哪")
 RATE = re.compile(r"增速|增长|增幅|比重|比例|占比|提高|下降|百分")
 AMOUNT = re.compile(r"总量|规模|总额|总值|多少(?:亿|万|元|钱)|金额|达到多少|完成多少|迈上|突破多少")
-WANTS_PERSON = re.compile(r"谁|哪位|叫什么名字|姓名|那位.{0,4}叫什么|书记叫什么|局长叫什么|主任叫什么|区长叫什么")
+WANTS_PERSON = re.compile(r"谁|哪位|叫什么名字|姓名|那位.{0,4}叫什么|书记叫什么|局长叫什么|主任叫什么|区长叫什么|一把手|负责人")
 
 
 class QuestionError(ValueError):
@@ -41,7 +42,8 @@ NOT_PLACES = frozenset("园 城 湾 社 景 片 新 市 辖 全 本 该 各 老 
 
 HOME_CITY = "广州市"
 # A bureau the lexicon does not know, named after 市/区/省: "市卫健委", "省商务厅", "市文旅局".
-OTHER_BODY = re.compile(r"[市区省]([\u4e00-\u9fff]{2,6}?(?:委员会|局|委|厅))")
+OTHER_BODY = re.compile(r"[市区省]((?:(?![的和与是要将在])[\u4e00-\u9fff]){2,6}?(?:委员会|局|委|厅))")
+PARTY = re.compile(r"(?:区委|市委|省委|党委|纪委|常委|党工委)$")  # committees of the party, not bureaus
 
 
 @dataclass(frozen=True)
@@ -68,6 +70,7 @@ class Question:
     wants: str  # "number" | "person" | "place" | "date" | "list" | "text"
     unit: str | None = None  # the measure asked for: "多少个市委书记" → "个"
     measure: str | None = None  # "rate" (增速 → 5%) or "amount" (总量 → 2000亿元) when the question says
+    dates: tuple[str, ...] = ()  # meeting dates named: "2月25日的会上…"
 
 
 def place_groups() -> list[tuple[str, ...]]:
@@ -98,7 +101,7 @@ def find_places(text: str) -> tuple[Place, ...]:
             found.append(Place(f"{city}市", (f"{city}市", city), "other"))
     known = {form for p in found for form in p.forms} | {f for g in lexicon.SCOPES for f in g}
     others = [w for w in tokens(text) if len(w) >= 3 and w[-1] in "市区县" and w[:-1] not in NOT_PLACES]
-    others += [m[1] for m in OTHER_BODY.finditer(text)]
+    others += [m[1] for m in OTHER_BODY.finditer(text) if not PARTY.search(m[1])]
     for word in others:
         stem = re.sub(r"(?:委员会|市|区|县|局|委|厅|办)$", "", word)
         if not (word in known or any(stem in k or k in word for k in known)):
@@ -131,17 +134,18 @@ def parse(question: str, latest_year: int | None = None) -> Question:
     years, assumed = find_years(text, latest_year)
     places = find_places(text)
     place_forms = {f.lower() for p in places for f in p.forms}
-    all_terms = tokens(ASKING.sub(" ", text))
+    dates = tuple(dict.fromkeys(MEETING_DATE.findall(text)))
+    all_terms = tokens(MEETING_DATE.sub(" ", ASKING.sub(" ", text)))
     year_words = {str(y) for y in years} | set(RELATIVE_YEARS)
     terms = [t for t in all_terms if not any(t in form for form in place_forms)  # "沙区" of 南沙区 too
-             and t not in year_words and not re.fullmatch(r"\d+", t)]
+             and t not in year_words and not re.fullmatch(r"(?:19|20)\d\d|\d", t)]
     wants = ("person" if WANTS_PERSON.search(text) else "place" if WANTS_PLACE.search(text)
              else "date" if WANTS_DATE.search(text)
              else "number" if WANTS_NUMBER.search(text) else "list" if WANTS_LIST.search(text) else "text")
     unit = ASKED_UNIT.search(text)
     measure = "amount" if AMOUNT.search(text) else "rate" if RATE.search(text) else None
     return Question(text, years, assumed, places, tuple(dict.fromkeys(terms)),
-                    tuple(dict.fromkeys(all_terms)), wants, unit[1] if unit else None, measure)
+                    tuple(dict.fromkeys(all_terms)), wants, unit[1] if unit else None, measure, dates)
 
 
 def dense_text(question: Question) -> str:

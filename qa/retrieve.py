@@ -64,18 +64,24 @@ def synonym_forms() -> dict[str, tuple[str, ...]]:
 PART_CREDIT = 0.4  # a compound that is missing, but whose parts are all there ("工业投资": 工业…投资)
 
 
-def concepts(terms: tuple[str, ...]) -> list[tuple[str, tuple[str, ...]]]:
-    """Question terms grouped into concepts: (head, parts). Synonyms are one concept ("规上" = "规模以上");
-    jieba's search-mode parts of a compound belong to it ("工业", "投资" of "工业投资")."""
+def concepts(terms: tuple[str, ...]) -> list[tuple[str, tuple[str, ...], tuple[str, ...]]]:
+    """Question terms grouped into concepts: (canonical head, parts, every term of it).
+
+    jieba's search-mode parts of a compound belong to it ("工业", "投资" of
+    "工业投资"); synonyms are one concept ("经济总量" and "地区生产总值").
+    """
     canonical = lexicon.canonical_forms()
-    heads: dict[str, list[str]] = {}
-    for term in sorted(dict.fromkeys(canonical.get(t, t) for t in terms), key=len, reverse=True):
-        whole = next((h for h in heads if term in h), None)
-        if whole is None:
-            heads[term] = []
-        else:
-            heads[whole].append(term)
-    return [(head, tuple(parts)) for head, parts in heads.items()]
+    wholes: dict[str, list[str]] = {}
+    for term in sorted(dict.fromkeys(terms), key=len, reverse=True):
+        whole = next((w for w in wholes if term in w), None)
+        wholes.setdefault(term, []) if whole is None else wholes[whole].append(term)
+    merged: dict[str, tuple[list[str], list[str]]] = {}
+    for whole, parts in wholes.items():
+        members, pieces = merged.setdefault(canonical.get(whole, whole), ([], []))
+        members += [whole, *parts]
+        pieces += parts
+    return [(head, tuple(dict.fromkeys(pieces)), tuple(dict.fromkeys(members)))
+            for head, (members, pieces) in merged.items()]
 
 
 def coverage(terms: tuple[str, ...], doc: Collection[str], idf: dict[str, float], text: str = "") -> float:
@@ -97,14 +103,14 @@ def coverage(terms: tuple[str, ...], doc: Collection[str], idf: dict[str, float]
             return 0.5 if text else 1.0  # only in the section path: the heading, not these words
         return 0.0
 
-    for head, parts in concepts(terms):  # a concept weighs what its words weigh
-        weight = sum(max(idf.get(t, 0.0), 0.0) or math.log(2) for t in (head, *parts))
+    for head, parts, members in concepts(terms):  # a concept weighs what its words weigh
+        weight = sum(max(idf.get(t, 0.0), 0.0) or math.log(2) for t in members)
         total += weight
         share = present(head)
         if share < 1.0 and parts:
             share = max(share, PART_CREDIT * sum(present(p) for p in parts) / len(parts))
         found += weight * share
-    return found / total if total else 0.0
+    return found / total if total else 1.0  # no content words asked: place and year decide
 
 
 def year_matches(question: Question, year: int | None, chunk: Chunk) -> bool:

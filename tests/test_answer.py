@@ -145,3 +145,13 @@ def test_two_districts_asked_each_is_found_and_the_note_says_which_is_answered(s
     assert answer.answered and "问题问到花都区、从化区" in answer.note
     texts = " ".join(c.text for c in answer.citations)
     assert "花都" in texts and "从化" in texts
+
+
+def test_a_meeting_date_picks_the_year_of_that_meeting(stored):
+    answer = ask(stored, "2月25日的会上海珠区提出固定资产投资增长多少")
+    assert answer.answered and answer.figure == "8%" and answer.citations[0].year == 2026
+
+
+def test_reversed_question_finds_the_district_by_its_figure(stored):
+    answer = ask(stored, "工业投资360亿元是哪个区提出的目标")
+    assert answer.answered and "增城" in answer.text

@@ -173,7 +173,9 @@ def test_a_compound_found_only_in_pieces_counts_little():
     from qa.retrieve import PART_CREDIT, concepts, coverage
 
     q = parse("黄埔区2026年工业投资目标是多少")
-    assert concepts(q.terms) == [("工业投资", ("工业", "投资"))]
+    assert concepts(q.terms) == [("工业投资", ("工业", "投资"), ("工业投资", "工业", "投资"))]
+    gdp = concepts(parse("2026年白云区的经济总量要迈向多少").terms)
+    assert ("地区生产总值", ("经济", "总量"), ("地区生产总值", "经济总量", "经济", "总量")) in gdp
     apart = "今年黄埔的目标是地区生产总值和固定资产投资增长5%以上,规上工业总产值突破8600亿"
     whole = "今年黄埔工业投资增长10%"
     idf = {t: 1.0 for t in q.terms}
@@ -203,3 +205,17 @@ def test_unless_a_rate_is_asked_the_amount_is_the_figure():
     passage = "固定资产投资增长16%以上、总量突破1410亿元"
     assert pick_figure(parse("白云区固投目标是多少"), passage) == "突破1410亿元"
     assert pick_figure(parse("白云区固投增速目标是多少"), passage) == "16%以上"
+
+
+def test_question_words_that_name_no_body():
+    assert [(p.name, p.kind) for p in parse("2024年白云区的区委书记是谁").places] == [("白云区", "district")]
+    assert parse("“一横三纵三片”是哪个区的空间布局").places == ()
+    boss = parse("广东省发改委的一把手是谁")
+    assert boss.wants == "person" and boss.terms == ()
+
+
+def test_a_meeting_date_and_a_figure_in_the_question():
+    q = parse("2月25日的会上海珠区提出固定资产投资增长多少")
+    assert q.dates == ("2月25日",) and not {"月", "日", "25"} & set(q.terms)
+    assert "360" in parse("工业投资360亿元是哪个区提出的目标").terms  # a figure is a clue, a year is not a term
+    assert "2026" not in parse("白云区2026年固投").terms
