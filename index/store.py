@@ -237,13 +237,24 @@ def read_manifest(index_dir: Path, build: Path | None = None) -> dict:
     return manifest
 
 
-def load(index_dir: Path) -> StoredIndex:
-    """The published index, fully read from one build and cross-checked; a clear error if anything is off."""
+def load(index_dir: Path, check_rules: bool = True) -> StoredIndex:
+    """The published index, fully read from one build and cross-checked; a clear error if anything is off.
+
+    `check_rules`: refuse an index built by other chunking/tokenizing rules than this code's (IndexStale).
+    """
     index_dir = Path(index_dir)
     for attempt in range(3):
         build = index_dir.resolve()  # pin one build: a concurrent publish cannot mix files
         try:
-            return _load_build(index_dir, build)
+            stored = _load_build(index_dir, build)
+            if check_rules:
+                from index.pipeline import pipeline_version
+
+                built_by, now = stored.manifest.get("pipeline_version"), pipeline_version()
+                if built_by != now:
+                    raise IndexStale(f"index in {index_dir} was built by older rules ({built_by}; now {now}) — "
+                                     "run 'gzqa index update'")
+            return stored
         except IndexProblem:
             if attempt == 2 or index_dir.resolve() == build:
                 raise

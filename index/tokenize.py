@@ -15,7 +15,6 @@ import hashlib
 import logging
 import os
 import re
-import tempfile
 import threading
 import unicodedata
 from functools import lru_cache
@@ -61,12 +60,18 @@ def dictionary_text() -> str:
     return "\n".join(kept + [f"{word} {PROJECT_FREQ}" for word in lexicon.dictionary_words()]) + "\n"
 
 
+def cache_dir() -> Path:
+    """GZQA_CACHE, else the user's own cache folder (~/.cache/gzqa): never a folder others can write to."""
+    xdg = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(os.environ.get("GZQA_CACHE") or Path(xdg) / "gzqa")
+
+
 def dictionary_file() -> Path:
-    """The dictionary, written once per (jieba, lexicon, MIN_FREQ) into GZQA_CACHE or the temp folder."""
+    """The dictionary, written once per (jieba, lexicon, MIN_FREQ) into `cache_dir()`."""
     import jieba
 
     key = hashlib.sha1(f"{jieba.__version__} {MIN_FREQ} {lexicon.dictionary_words()}".encode()).hexdigest()[:12]
-    folder = Path(os.environ.get("GZQA_CACHE") or Path(tempfile.gettempdir()) / "gzqa")
+    folder = cache_dir()
     path = folder / f"jieba-dict-{key}.txt"
     if not path.is_file():
         folder.mkdir(parents=True, exist_ok=True)
@@ -77,8 +82,17 @@ def dictionary_file() -> Path:
 
 
 def warm_up() -> None:
-    """Load jieba's dictionary (≈0.2 s) in a background thread while the caller loads other things."""
-    threading.Thread(target=_jieba, daemon=True).start()
+    """Load jieba's dictionary (≈0.2 s) in a background thread while the caller loads other things.
+
+    A failure there is left for the caller's own first `tokens()` to raise, on its thread, with its message.
+    """
+    def load_quietly() -> None:
+        try:
+            _jieba()
+        except Exception:  # noqa: BLE001 - reported by the caller's next call
+            pass
+
+    threading.Thread(target=load_quietly, daemon=True).start()
 
 
 @lru_cache(maxsize=1)

@@ -100,7 +100,7 @@ def others_asked(q: Question, answering: Hit, rest: list[Hit]) -> str | None:
     asked = [p for p in q.places if p.kind in ("district", "body")]
     if len(asked) < 2:
         return None
-    where = lambda hit: hit.chunk.text + " ".join(hit.chunk.section)
+    where = lambda hit: hit.chunk.text + "\n" + "\n".join(hit.chunk.section)  # noqa: E731
     covered = [p.name for p in asked if any(f in where(answering) for f in p.forms)]
     notes = [f"问题问到{'、'.join(p.name for p in asked)}；答案说的是{'、'.join(covered)}。"]
     for p in asked:

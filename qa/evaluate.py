@@ -14,14 +14,31 @@ from pathlib import Path
 from index.chunk import quote
 from index.store import StoredIndex
 from qa.answer import Answer, ask
+from qa.question import QuestionError
+
+
+class GoldError(ValueError):
+    """A gold file line that is not a question record; the message names the file and line."""
 
 
 def read_gold(path: Path) -> list[dict]:
+    """The gold file's records: {"question": str, "answerable": bool, "answers": [str, …], …} per line."""
+    rows = []
     with open(path, encoding="utf-8") as handle:
-        rows = [json.loads(line) for line in handle if line.strip()]
-    for row in rows:
-        if "question" not in row or "answerable" not in row:
-            raise ValueError(f"{path}: every line needs 'question' and 'answerable'")
+        for number, line in enumerate(handle, start=1):
+            if not line.strip():
+                continue
+            try:
+                row = json.loads(line)
+            except ValueError as err:
+                raise GoldError(f"{path}:{number}: not JSON ({err.msg})") from err
+            if not (isinstance(row, dict) and isinstance(row.get("question"), str)
+                    and isinstance(row.get("answerable"), bool)
+                    and isinstance(row.get("answers", []), list)
+                    and all(isinstance(a, str) for a in row.get("answers", []))):
+                raise GoldError(f"{path}:{number}: needs a string 'question', a true/false 'answerable' "
+                                "and a list of strings 'answers'")
+            rows.append(row)
     return rows
 
 
@@ -38,9 +55,13 @@ def citations_valid(index: StoredIndex, answer: Answer) -> bool:
     return True
 
 
-def judge(index: StoredIndex, gold: dict) -> dict:
-    answer = ask(index, gold["question"])
+def grade(index: StoredIndex, gold: dict) -> dict:
+    """One gold question asked and graded; a question the parser refuses counts as an abstention."""
     expected = gold.get("answers") or []
+    try:
+        answer = ask(index, gold["question"])
+    except QuestionError as err:
+        answer = Answer(gold["question"], False, None, None, None, str(err), (), (), False)
     contains = lambda text: any(e in (text or "") for e in expected)  # noqa: E731
     passages = [c.text for c in answer.citations]
     return {
@@ -81,5 +102,5 @@ def ok(result: dict) -> bool:
 
 
 def evaluate(index: StoredIndex, path: Path) -> tuple[dict, list[dict]]:
-    results = [judge(index, gold) for gold in read_gold(path)]
+    results = [grade(index, gold) for gold in read_gold(path)]
     return summarise(results), results

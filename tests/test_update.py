@@ -301,6 +301,8 @@ def test_new_pipeline_makes_the_index_stale_until_updated(seeds_copy: Path, tmp_
     stale = status(seeds_copy, index_dir)
     assert stale["pipeline"]["stale"] and stale["seeds_changed"] == {"added": [], "changed": [], "removed": []}
     assert "index out of date" in status_text(stale) and "run 'gzqa index update'" in status_text(stale)
+    with pytest.raises(store.IndexStale, match="gzqa index update"):  # answering from it would mix rules
+        store.load(index_dir)
     report = update(seeds_copy, index_dir)
     assert not report.up_to_date and report.embedded == 0 and report.reused == built.chunks  # re-chunked
     manifest = store.read_manifest(index_dir)
@@ -364,3 +366,29 @@ def test_watch_updates_once_files_have_settled(seeds_copy: Path, tmp_path: Path)
     assert stamp >= done and text.startswith("updated: 6 articles")
     stored = store.load(index_dir)
     assert stored.articles["005_baiyun_2025.txt"]["text"] == BAIYUN_2025  # the whole file, not a part
+
+
+def test_no_indexable_article_is_one_line_and_the_old_index_keeps_serving(seeds_copy: Path, tmp_path: Path):
+    index_dir = tmp_path / "index"
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    (empty / "blank.txt").write_text("", encoding="utf-8")
+    run = gzqa("index", "build", "--seeds", str(empty), "--index-dir", str(index_dir), "--model", FAKE)
+    assert run.returncode == 1 and "Traceback" not in run.stderr
+    assert "no article to index" in run.stderr and "blank.txt" in run.stderr
+    update(seeds_copy, index_dir, model=FAKE)
+    run = gzqa("index", "update", "--seeds", str(empty), "--index-dir", str(index_dir))
+    assert run.returncode == 1 and len(store.load(index_dir).articles) == 5
+    assert not [p for p in store.builds_dir(index_dir).iterdir() if p.suffix == ".tmp"]
+
+
+def test_model_fingerprint_changes_when_the_weights_are_rewritten(tmp_path: Path):
+    model = tmp_path / "model"
+    model.mkdir()
+    (model / "config.json").write_text("{}")
+    (model / "modules.json").write_text("[]")
+    weights = model / "model.safetensors"
+    weights.write_bytes(b"a" * 64)
+    before = embed.model_identity(str(model))["fingerprint"]
+    os.utime(weights, ns=(1, 1))
+    assert embed.model_identity(str(model))["fingerprint"] != before

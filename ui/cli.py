@@ -131,8 +131,8 @@ def parser() -> argparse.ArgumentParser:
     p = index.add_parser("watch", help="poll the seeds and update once files have settled")
     places(p)
     p.add_argument("--model")
-    p.add_argument("--interval", type=float, default=2.0)
-    p.add_argument("--settle", type=float, default=3.0, help="seconds without change before updating")
+    p.add_argument("--interval", type=seconds, default=2.0, help="seconds between looks at the seeds")
+    p.add_argument("--settle", type=seconds, default=3.0, help="seconds without change before updating")
     p.set_defaults(run=cmd_index_watch)
 
     p = sub.add_parser("ask", help="answer a question with citations ('-' reads one question per stdin line)")
@@ -155,6 +155,17 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--port", type=int, default=7860)
     p.set_defaults(run=cmd_serve)
     return top
+
+
+def seconds(text: str) -> float:
+    """A positive number of seconds, for argparse."""
+    try:
+        value = float(text)
+    except ValueError:
+        value = 0.0
+    if not 0 < value <= 3600:
+        raise argparse.ArgumentTypeError(f"{text!r}: give a number of seconds between 0 and 3600, e.g. 2")
+    return value
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import errno
 
-_ACCESS = "give yourself access to it, or choose another --seeds / --index-dir"
+_ACCESS = "give yourself access to it, or choose another --seeds / --index-dir (or GZQA_CACHE)"
 _SPACE = "free some disk space, then run the command again"
 _FILE_IN_THE_WAY = "a file stands where a folder belongs: move it away, or choose another --seeds / --index-dir"
 OS_FIXES = {
@@ -18,10 +18,13 @@ OS_FIXES = {
 
 def user_errors() -> tuple[type[Exception], ...]:
     """The exceptions a user can cause and fix (disk, permissions, a damaged index, a missing model)."""
+    from index.build import NoArticles
     from index.embed import ModelMissing
     from index.store import IndexBusy, IndexProblem
+    from qa.evaluate import GoldError
+    from qa.question import QuestionError
 
-    return (OSError, ValueError, IndexProblem, IndexBusy, ModelMissing)
+    return (OSError, IndexProblem, IndexBusy, ModelMissing, NoArticles, QuestionError, GoldError)
 
 
 def error_line(err: Exception) -> str:
