@@ -38,10 +38,13 @@ class Citation:
     score: float
     year_ok: bool
     chunk_id: str
+    ranks: tuple[tuple[str, int | None], ...] = ()  # where each retriever ranked it (1-based; None: not in its list)
 
 
 @dataclass(frozen=True)
 class Answer:
+    """What `ask` returns: the answer (or why there is none) and the numbered passages behind it."""
+
     question: str
     answered: bool
     text: str | None  # the answering clause, verbatim from citation `citation`
@@ -63,18 +66,20 @@ class Answer:
             "years": list(self.years),
             "passages": [{"rank": c.n, "text": c.text, "source": c.source, "title": c.title, "date": c.date,
                           "year": c.year, "section": c.section, "lines": list(c.lines),
-                          "score": round(c.score, 4), "year_matches": c.year_ok} for c in self.citations],
+                          "score": round(c.score, 4), "year_matches": c.year_ok, "ranks": dict(c.ranks)}
+                         for c in self.citations],
         }
 
 
 def cite(index: StoredIndex, hits: list[Hit]) -> tuple[Citation, ...]:
+    """Hits → numbered citations with their article's title, date and year."""
     out = []
     for n, hit in enumerate(hits, start=1):
         article = index.articles[hit.chunk.source]
         c = hit.chunk
         out.append(Citation(n, c.text, c.source, article["title"]["value"],
                             (article.get("date") or {}).get("value"), hit.year, c.section_path,
-                            (c.line_start, c.line_end), hit.score, hit.year_ok, c.id))
+                            (c.line_start, c.line_end), hit.score, hit.year_ok, c.id, hit.ranks))
     return tuple(out)
 
 
@@ -95,12 +100,16 @@ def missing(question: Question, hits: list[Hit]) -> str:
     return f"找到了{what}的段落{assumed}，但没有直接回答这个问题；下面是最接近的段落。"
 
 
+def where(hit: Hit) -> str:
+    """A hit's text and section path: where a place it speaks of is named."""
+    return hit.chunk.text + "\n" + "\n".join(hit.chunk.section)
+
+
 def others_asked(q: Question, answering: Hit, rest: list[Hit]) -> str | None:
     """For a question about several districts or bodies: which the answer is about, where the others are."""
     asked = [p for p in q.places if p.kind in ("district", "body")]
     if len(asked) < 2:
         return None
-    where = lambda hit: hit.chunk.text + "\n" + "\n".join(hit.chunk.section)  # noqa: E731
     covered = [p.name for p in asked if any(f in where(answering) for f in p.forms)]
     notes = [f"问题问到{'、'.join(p.name for p in asked)}；答案说的是{'、'.join(covered)}。"]
     for p in asked:

@@ -43,6 +43,7 @@ def read_gold(path: Path) -> list[dict]:
 
 
 def citations_valid(index: StoredIndex, answer: Answer) -> bool:
+    """Is every citation its chunk's source text on the lines it names, and the answer inside its citation?"""
     chunks = {c.id: c for c in index.chunks}
     for c in answer.citations:
         chunk = chunks[c.chunk_id]
@@ -62,7 +63,10 @@ def grade(index: StoredIndex, gold: dict) -> dict:
         answer = ask(index, gold["question"])
     except QuestionError as err:
         answer = Answer(gold["question"], False, None, None, None, str(err), (), (), False)
-    contains = lambda text: any(e in (text or "") for e in expected)  # noqa: E731
+
+    def contains(text: str | None) -> bool:
+        return any(e in (text or "") for e in expected)
+
     passages = [c.text for c in answer.citations]
     return {
         "id": gold.get("id"), "question": gold["question"], "type": gold.get("type", "?"),
@@ -76,9 +80,13 @@ def grade(index: StoredIndex, gold: dict) -> dict:
 
 
 def summarise(results: list[dict]) -> dict:
+    """Graded questions → the figures `gzqa eval` prints: rates, per question type, the misses."""
     answerable = [r for r in results if r["answerable"]]
     unanswerable = [r for r in results if not r["answerable"]]
-    share = lambda rows, key: round(sum(bool(r[key]) for r in rows) / len(rows), 3) if rows else None  # noqa: E731
+
+    def share(rows: list[dict], key: str) -> float | None:
+        return round(sum(bool(r[key]) for r in rows) / len(rows), 3) if rows else None
+
     by_type: dict[str, list[dict]] = defaultdict(list)
     for r in results:
         by_type[r["type"]].append(r)
@@ -102,5 +110,6 @@ def ok(result: dict) -> bool:
 
 
 def evaluate(index: StoredIndex, path: Path) -> tuple[dict, list[dict]]:
+    """Every question of the gold file at `path` asked of `index` → (summary, per-question results)."""
     results = [grade(index, gold) for gold in read_gold(path)]
     return summarise(results), results

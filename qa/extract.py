@@ -12,11 +12,10 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from index.lexicon import DISTRICTS
 from index.tokenize import tokens
 from qa.shapes import DATE, SPEAKER, TITLED_NAME, figures, has_figure
-from qa.question import Question, place_groups
-from qa.retrieve import coverage
+from qa.question import Question, group_kind, place_groups
+from qa.coverage import coverage
 
 CLAUSE = re.compile(r"[^，,；;。！？!?：:]+[，,；;。！？!?：:]*")
 PLACE_NAME = re.compile("|".join(sorted({re.escape(f) for g in place_groups() for f in g}, key=len, reverse=True)))
@@ -27,6 +26,8 @@ SHORT_CONTINUATION = 10
 
 @dataclass(frozen=True)
 class Extract:
+    """The words of a passage that answer, and the figure in them."""
+
     text: str
     start: int  # offset of `text` in the passage
     figure: str | None
@@ -34,6 +35,7 @@ class Extract:
 
 
 def clauses(text: str) -> list[tuple[int, int]]:
+    """(start, end) of each clause, cut after ，；。：！？ (the punctuation stays with its clause)."""
     return [(m.start(), m.end()) for m in CLAUSE.finditer(text)]
 
 
@@ -43,7 +45,7 @@ def place_context(passage: str, question: Question) -> list[tuple[int, bool]]:
     kinds = {p.kind for p in question.places}
     marks = []
     for group in place_groups():
-        if ("district" if group[0][:-1] in DISTRICTS else "body") not in kinds:
+        if group_kind(group) not in kinds:
             continue  # a bureau named in a district's statement does not change whose figures follow
         for form in group:
             for m in re.finditer(re.escape(form), passage):
@@ -148,6 +150,8 @@ def pick_figure(question: Question, text: str, idf: dict[str, float] | None = No
         before = min((start - m.end() for start, _ in anchors if m.end() <= start), default=10_000)
         return min(after, before if COUNTED.search(m.group()) and before <= 2 else 10_000)
 
-    in_unit = lambda m: not question.unit or has_figure(m.group() + text[m.end():m.end() + 4], question.unit)
+    def in_unit(m: re.Match) -> bool:
+        return not question.unit or has_figure(m.group() + text[m.end():m.end() + 4], question.unit)
+
     rate = question.measure == "rate"  # unless a rate is asked, an amount is the figure ("1410亿元", not "16%")
     return min(found, key=lambda m: (not in_unit(m), ("%" in m.group()) != rate, distance(m), m.start())).group()

@@ -63,6 +63,8 @@ class Place:
 
 @dataclass(frozen=True)
 class Question:
+    """A question as understood: what to search for and what kind of answer it wants."""
+
     text: str
     years: tuple[int, ...]
     year_assumed: bool
@@ -75,7 +77,13 @@ class Question:
     dates: tuple[str, ...] = ()  # meeting dates named: "2月25日的会上…"
 
 
+def group_kind(group: tuple[str, ...]) -> str:
+    """"district" for one of the 11 districts' forms, else "body"."""
+    return "district" if group[0][:-1] in lexicon.DISTRICTS else "body"
+
+
 def place_groups() -> list[tuple[str, ...]]:
+    """Every district's and body's forms, canonical name first: ("白云区", "白云"), ("住建局", …)."""
     districts = [(f"{d}区", d) for d in lexicon.DISTRICTS]
     return districts + list(lexicon.BODIES)
 
@@ -85,8 +93,7 @@ def find_places(text: str) -> tuple[Place, ...]:
     found = []
     for group in place_groups():
         if any(form in text for form in group):
-            kind = "district" if group[0][:-1] in lexicon.DISTRICTS else "body"
-            found.append(Place(group[0], group, kind))
+            found.append(Place(group[0], group, group_kind(group)))
     specific = bool(found)
     for group in lexicon.SCOPES:  # "市委书记" names no city: only 广州/广州市/全市 and the like count
         forms = tuple(f for f in group if not f.endswith(("委", "政府")))

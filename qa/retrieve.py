@@ -12,16 +12,15 @@ Ranking order, strongest first:
 from __future__ import annotations
 
 import functools
-import math
 import re
-from collections.abc import Collection
 from dataclasses import dataclass
 
 from index import bm25, lexicon, vectors
 from index.records import Chunk
 from index.store import StoredIndex
-from qa.shapes import TITLED_NAME, has_figure
+from qa.coverage import coverage
 from qa.fuse import rrf
+from qa.shapes import TITLED_NAME, has_figure
 from qa.question import Question, dense_text
 
 CANDIDATES = 50
@@ -46,74 +45,19 @@ class Hit:
 
 
 def article_year(index: StoredIndex, source: str) -> int | None:
+    """The year an article speaks of, as inferred at build time (None: not inferred)."""
     year = index.articles[source].get("year")
     return int(year["value"]) if year else None
 
 
 def latest_year(index: StoredIndex) -> int | None:
+    """The newest year any article speaks of: what "今年" means to this corpus."""
     years = [article_year(index, s) for s in index.articles]
     return max((y for y in years if y), default=None)
 
 
-@functools.cache
-def synonym_forms() -> dict[str, tuple[str, ...]]:
-    """Canonical form → every form of its synonym group."""
-    return {group[0]: group for group in lexicon.SYNONYMS}
-
-
-PART_CREDIT = 0.4  # a compound that is missing, but whose parts are all there ("工业投资": 工业…投资)
-
-
-def concepts(terms: tuple[str, ...]) -> list[tuple[str, tuple[str, ...], tuple[str, ...]]]:
-    """Question terms grouped into concepts: (canonical head, parts, every term of it).
-
-    jieba's search-mode parts of a compound belong to it ("工业", "投资" of
-    "工业投资"); synonyms are one concept ("经济总量" and "地区生产总值").
-    """
-    canonical = lexicon.canonical_forms()
-    wholes: dict[str, list[str]] = {}
-    for term in sorted(dict.fromkeys(terms), key=len, reverse=True):
-        whole = next((w for w in wholes if term in w), None)
-        wholes.setdefault(term, []) if whole is None else wholes[whole].append(term)
-    merged: dict[str, tuple[list[str], list[str]]] = {}
-    for whole, parts in wholes.items():
-        members, pieces = merged.setdefault(canonical.get(whole, whole), ([], []))
-        members += [whole, *parts]
-        pieces += parts
-    return [(head, tuple(dict.fromkeys(pieces)), tuple(dict.fromkeys(members)))
-            for head, (members, pieces) in merged.items()]
-
-
-def coverage(terms: tuple[str, ...], doc: Collection[str], idf: dict[str, float], text: str = "") -> float:
-    """Share of the question's concepts (idf-weighted) present in a chunk: its text, or its tokens.
-
-    A concept counts when the chunk's text holds any of its synonyms ("产值"
-    inside "总产值"); half when only the chunk's section path has it (every
-    chunk under "统筹推进三大科学城建设" would match otherwise); `PART_CREDIT`
-    when only its parts are there, apart: "工业投资" is not in "规上工业总产值,固定资产投资".
-    """
-    forms = synonym_forms()
-    text = text.lower()
-    total = found = 0.0
-
-    def present(term: str) -> float:
-        if text and any(form in text for form in forms.get(term, (term,))):
-            return 1.0
-        if any(form in doc for form in forms.get(term, (term,))):
-            return 0.5 if text else 1.0  # only in the section path: the heading, not these words
-        return 0.0
-
-    for head, parts, members in concepts(terms):  # a concept weighs what its words weigh
-        weight = sum(max(idf.get(t, 0.0), 0.0) or math.log(2) for t in members)
-        total += weight
-        share = present(head)
-        if share < 1.0 and parts:
-            share = max(share, PART_CREDIT * sum(present(p) for p in parts) / len(parts))
-        found += weight * share
-    return found / total if total else 1.0  # no content words asked: place and year decide
-
-
 def year_matches(question: Question, year: int | None, chunk: Chunk) -> bool:
+    """Is the chunk of an asked year (its article's, or one it names: "到2027年")? Any year when none is asked."""
     if not question.years:
         return True
     return year in question.years or any(f"{y}年" in chunk.text for y in question.years)
@@ -219,14 +163,15 @@ def search(index: StoredIndex, question: Question, k: int = CANDIDATES,
     query_vector = question_vector(index.query_encoder(), dense_text(question))
     dense = [row for row, _ in vectors.search(index.vectors, query_vector, k)]
     fused = rrf([lexical, dense])
+    lexical_rank = {row: n for n, row in enumerate(lexical, start=1)}
+    dense_rank = {row: n for n, row in enumerate(dense, start=1)}
     top = fused[0][1] if fused else 1.0
     hits = []
     for row, score in fused:
         if sources and index.chunks[row].source not in sources:
             continue
         e = evidence_for(index, question, row)
-        ranks = (("bm25", lexical.index(row) + 1 if row in lexical else None),
-                 ("dense", dense.index(row) + 1 if row in dense else None))
+        ranks = (("bm25", lexical_rank.get(row)), ("dense", dense_rank.get(row)))
         relevance = COVERAGE_WEIGHT * e.coverage + (1 - COVERAGE_WEIGHT) * score / top + e.bonus
         hits.append(Hit(index.chunks[row], e.year, e.year_ok, e.place_ok, e.coverage, score, relevance, ranks))
     return sorted(hits, key=lambda h: (not h.year_ok, not h.place_ok, -h.score, h.chunk.id))

@@ -170,7 +170,7 @@ def test_the_figure_is_the_one_next_to_the_asked_indicator(question, passage, fi
 
 
 def test_a_compound_found_only_in_pieces_counts_little():
-    from qa.retrieve import PART_CREDIT, concepts, coverage
+    from qa.coverage import PART_CREDIT, concepts, coverage
 
     q = parse("黄埔区2026年工业投资目标是多少")
     assert concepts(q.terms) == [("工业投资", ("工业", "投资"), ("工业投资", "工业", "投资"))]
