@@ -19,6 +19,8 @@ from rank_bm25 import BM25Plus
 
 @dataclass(frozen=True)
 class BM25Params:
+    """BM25Plus's parameters (why these values: the module docstring); written into the manifest."""
+
     k1: float = 1.2
     b: float = 0.75
     delta: float = 1.0

@@ -5,21 +5,21 @@ article) and refits BM25, so an update is by construction the same index a fresh
 build gives. Vectors are reused for chunks whose indexed text and model are
 unchanged (keyed by a sha1 of both); only new text is embedded. An update with
 the seeds, model, settings and pipeline version (`pipeline.pipeline_version`) of
-the published index has nothing to do. Updates hold the store's lock from
-start to publish, so two never interleave.
+the published index has nothing to do. Updates hold the lock of `index.publish`
+from start to publish, so two never interleave.
 """
 from __future__ import annotations
 
 import hashlib
 import json
 import time
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Callable
 
 import numpy as np
 
-from index import DEFAULT_MODEL, bm25, embed, store, tokenize, vectors
+from index import DEFAULT_MODEL, bm25, embed, publish, store, tokenize, vectors
 from index.chunk import ChunkSizes, chunk_article, indexed_text
 from index.load import fingerprint, read_seeds
 from index.meta import describe
@@ -55,6 +55,7 @@ class BuildSettings:
 
 
 def vector_key(model_fingerprint: str, text: str) -> str:
+    """A model's fingerprint and a chunk's indexed text → the sha1 hex a stored vector is reused under."""
     return hashlib.sha1(f"{model_fingerprint}\n{text}".encode("utf-8")).hexdigest()
 
 
@@ -91,17 +92,17 @@ def update(seeds_dir: Path, index_dir: Path, model: str | None = None, force: bo
 
     `model` defaults to the one the published index was built with. A published
     index that does not load (damaged, other schema) is rebuilt, not reported up to date.
-    While another update runs, this one waits for it, or with `wait=False` raises `store.IndexBusy`.
+    While another update runs, this one waits for it, or with `wait=False` raises `publish.IndexBusy`.
     """
     started = time.monotonic()
     seeds_dir, index_dir = Path(seeds_dir), Path(index_dir)
     if not seeds_dir.is_dir():
         raise FileNotFoundError(f"no seeds directory at {seeds_dir} — create it and put .txt articles in it")
-    with store.update_lock(index_dir, wait=wait,
-                           on_wait=lambda: progress(f"waiting for another update of {index_dir} to finish")):
-        store.check_link(index_dir)
-        store.collect_garbage(index_dir)
-        store.pause("locked")
+    with publish.update_lock(index_dir, wait=wait,
+                             on_wait=lambda: progress(f"waiting for another update of {index_dir} to finish")):
+        publish.check_link(index_dir)
+        publish.collect_garbage(index_dir)
+        publish.pause("locked")
         try:
             old_manifest = store.read_manifest(index_dir)
         except store.IndexProblem:
@@ -134,33 +135,44 @@ def update(seeds_dir: Path, index_dir: Path, model: str | None = None, force: bo
 
         reusable = previous_vectors(old, identity["fingerprint"])
         keys = [vector_key(identity["fingerprint"], indexed_text(c)) for c in chunks]
-        todo = [i for i, key in enumerate(keys) if key not in reusable]
-        progress(f"embedding {len(todo)} new chunks (reusing {len(chunks) - len(todo)})")
-        encoder = embed.passage_encoder(model, show_progress=show_bar) if todo else None
-        fresh = encoder.passages([indexed_text(chunks[i]) for i in todo]) if todo else None
-        dim = encoder.dim if encoder else (len(next(iter(reusable.values()))) if reusable else 1)
-        rows = np.zeros((len(chunks), dim), dtype=np.float32)
-        for i, key in enumerate(keys):
-            if key in reusable:
-                rows[i] = reusable[key]
-        for j, i in enumerate(todo):
-            rows[i] = fresh[j]
+        new = sum(key not in reusable for key in keys)
+        progress(f"embedding {new} new chunks (reusing {len(chunks) - new})")
+        rows, embedded = embedding_rows(chunks, reusable, keys, model, show_bar)
 
         progress("writing index")
-        tmp = store.new_build_dir(index_dir)
-        _write(tmp, articles, chunks, corpus, rows, rejected, seeds, {**identity, "dim": dim}, settings,
-               embedded=len(todo))
-        store.pause("written")
-        final = store.publish(tmp, index_dir)
-        store.pause("published")
-        store.collect_garbage(index_dir)
-    return BuildReport(final, len(articles), len(chunks), len(todo), len(chunks) - len(todo),
+        tmp = publish.new_build_dir(index_dir)
+        _write(tmp, articles, chunks, corpus, rows, rejected, seeds, {**identity, "dim": rows.shape[1]}, settings,
+               embedded=embedded)
+        publish.pause("written")
+        final = publish.publish(tmp, index_dir)
+        publish.pause("published")
+        publish.collect_garbage(index_dir)
+    return BuildReport(final, len(articles), len(chunks), embedded, len(chunks) - embedded,
                        added, changed, removed, tuple(rejected), time.monotonic() - started)
 
 
-def _settings_json(settings: BuildSettings) -> dict:
-    from dataclasses import asdict
+def embedding_rows(chunks: list[Chunk], reusable: dict[str, np.ndarray], keys: list[str], model: str,
+                   show_bar: bool = False) -> tuple[np.ndarray, int]:
+    """Chunks and their `keys` → (one vector row per chunk, how many of them `model` embedded afresh).
 
+    A row whose key is in `reusable` is copied from there; the model is loaded
+    only when something is left to embed. With nothing to embed or copy (no chunks, no
+    previous vectors) the rows are 1 wide.
+    """
+    todo = [i for i, key in enumerate(keys) if key not in reusable]
+    encoder = embed.passage_encoder(model, show_progress=show_bar) if todo else None
+    dim = encoder.dim if encoder else (len(next(iter(reusable.values()))) if reusable else 1)
+    rows = np.zeros((len(chunks), dim), dtype=np.float32)
+    for i, key in enumerate(keys):
+        if key in reusable:
+            rows[i] = reusable[key]
+    if todo:
+        rows[todo] = encoder.passages([indexed_text(chunks[i]) for i in todo])
+    return rows, len(todo)
+
+
+def _settings_json(settings: BuildSettings) -> dict:
+    """Build settings → the manifest's "settings" entry (compared on update to decide "same build")."""
     return {"chunk_sizes": asdict(settings.sizes), "bm25": asdict(settings.bm25)}
 
 
@@ -173,7 +185,7 @@ def _write(path: Path, articles: list[Article], chunks: list[Chunk], corpus: lis
     for c in chunks:
         per_article[c.source] += 1
     store.write_jsonl(path / "articles.jsonl",
-                      [{**a.describe(), "chunks": per_article[a.source], "text": a.text} for a in articles])
+                      [{**a.metadata(), "chunks": per_article[a.source], "text": a.text} for a in articles])
     store.write_jsonl(path / "chunks.jsonl", [c.to_json() for c in chunks])
     bm25.save(bm25.fit(corpus, settings.bm25), path / "bm25.json")
     vectors.save(rows, path / "vectors.faiss")
@@ -192,6 +204,3 @@ def _write(path: Path, articles: list[Article], chunks: list[Chunk], corpus: lis
         "files": {name: store.file_sha256(path / name) for name in store.DATA_FILES},
     }
     (path / "manifest.json").write_text(json.dumps(manifest, ensure_ascii=False, indent=2), encoding="utf-8")
-
-
-

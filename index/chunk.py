@@ -11,7 +11,7 @@ import re
 from dataclasses import dataclass
 
 from index.clean import Block, blocks, heading_title
-from index.records import Chunk
+from index.records import Chunk, line_of
 
 SENTENCE = re.compile(r"[^。！？!?；;]*(?:[。！？!?；;]+['\"”’」』）)]*|$)")
 CLAUSE = re.compile(r"[^，,、：:]*(?:[，,、：:]|$)")
@@ -69,7 +69,11 @@ def pack(spans: list[tuple[int, int]], sizes: ChunkSizes) -> list[tuple[int, int
 
 
 def sections(found: list[Block]) -> list[tuple[tuple[str, ...], list[Block]]]:
-    """Blocks → (heading path, runs of text blocks) per section; the title is not in the path."""
+    """Blocks → (heading path, its text blocks) per section that has text; the title is not in the path.
+
+    Captions and bylines are left out: they are never chunked, and they do not
+    break a run of bare headlines.
+    """
     out: list[tuple[tuple[str, ...], list[Block]]] = []
     path: list[tuple[int, str]] = []
     last_kind = ""
@@ -87,11 +91,9 @@ def sections(found: list[Block]) -> list[tuple[tuple[str, ...], list[Block]]]:
             if not out:
                 out.append(((), []))
             out[-1][1].append(b)
-        else:
-            out[-1][1].append(b) if out else None
         if b.kind != "byline" and b.kind != "caption":
             last_kind = b.kind
-    return [(p, bs) for p, bs in out if any(b.kind == "text" for b in bs)]
+    return [(p, bs) for p, bs in out if bs]
 
 
 def chunk_article(source: str, text: str, sizes: ChunkSizes = ChunkSizes()) -> list[Chunk]:
@@ -99,8 +101,6 @@ def chunk_article(source: str, text: str, sizes: ChunkSizes = ChunkSizes()) -> l
     chunks: list[Chunk] = []
     for path, section_blocks in sections(blocks(text)):
         for b in section_blocks:
-            if b.kind != "text":
-                continue
             for start, end in pack(sentences(b.text, sizes.limit), sizes):
                 piece = b.text[start:end]
                 start += len(piece) - len(piece.lstrip())
@@ -111,8 +111,7 @@ def chunk_article(source: str, text: str, sizes: ChunkSizes = ChunkSizes()) -> l
                 chunks.append(Chunk(
                     id=f"{source}#{len(chunks)}", source=source, section=path,
                     text=quote(text, raw_start, raw_end),
-                    line_start=text.count("\n", 0, raw_start) + 1,
-                    line_end=text.count("\n", 0, raw_end) + 1,
+                    line_start=line_of(text, raw_start), line_end=line_of(text, raw_end),
                     char_start=raw_start, char_end=raw_end))
     return chunks
 

@@ -22,12 +22,18 @@ FAKE = "fake-hashing"
 
 
 class Encoder(Protocol):
+    """The shape every encoder below has: a name, a vector width, and the two encoding calls."""
+
     name: str
     dim: int
 
-    def passages(self, texts: list[str]) -> np.ndarray: ...
+    def passages(self, texts: list[str]) -> np.ndarray:
+        """Passage texts → one L2-normalised float32 row each, shape (len(texts), dim)."""
+        ...
 
-    def query(self, text: str) -> np.ndarray: ...
+    def query(self, text: str) -> np.ndarray:
+        """A question → its L2-normalised float32 vector, shape (dim,)."""
+        ...
 
 
 class ModelMissing(Exception):

@@ -48,6 +48,7 @@ def seed_name(path: Path) -> str:
 
 
 def too_large(source: str, size: int) -> Rejected:
+    """A file of `size` bytes over `MAX_BYTES` → its refusal."""
     return Rejected(source, f"too large ({size / 1_048_576:.0f} MiB > {MAX_BYTES // 1_048_576} MiB); "
                             f"split the article")
 
@@ -106,6 +107,11 @@ def decode(source: str, data: bytes) -> str | Rejected:
     return text
 
 
+def text_sha256(text: str) -> str:
+    """Decoded text → the sha256 hex of its UTF-8 bytes: two files with equal text are one article."""
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
 def read_seeds(seeds_dir: Path) -> tuple[list[SeedText], list[Rejected]]:
     """Every seed file in `seeds_dir`, decoded, in name order; refused files with their reasons.
 
@@ -134,7 +140,7 @@ def read_seeds(seeds_dir: Path) -> tuple[list[SeedText], list[Rejected]]:
         if isinstance(text, Rejected):
             rejected.append(text)
             continue
-        decoded.append((SeedText(name, text, hashlib.sha256(text.encode("utf-8")).hexdigest()),
+        decoded.append((SeedText(name, text, text_sha256(text)),
                         (stat.st_mtime_ns, name)))
     keeper: dict[str, tuple[int, str]] = {}
     for seed, age in decoded:

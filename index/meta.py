@@ -20,7 +20,7 @@ from typing import Callable
 
 from index import lexicon
 from index.clean import blocks, heading_title
-from index.records import Article, Clue
+from index.records import Article, Clue, line_of
 
 VERSION = "2"  # 2: city; bump when inference changes, so indexes built before are reported stale
 
@@ -43,11 +43,6 @@ YEAR_CUES: list[tuple[str, Callable[[re.Match], int], float]] = [
 
 PUBLISHER = re.compile(r"([\u4e00-\u9fa5]{2,5}?(?:晚报|日报|快报|建设报|时报|商报|新闻|报|社|网))\s*(讯|记者)")
 DATE = re.compile(r"(?<![\d年])(1[0-2]|[1-9])月([1-3]?\d)日")
-
-
-def line_of(text: str, offset: int) -> int:
-    """1-based line number of a char offset."""
-    return text.count("\n", 0, offset) + 1
 
 
 def snippet(text: str, start: int, end: int, pad: int = 12) -> str:

@@ -1,10 +1,16 @@
 """The data that flows out of indexing: an article, a chunk of it, a seed file that was refused.
 
 All frozen: once built, a record is a fact about the corpus, not a thing to edit.
+`line_of` is the one way a char offset in an article's text becomes a line number.
 """
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass
+
+
+def line_of(text: str, offset: int) -> int:
+    """A text and a char offset in it → the 1-based number of the line that offset is on."""
+    return text.count("\n", 0, offset) + 1
 
 
 @dataclass(frozen=True)
@@ -33,11 +39,7 @@ class Article:
     year: Clue | None
     city: Clue | None = None  # "广州市", "广东省" or another "XX市"
 
-    @property
-    def year_value(self) -> int | None:
-        return int(self.year.value) if self.year else None
-
-    def describe(self) -> dict:
+    def metadata(self) -> dict:
         """Metadata without the text, for manifests and status output."""
         out = {"source": self.source, "sha256": self.sha256}
         for name in ("title", "publisher", "date", "year", "city"):
@@ -65,15 +67,18 @@ class Chunk:
 
     @property
     def section_path(self) -> str:
+        """The section's headings joined for display, e.g. "白云区 › 固定资产投资"; "" for none."""
         return " › ".join(self.section)
 
     def to_json(self) -> dict:
+        """This chunk as a JSON object (a line of chunks.jsonl)."""
         out = asdict(self)
         out["section"] = list(self.section)
         return out
 
     @classmethod
     def from_json(cls, data: dict) -> "Chunk":
+        """A JSON object written by `to_json` → the chunk again."""
         return cls(**{**data, "section": tuple(data["section"])})
 
 

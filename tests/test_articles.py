@@ -75,7 +75,7 @@ def test_city_or_province_of_seeds_with_evidence():
                                                        "004": "广东省"}
     assert "广东" in cities["004"].evidence and cities["004"].line > 0
     assert "广州" in cities["000"].evidence
-    assert articles()[4].describe()["city"]["value"] == "广东省"  # what the manifest stores
+    assert articles()[4].metadata()["city"]["value"] == "广东省"  # what the manifest stores
 
 
 def test_city_of_an_article_about_another_city():

@@ -1,4 +1,4 @@
-"""The web app: upload safety (plain unit tests), then the UI in Debian's Chromium driven by Playwright.
+"""The web app in Debian's Chromium driven by Playwright (the upload rules have plain unit tests in test_upload.py).
 
 The browser tests start `gzqa serve` in a subprocess on a free port, over a
 private copy of the seeds indexed with the fake embedder, and always stop it.
@@ -20,7 +20,6 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import ROOT, SEEDS
-from ui.web import MAX_UPLOAD, UploadRefused, safe_name, save_upload
 
 BAIYUN_2026 = "003_ceb711fc79301318.txt"
 CHROMIUM = "/usr/bin/chromium"
@@ -34,58 +33,6 @@ XSS = ("# 海珠区琶洲数字经济测试报道\n\n本报讯 2月12日，海�
        "<script>window.__pwned=1</script><img src=x onerror=\"window.__pwned=2\">\n\n"
        "海珠区委书记表示，2025年海珠区力争新增数字经济企业369家，琶洲人工智能与数字经济试验区加快建设。\n")
 
-
-# --- uploads: names and where files land (no browser) ---
-
-@pytest.mark.parametrize("given, expected", [
-    ("荔湾区2025年报道.txt", "荔湾区2025年报道.txt"),
-    ("../../etc/passwd", "passwd.txt"),
-    ("..\\..\\windows\\evil.TXT", "evil.txt"),
-    ("/abs/path/新闻 稿（终）.txt", "新闻_稿_终.txt"),
-    (".bashrc", "bashrc.txt"),
-    ("..", "article.txt"),
-    ("", "article.txt"),
-    ("notes.md", "notes.md.txt"),
-    ("a<b>|c:d*?.txt", "a_b_c_d.txt"),
-    ("长" * 200 + ".txt", "长" * 80 + ".txt"),
-])
-def test_safe_name_is_a_plain_txt_base_name(given, expected):
-    assert safe_name(given) == expected
-
-
-def test_upload_lands_in_seeds_and_never_elsewhere(tmp_path):
-    seeds = tmp_path / "seeds"
-    seeds.mkdir()
-    saved = save_upload(seeds, "../../outside.txt", LIWAN.encode())
-    assert saved.changed and saved.name == "outside.txt"
-    assert sorted(p.name for p in tmp_path.rglob("*")) == ["outside.txt", "seeds"]
-    assert (seeds / "outside.txt").read_text(encoding="utf-8") == LIWAN
-
-
-def test_upload_never_silently_overwrites(tmp_path):
-    (tmp_path / "a.txt").write_text("旧文章。", encoding="utf-8")
-    saved = save_upload(tmp_path, "a.txt", "新文章。".encode())
-    assert saved.name == "a-2.txt" and "a-2.txt" in saved.message and "同名" in saved.message
-    assert (tmp_path / "a.txt").read_text(encoding="utf-8") == "旧文章。"
-    replaced = save_upload(tmp_path, "a.txt", "第三版。".encode(), replace=True)
-    assert replaced.name == "a.txt" and "替换" in replaced.message
-    assert (tmp_path / "a.txt").read_text(encoding="utf-8") == "第三版。"
-    again = save_upload(tmp_path, "copy.txt", "第三版。".encode())
-    assert not again.changed and again.name == "a.txt" and not (tmp_path / "copy.txt").exists()
-    assert not list(tmp_path.glob(".upload-*"))
-
-
-@pytest.mark.parametrize("data, reason", [
-    (b"", "empty"), (b"\x00\x01binary", "binary"), ("广州".encode("gb18030"), "UTF-8"),
-    (b"x" * (MAX_UPLOAD + 1), "太大"),
-])
-def test_unusable_uploads_are_refused_with_the_reason(tmp_path, data, reason):
-    with pytest.raises(UploadRefused, match=reason):
-        save_upload(tmp_path, "bad.txt", data)
-    assert not list(tmp_path.iterdir())
-
-
-# --- the app in a real browser ---
 
 @dataclass(frozen=True)
 class Server:

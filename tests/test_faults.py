@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from index import store
+from index import publish, store
 from index.build import update
 from index.embed import FAKE
 from qa.answer import ask
@@ -31,7 +31,7 @@ def cli(*args: str, env: dict | None = None) -> subprocess.Popen:
 
 
 def paused_update(seeds: Path, index_dir: Path, stage: str, seconds: float = 60) -> subprocess.Popen:
-    """`gzqa index update` stopped at `stage` (store.pause), returned once it is there."""
+    """`gzqa index update` stopped at `stage` (publish.pause), returned once it is there."""
     proc = cli("index", "update", "--seeds", str(seeds), "--index-dir", str(index_dir), "--model", FAKE,
                env={"GZQA_TEST_PAUSE_AT": stage, "GZQA_TEST_PAUSE_SECONDS": str(seconds)})
     for line in proc.stderr:
@@ -62,7 +62,7 @@ class Reader(threading.Thread):
 
 
 def leftovers(index_dir: Path) -> list[str]:
-    builds = store.builds_dir(index_dir)
+    builds = publish.builds_dir(index_dir)
     return ([p.name for p in builds.iterdir() if p.suffix == ".tmp"]
             + [p.name for p in index_dir.parent.glob(f".{index_dir.name}.link-*")])
 
@@ -79,14 +79,14 @@ def test_kill_9_at_every_stage_leaves_a_whole_index_serving(seeds_copy: Path, tm
         for stage in ("locked", "written", "renamed"):
             proc = paused_update(seeds_copy, index_dir, stage)
             if stage == "renamed":
-                assert [p for p in store.builds_dir(index_dir).iterdir() if p.resolve() != index_dir.resolve()]
+                assert [p for p in publish.builds_dir(index_dir).iterdir() if p.resolve() != index_dir.resolve()]
             time.sleep(0.2)  # the reader asks while the writer is stopped here
             proc.kill()
             assert proc.wait() == -signal.SIGKILL
             assert frozenset(store.load(index_dir).articles) == old, stage  # the previous index serves
         report = update(seeds_copy, index_dir, model=FAKE)  # the next update succeeds, and tidies up
         assert report.added == (NEW,) and frozenset(store.load(index_dir).articles) == new
-        assert leftovers(index_dir) == [] and len(list(store.builds_dir(index_dir).iterdir())) == 2
+        assert leftovers(index_dir) == [] and len(list(publish.builds_dir(index_dir).iterdir())) == 2
 
         (seeds_copy / NEW).unlink()
         proc = paused_update(seeds_copy, index_dir, "published")
@@ -223,7 +223,7 @@ def test_plain_directory_in_place_of_the_link(seeds_copy: Path, tmp_path: Path):
     out, err = run.communicate(timeout=60)
     assert run.returncode == 1 and err.startswith("gzqa: ") and "move it away" in err and "Traceback" not in err
     assert len(err.strip().splitlines()) == 1 and out == ""  # refused before any work
-    assert not store.builds_dir(index_dir).exists()
+    assert not publish.builds_dir(index_dir).exists()
     shutil.rmtree(index_dir)
     assert update(seeds_copy, index_dir, model=FAKE).articles == 5
 

@@ -1,4 +1,7 @@
-"""The web UI's HTML rendering, without gradio: escaping, figure highlight, not-found labelling, article views."""
+"""The web UI's HTML rendering, without gradio: escaping, figure highlight, not-found labelling, article views.
+
+Plus the words it shares with the terminal's rendering (`ui.labels`).
+"""
 from __future__ import annotations
 
 import re
@@ -8,7 +11,7 @@ import pytest
 from index.build import BuildReport
 from index.records import Rejected
 from qa.answer import Answer, Citation
-from ui import html
+from ui import html, terminal
 
 PASSAGE = "白云区委书记洪谦表示,推动全年GDP向3500亿元迈进,增长5.5%,完成固投1400亿元,增长5%以上,外贸增长10%以上。"
 ARTICLE = "# 广州市召开高质量发展大会\n\n2月25日,广州举行大会。\n白云区委书记洪谦表示,推动全年GDP向3500亿元迈进,\n增长5.5%,完成固投1400亿元,增长5%以上。\n\n其他内容。"
@@ -69,6 +72,13 @@ def test_article_text_is_escaped_everywhere(render):
     assert "<script" not in out.lower() and "<img" not in out.lower()
     assert "&lt;script&gt;" in out
     assert 'x".txt' not in out  # quotes escaped: no breaking out of an attribute
+
+
+def test_a_citation_s_lines_read_the_same_in_the_terminal_and_on_the_web():
+    one_line = answered(citation(lines=(59, 59)))
+    assert "003.txt 第59行" in terminal.answer_text(one_line) and "003.txt 第59行" in html.answer_card(one_line)
+    assert "59–59" not in terminal.answer_text(one_line)
+    assert "003.txt 第4–5行" in terminal.answer_text(answered()) and "003.txt 第4–5行" in html.answer_card(answered())
 
 
 def test_answer_card_shows_the_answer_with_its_figure_and_citation():

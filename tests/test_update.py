@@ -15,7 +15,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from index import bm25, embed, store, vectors
+from index import bm25, embed, publish, store, vectors
 from index.build import update
 from index.chunk import indexed_text
 from index.embed import FAKE, HashingEncoder
@@ -379,7 +379,7 @@ def test_no_indexable_article_is_one_line_and_the_old_index_keeps_serving(seeds_
     update(seeds_copy, index_dir, model=FAKE)
     run = gzqa("index", "update", "--seeds", str(empty), "--index-dir", str(index_dir))
     assert run.returncode == 1 and len(store.load(index_dir).articles) == 5
-    assert not [p for p in store.builds_dir(index_dir).iterdir() if p.suffix == ".tmp"]
+    assert not [p for p in publish.builds_dir(index_dir).iterdir() if p.suffix == ".tmp"]
 
 
 def test_model_fingerprint_changes_when_the_weights_are_rewritten(tmp_path: Path):

@@ -10,7 +10,7 @@ import threading
 import time
 from pathlib import Path
 
-from index import store
+from index import publish, store
 from index.embed import FAKE
 from tests.conftest import ROOT
 from tests.test_update import BAIYUN_2025, SHENZHEN_2026, gzqa
@@ -97,7 +97,7 @@ def test_watch_builds_a_missing_index_and_stops_on_ctrl_c(seeds_copy: Path, tmp_
 
 def test_update_error_after_progress_is_one_line_naming_the_fix(seeds_copy: Path, tmp_path: Path):
     index_dir = tmp_path / "index"
-    store.builds_dir(index_dir).write_text("not a folder")  # found only when the build is written
+    publish.builds_dir(index_dir).write_text("not a folder")  # found only when the build is written
     run = gzqa("index", "update", "--seeds", str(seeds_copy), "--index-dir", str(index_dir), "--model", FAKE)
     lines = run.stderr.strip().splitlines()
     assert run.returncode == 1 and run.stdout == "" and "Traceback" not in run.stderr

@@ -18,10 +18,12 @@ from ui.errors import error_line, user_errors
 
 
 def emit(obj: dict) -> None:
+    """One JSON line on stdout (Chinese unescaped), flushed at once."""
     print(json.dumps(obj, ensure_ascii=False), flush=True)
 
 
 def cmd_index_build(args: argparse.Namespace) -> int:
+    """`gzqa index build|update`: bring the index up to date; a summary on stdout, progress and refusals on stderr."""
     from index.build import update
 
     interactive = sys.stderr.isatty()
@@ -41,6 +43,7 @@ def cmd_index_build(args: argparse.Namespace) -> int:
 
 
 def cmd_index_status(args: argparse.Namespace) -> int:
+    """`gzqa index status`: what the index holds and whether it is fresh, as text or one JSON line."""
     from index.status import status as index_status
     from ui.terminal import status_text
 
@@ -53,19 +56,23 @@ def cmd_index_status(args: argparse.Namespace) -> int:
 
 
 def cmd_index_watch(args: argparse.Namespace) -> int:
+    """`gzqa index watch`: keep the index up to date with the seeds until stopped."""
     from ui.watch import watch
 
     return watch(args.seeds, args.index_dir, model=args.model, interval=args.interval, settle=args.settle)
 
 
 def cmd_ask(args: argparse.Namespace) -> int:
+    """`gzqa ask`: one question (or one per stdin line with '-') → the answer with citations, as text or JSON."""
     from index.tokenize import warm_up
 
     warm_up()  # jieba's dictionary loads while the index and the encoder load
+    from qa.answer import DEFAULT_K
     from qa.assistant import Assistant
     from qa.question import QuestionError
     from ui.terminal import answer_text
 
+    k = DEFAULT_K if args.k is None else args.k
     assistant = Assistant(args.index_dir)
     assistant.index().query_encoder()  # fail early when there is no index; load the encoder meanwhile
     if args.question == "-":
@@ -73,11 +80,11 @@ def cmd_ask(args: argparse.Namespace) -> int:
             if not line.strip():
                 continue
             try:
-                emit(assistant.ask(line.strip(), k=args.k, year=args.year).to_json())
+                emit(assistant.ask(line.strip(), k=k, year=args.year).to_json())
             except QuestionError as err:
                 emit({"question": line.strip(), "error": str(err)})
         return 0
-    answer = assistant.ask(args.question, k=args.k, year=args.year)
+    answer = assistant.ask(args.question, k=k, year=args.year)
     if args.json:
         emit(answer.to_json())
     else:
@@ -86,6 +93,7 @@ def cmd_ask(args: argparse.Namespace) -> int:
 
 
 def cmd_eval(args: argparse.Namespace) -> int:
+    """`gzqa eval`: answer every question of a gold file; the summary as text, or one JSON line per question."""
     from index.store import load
     from qa.evaluate import evaluate
     from ui.terminal import eval_text
@@ -101,6 +109,7 @@ def cmd_eval(args: argparse.Namespace) -> int:
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
+    """`gzqa serve`: the web UI, until stopped."""
     from ui.web import serve
 
     serve(seeds=args.seeds, index_dir=args.index_dir, host=args.host, port=args.port)
@@ -108,10 +117,12 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
 
 def parser() -> argparse.ArgumentParser:
+    """The `gzqa` argument parser: every command with its options and defaults."""
     top = argparse.ArgumentParser(prog="gzqa", description="Cited answers from Guangzhou high-quality-development reports.")
     sub = top.add_subparsers(dest="command", required=True)
 
     def places(p: argparse.ArgumentParser, seeds: bool = True) -> None:
+        """Add --seeds (unless `seeds` is False) and --index-dir to a command."""
         if seeds:
             p.add_argument("--seeds", type=Path, default=DEFAULT_SEEDS, help="folder of .txt articles")
         p.add_argument("--index-dir", type=Path, default=DEFAULT_INDEX, help="index location")
@@ -137,7 +148,7 @@ def parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("ask", help="answer a question with citations ('-' reads one question per stdin line)")
     p.add_argument("question")
-    p.add_argument("-k", type=int, default=5, help="passages to show (1–20)")
+    p.add_argument("-k", type=int, help="passages to show (1–20)")
     p.add_argument("--year", type=int, help="answer for this year, whatever the question says")
     p.add_argument("--json", action="store_true")
     places(p, seeds=False)
@@ -169,8 +180,10 @@ def seconds(text: str) -> float:
 
 
 def main(argv: list[str] | None = None) -> int:
+    """Run one `gzqa` command line → the exit code (see the module docstring)."""
     args = parser().parse_args(argv)
-    if getattr(args, "k", 5) is not None and not 1 <= getattr(args, "k", 5) <= 20:
+    k = getattr(args, "k", None)  # None: not given, qa's default applies
+    if k is not None and not 1 <= k <= 20:
         parser().error("-k must be between 1 and 20")
     try:
         return args.run(args)

@@ -20,7 +20,8 @@ def user_errors() -> tuple[type[Exception], ...]:
     """The exceptions a user can cause and fix (disk, permissions, a damaged index, a missing model)."""
     from index.build import NoArticles
     from index.embed import ModelMissing
-    from index.store import IndexBusy, IndexProblem
+    from index.publish import IndexBusy
+    from index.store import IndexProblem
     from qa.evaluate import GoldError
     from qa.question import QuestionError
 

@@ -11,6 +11,7 @@ import html
 from typing import TYPE_CHECKING
 
 from qa.answer import Answer, Citation
+from ui.labels import line_range, year_label
 
 if TYPE_CHECKING:
     from index.build import BuildReport
@@ -45,14 +46,6 @@ def marked(text: str, phrase: str | None = None, figure: str | None = None) -> s
     return "".join(out)
 
 
-def year_label(year: int | None) -> str:
-    return f"{year}年" if year else "年份不明"
-
-
-def line_range(lines: tuple[int, int]) -> str:
-    return f"第{lines[0]}行" if lines[0] == lines[1] else f"第{lines[0]}–{lines[1]}行"
-
-
 def problem(title: str, message: str, hint: str = "") -> str:
     """A card for what stopped an answer or an update (bad question, no index), with the fix."""
     extra = f'<p class="hint">{esc(hint)}</p>' if hint else ""
@@ -61,11 +54,13 @@ def problem(title: str, message: str, hint: str = "") -> str:
 
 
 def masthead() -> str:
+    """The page header: the app's name and what its answers are."""
     return ('<header class="gzqa masthead"><h1>广州高质量发展问答</h1>'
             '<p>答案逐字出自已索引的新闻报道，并标明出处；找不到时如实说明。</p></header>')
 
 
 def placeholder() -> str:
+    """The result area before the first question: what to do and where answers come from."""
     return ('<div class="gzqa"><section class="card empty"><p>输入问题，或点一个示例问题。答案只来自已索引的文章，'
             '每个答案都附有可核对的出处。</p></section></div>')
 

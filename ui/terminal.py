@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from qa.answer import Answer
+from ui.labels import line_range, year_label
 
 BOLD_YELLOW, DIM, RESET = "\033[1;33m", "\033[2m", "\033[0m"
 
@@ -15,6 +16,7 @@ def mark(text: str, figure: str | None, color: bool) -> str:
 
 
 def answer_text(answer: Answer, color: bool = False) -> str:
+    """An Answer → the answer line (or "未找到"), its note, then each numbered citation with source and lines."""
     lines = []
     if answer.answered:
         lines.append(f"答案: {mark(answer.text, answer.figure, color)}  [{answer.citation}]")
@@ -23,18 +25,18 @@ def answer_text(answer: Answer, color: bool = False) -> str:
     if answer.note:
         lines.append(f"说明: {answer.note}")
     for c in answer.citations:
-        year = f"{c.year}年" if c.year else "年份不明"
         label = "" if c.year_ok else "  (其他年份)"
         date = f" {c.date}" if c.date else ""
         lines.append("")
-        lines.append(f"[{c.n}] {c.title} · {year}{date}{label}")
-        lines.append(f"    {c.source} 第{c.lines[0]}–{c.lines[1]}行" + (f" · {c.section}" if c.section else ""))
+        lines.append(f"[{c.n}] {c.title} · {year_label(c.year)}{date}{label}")
+        lines.append(f"    {c.source} {line_range(c.lines)}" + (f" · {c.section}" if c.section else ""))
         body = mark(c.text, answer.figure, color) if answer.answered and c.n == answer.citation else c.text
         lines.append(f"    {body}")
     return "\n".join(lines)
 
 
 def status_text(status: dict) -> str:
+    """`index.status.status` output → a report: build facts, one line per article with its evidence, freshness."""
     lines = [f"index: {status['path']}", f"built: {status['built_at']}",
              f"model: {status['model']['name']} (query engine: {status['model']['query_engine']})",
              f"articles: {status['counts']['articles']}  chunks: {status['counts']['chunks']}", ""]
@@ -60,6 +62,7 @@ def status_text(status: dict) -> str:
 
 
 def eval_text(summary: dict) -> str:
+    """`qa.evaluate` summary → the headline metrics on one line, then per-type scores and each miss."""
     keys = ("questions", "hit@1", "hit@5", "answer@1", "abstention", "false_abstention", "citation_validity")
     lines = ["  ".join(f"{k}={summary[k]}" for k in keys)]
     for kind, row in summary["by_type"].items():

@@ -18,6 +18,7 @@ RETRY_SECONDS = 30.0  # after a failed update; a change to the seeds retries soo
 
 
 def say(line: str) -> None:
+    """One line on stderr, flushed at once (stdout is for updates only)."""
     print(line, file=sys.stderr, flush=True)
 
 
@@ -31,7 +32,7 @@ def watch(seeds: Path, index_dir: Path, model: str | None = None, interval: floa
     try:
         from index.build import update
         from index.load import fingerprint
-        from index.store import IndexBusy
+        from index.publish import IndexBusy
         from ui.errors import error_line, user_errors
 
         signal.signal(signal.SIGTERM, _interrupt)  # a service manager's stop is a Ctrl-C too

@@ -3,19 +3,14 @@
 Answers come only from `qa` (the one retrieval path the CLI uses too); all HTML
 comes from `ui.html`. Index updates run in a worker thread while questions go on
 being answered: `update` publishes a new build atomically and the assistant picks
-it up on the next question. Uploads land only in seeds/, under a sanitised name.
+it up on the next question. Uploads land only in seeds/, by the rules of `ui.upload`.
 """
 from __future__ import annotations
 
-import hashlib
 import os
 import queue
-import re
 import threading
-import unicodedata
-import uuid
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 
 os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")  # before gradio is imported: it must not phone home
@@ -25,79 +20,16 @@ import gradio as gr  # noqa: E402
 from index import store  # noqa: E402
 from index.build import update  # noqa: E402
 from index.embed import ModelMissing  # noqa: E402
-from index.load import decode, fingerprint  # noqa: E402
-from index.records import Rejected  # noqa: E402
 from index.status import status as index_status  # noqa: E402
-from qa.answer import ask  # noqa: E402
+from qa.answer import DEFAULT_K, ask  # noqa: E402
 from qa.assistant import Assistant  # noqa: E402
 from qa.question import QuestionError  # noqa: E402
 from ui import html  # noqa: E402
+from ui.upload import MAX_UPLOAD, UploadRefused, save_upload_file  # noqa: E402
 
-MAX_UPLOAD = 5 * 1024 * 1024
-MAX_STEM = 80  # characters; 80 CJK characters are 240 bytes, under the usual 255-byte file name limit
 EXAMPLES = ("白云区2026年固投目标是多少", "番禺区委书记叫什么", "从化区2026年GDP增速目标是多少", "花都力争年接待游客多少")
-UNSAFE = re.compile(r"[^\w\-.]+")  # \w is Unicode-aware: Chinese characters are kept
 ANY_YEAR = "按问题"
 FIX_IN_UI = "也可以在「索引」页点「更新索引」。"
-
-
-class UploadRefused(ValueError):
-    """An upload that was not saved; the message says why and what to do."""
-
-
-@dataclass(frozen=True)
-class Saved:
-    """Where an upload went and what the user should be told."""
-
-    name: str
-    message: str
-    changed: bool  # seeds/ changed, so the index needs an update
-
-
-def safe_name(name: str) -> str:
-    """A browser-supplied file name → a plain `*.txt` base name (no folders, no hidden files, no odd characters)."""
-    base = re.split(r"[\\/]", unicodedata.normalize("NFKC", name or ""))[-1]  # either separator: Windows paths too
-    stem = base[:-4] if base.lower().endswith(".txt") else base
-    stem = re.sub(r"_+", "_", UNSAFE.sub("_", stem)).strip("._-")[:MAX_STEM].rstrip("._-")
-    return f"{stem or 'article'}.txt"
-
-
-def save_upload(seeds_dir: Path, original_name: str, data: bytes, replace: bool = False) -> Saved:
-    """Check an uploaded article and put it in `seeds_dir`; never writes anywhere else, never half a file."""
-    name = safe_name(original_name)
-    if len(data) > MAX_UPLOAD:
-        raise UploadRefused(f"{name}: 文件太大（{len(data) / 1_048_576:.1f} MB，上限 {MAX_UPLOAD // 1_048_576} MB）——请拆分文章")
-    decoded = decode(name, data)
-    if isinstance(decoded, Rejected):
-        raise UploadRefused(f"{name}: 无法收录——{decoded.reason}")
-    seeds = Path(seeds_dir).resolve()
-    target = seeds / name
-    if target.parent != seeds:  # safe_name leaves no separator; this keeps that promise checkable
-        raise UploadRefused(f"{original_name}: 文件名不可用")
-    digest = hashlib.sha256(data).hexdigest()
-    same = next((n for n, sha in fingerprint(seeds).items() if sha == digest), None)
-    if same:
-        return Saved(same, f"{same} 已有相同内容，未重复添加。", False)
-    tmp = seeds / f".upload-{uuid.uuid4().hex}.part"  # not *.txt: an update running now never reads it
-    tmp.write_bytes(data)
-    try:
-        if replace and target.exists():
-            os.replace(tmp, target)
-            return Saved(name, f"已替换同名文件 {name}（内容不同）。", True)
-        stem, n = target.stem, 1
-        while True:  # a hard link never overwrites: a name taken meanwhile just moves us to the next one
-            try:
-                os.link(tmp, target)
-                break
-            except FileExistsError:
-                n += 1
-                target = seeds / f"{stem}-{n}.txt"
-        if target.name != name:
-            return Saved(target.name, f"已有另一篇同名文件 {name}，新文章保存为 {target.name}"
-                                      f"（勾选“替换同名文件”可覆盖）。", True)
-        return Saved(name, f"已保存为 {name}。", True)
-    finally:
-        tmp.unlink(missing_ok=True)
 
 
 def run_update(seeds_dir: Path, index_dir: Path, force: bool, log: list[str]) -> Iterator[str]:
@@ -159,11 +91,8 @@ def app(seeds_dir: Path, index_dir: Path, assistant: Assistant | None = None) ->
     def add_article(path: str | None, replace: bool) -> Iterator[str]:
         if not path:
             return
-        original = Path(path).name
         try:
-            if os.path.getsize(path) > MAX_UPLOAD:  # before reading it into memory
-                raise UploadRefused(f"{original}: 文件太大（上限 {MAX_UPLOAD // 1_048_576} MB）——请拆分文章")
-            saved = save_upload(seeds_dir, original, Path(path).read_bytes(), replace=replace)
+            saved = save_upload_file(seeds_dir, Path(path), replace=replace)
         except (UploadRefused, OSError) as err:
             yield f"未添加：{err}"
             return
@@ -193,7 +122,7 @@ def app(seeds_dir: Path, index_dir: Path, assistant: Assistant | None = None) ->
                                            elem_id="year")
                         sources = gr.Dropdown([], multiselect=True, label="只在这些文章中找（空：全部）", min_width=200,
                                               elem_id="sources")
-                        k = gr.Slider(1, 20, value=5, step=1, label="显示段落数 k", min_width=160, elem_id="k")
+                        k = gr.Slider(1, 20, value=DEFAULT_K, step=1, label="显示段落数 k", min_width=160, elem_id="k")
                 output = gr.HTML(html.placeholder(), js_on_load=html.ARTICLE_JS, elem_id="result")
             with gr.Tab("索引", id="index") as index_tab:
                 status_html = gr.HTML(elem_id="index-status")
