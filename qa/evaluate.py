@@ -12,6 +12,7 @@ from collections import defaultdict
 from pathlib import Path
 
 from index.chunk import quote
+from index.records import line_of
 from index.store import StoredIndex
 from qa.answer import Answer, ask
 from qa.question import QuestionError
@@ -48,7 +49,7 @@ def citations_valid(index: StoredIndex, answer: Answer) -> bool:
     for c in answer.citations:
         chunk = chunks[c.chunk_id]
         text = index.articles[c.source]["text"]
-        lines = (text.count("\n", 0, chunk.char_start) + 1, text.count("\n", 0, chunk.char_end) + 1)
+        lines = (line_of(text, chunk.char_start), line_of(text, chunk.char_end))
         if quote(text, chunk.char_start, chunk.char_end) != c.text or lines != c.lines:
             return False
     if answer.answered and answer.text not in answer.citations[answer.citation - 1].text:

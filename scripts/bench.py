@@ -104,7 +104,7 @@ def main() -> None:
         (seeds / "900_new_article.txt").write_text(NEW_ARTICLE, encoding="utf-8")
         one, seconds = timed(lambda: update(seeds, index_dir, model=args.model))
         rows.append(("update, one new article", f"{seconds:.1f} s (embedded {one.embedded}, reused {one.reused})"))
-        same, seconds = timed(lambda: update(seeds, index_dir, model=args.model))
+        _, seconds = timed(lambda: update(seeds, index_dir, model=args.model))
         rows.append(("update, nothing changed", f"{seconds * 1000:.0f} ms"))
 
         colds = [cold_ask(index_dir, "白云区2026年固投目标是多少") for _ in range(args.runs)]
@@ -114,7 +114,7 @@ def main() -> None:
         rows.append(("warm query (one process, as `gzqa serve`)",
                      f"p50 {statistics.median(warm):.1f} ms, p95 {warm[int(len(warm) * 0.95)]:.1f} ms over {len(warm)}"))
         rows.append(("query process peak RSS", f"{peak:.0f} MiB (torch imported: {'yes' if torch else 'no'})"))
-        rows.append(("this process peak RSS (build + queries)", f"{resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MiB"))
+        rows.append(("this process peak RSS (the builds, with torch)", f"{resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MiB"))
 
     print(f"Benchmark {time.strftime('%Y-%m-%d')} on {machine()}\n")
     print("| what | measured |\n|---|---|")
