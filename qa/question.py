@@ -17,14 +17,15 @@ from index.tokenize import normalise, tokens
 
 MAX_CHARS = 500
 RELATIVE_YEARS = {"今年": 0, "去年": -1, "明年": 1, "前年": -2}
-WANTS_NUMBER = re.compile(r"多少|几[个家项条场万亿年]|几|多大|多高|增速|增幅|规模|比重|目标|产能|数量|比例|达到|突破")
+WANTS_NUMBER = re.compile(r"多少|多久|多长时间|几[个家项条场万亿年]|几|多大|多高|增速|增幅|规模|比重|目标|产能|数量|比例|达到|突破")
 WANTS_DATE = re.compile(r"哪年|哪一年|何时|什么时候|几月|哪天|哪一天|日期")
 # Question phrases that name no content: "哪三个", "分别是哪些", "是第几" …
 ASKING = re.compile(r"(?:分别)?(?:是)?(?:哪|几|第几)[一二三四五六七八九十两几]?[个些项家条类种大点方面位名]?"
-                    r"(?:区|部门|单位|局|地方|城市|里)?(?:是)?|是什么|有哪些|指什么|多大规模|规模多大|多大|一把手|负责人")
+                    r"(?:区|部门|单位|局|地方|城市|里)?(?:是)?|是什么|有哪些|指什么|多大规模|规模多大|多大|一把手|负责人|多长时间|多久")
 # "2026年", "2026 白云": a year; "2000亿元", "2050万", "2030.5": a figure
 YEAR = re.compile(r"(?<![\d.])(20\d\d)(?![\d.%亿万千百元个家项条场人套亩吨倍])")
 MEETING_DATE = re.compile(r"(?<![\d年])(?:1[0-2]|[1-9])月[1-3]?\d日")
+BECOME = re.compile(r"(打造|建设|建|发展|做|变)成(?=什么|啥|哪)")  # "打造成什么": the verb is 打造, jieba cuts 打/造成
 ASKED_UNIT = re.compile(r"(?:多少|几)(亿元|万元|万人|万|亿|个|家|项|条|场|所|座|套|名|人|亩|倍|吨|平方米|公里|千米)")
 WANTS_PLACE = re.compile(r"哪个区|哪些区|哪一个区|哪个部门|哪个单位|哪个局|哪个地方|哪个城市|哪里")
 WANTS_LIST = re.compile(r"哪些|哪几|哪[两三四五六七八九十]|分别|有什么|包括什么|包括哪")
@@ -144,7 +145,7 @@ def parse(question: str, latest_year: int | None = None) -> Question:
     places = find_places(text)
     place_forms = {f.lower() for p in places for f in p.forms}
     dates = tuple(dict.fromkeys(MEETING_DATE.findall(text)))
-    all_terms = tokens(MEETING_DATE.sub(" ", ASKING.sub(" ", text)))
+    all_terms = tokens(MEETING_DATE.sub(" ", ASKING.sub(" ", BECOME.sub(r"\1 ", text))))
     year_words = {str(y) for y in years} | set(RELATIVE_YEARS)
     terms = [t for t in all_terms if not any(t in form for form in place_forms)  # "沙区" of 南沙区 too
              and t not in year_words and not re.fullmatch(r"(?:19|20)\d\d|\d", t)]

@@ -86,6 +86,9 @@ def place_matches(question: Question, chunk: Chunk, city: str | None = None) -> 
     named = {p.name for p in question.places}
     if city and city not in HOME_SCOPES and city not in named and city[:-1] not in question.text:
         return False
+    elsewhere = OTHER_CITY.search(opening(chunk))  # "茂名市副市长…" in a Guangzhou report
+    if question.places and elsewhere and elsewhere[1] not in question.text:
+        return False
     for kind in ("district", "body"):
         asked = [p for p in question.places if p.kind == kind]
         if asked and not any(form in where for p in asked for form in p.forms):
@@ -107,6 +110,9 @@ def opening(chunk: Chunk) -> str:
 
 # A district as the subject of what follows: "天河区委书记…", "白云今年将…"; not "南沙科学城".
 DISTRICT_SUBJECT = re.compile(f"(?:{'|'.join(lexicon.DISTRICTS)})区?(?:委|区长|副区长|书记|将|今年|要|力争|提出|召开|实现|的目标)")
+
+
+OTHER_CITY = re.compile(f"({'|'.join(c for c in lexicon.CITIES if c != '广州')})市")
 
 
 def about_a_district(chunk: Chunk) -> bool:

@@ -174,3 +174,8 @@ def test_a_bad_gold_file_names_its_line(fake_index, tmp_path, line, problem):
                     + line + "\n", encoding="utf-8")
     run = gzqa("eval", str(gold), "--index-dir", str(fake_index))
     assert run.returncode == 1 and f"{gold}:2:" in run.stderr and problem in run.stderr and "Traceback" not in run.stderr
+
+
+def test_a_chunk_that_opens_on_another_city_answers_no_question_about_guangzhou(stored):
+    answer = ask(stored, "2024年广州市市长是谁")
+    assert not (answer.answered and "茂名" in answer.text)

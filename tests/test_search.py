@@ -224,3 +224,9 @@ def test_a_meeting_date_and_a_figure_in_the_question():
 def test_a_figure_starting_with_20_is_no_year():
     assert parse("哪个区地区生产总值要迈上2000亿元").years == ()
     assert parse("2026 白云区固投").years == (2026,) and parse("白云区2026年").years == (2026,)
+
+
+def test_how_long_and_become_what():
+    long = parse("广汽埃安用了多长时间达到100万辆")
+    assert long.wants == "number" and "多长" not in long.terms
+    assert "打造" in parse("要把广州打造成什么").terms
