@@ -112,6 +112,8 @@ def update(seeds_dir: Path, index_dir: Path, model: str | None = None, force: bo
         seeds = fingerprint(seeds_dir)
         diff = seed_changes(old_manifest.get("seeds", {}), seeds)
         added, changed, removed = (tuple(diff[k]) for k in ("added", "changed", "removed"))
+        was_refused = {r["source"] for r in old_manifest.get("rejected", [])}
+        removed = tuple(name for name in removed if name not in was_refused)  # never indexed, so not removed
         old = None if force else _published(index_dir)
         same_build = (old is not None
                       and old.model.get("fingerprint") == identity["fingerprint"]
@@ -124,6 +126,9 @@ def update(seeds_dir: Path, index_dir: Path, model: str | None = None, force: bo
 
         progress(f"reading {len(seeds)} seed files")
         texts, rejected = read_seeds(seeds_dir)
+        indexed = {t.source for t in texts}
+        added = tuple(name for name in added if name in indexed)  # a refused file is reported as refused only
+        changed = tuple(name for name in changed if name in indexed or name in was_refused)
         if not texts:
             refused = "; ".join(f"{r.source}: {r.reason}" for r in rejected[:3])
             raise NoArticles(f"no article to index in {seeds_dir}" + (f" ({refused})" if refused else "")
@@ -133,6 +138,9 @@ def update(seeds_dir: Path, index_dir: Path, model: str | None = None, force: bo
         progress(f"{len(articles)} articles → {len(chunks)} chunks; tokenizing")
         corpus = [tokens(indexed_text(c)) for c in chunks]
 
+        before = (old_manifest.get("model") or {})
+        if before.get("fingerprint") not in (None, identity["fingerprint"]):
+            progress(f"the model changed ({before.get('name')} → {identity['name']}): every chunk is embedded anew")
         reusable = previous_vectors(old, identity["fingerprint"])
         keys = [vector_key(identity["fingerprint"], indexed_text(c)) for c in chunks]
         new = sum(key not in reusable for key in keys)

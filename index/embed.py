@@ -61,7 +61,9 @@ class SentenceTransformerEncoder:
         os.environ.setdefault("HF_HUB_OFFLINE", "1")
         os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
         from sentence_transformers import SentenceTransformer
+        from transformers.utils import logging as transformers_logging
 
+        transformers_logging.disable_progress_bar()  # "Loading weights" is no step a user waits for
         self.model = SentenceTransformer(str(path), device="cpu", local_files_only=True)
         self.name = Path(path).name
         self.dim = embedding_dimension(self.model)

@@ -29,6 +29,13 @@ FILES = ("manifest.json",) + DATA_FILES
 FIX = "run 'gzqa index build --force'"
 
 
+def where(index_dir: Path) -> str:
+    """' --index-dir DIR' when the index is not the default one, for a fix a user can paste."""
+    from index import DEFAULT_INDEX
+
+    return "" if Path(index_dir).resolve() == Path(DEFAULT_INDEX).resolve() else f" --index-dir {index_dir}"
+
+
 class IndexProblem(Exception):
     """Base of the errors a user can fix by rebuilding; the message names the command."""
 
@@ -101,7 +108,7 @@ def read_manifest(index_dir: Path, build: Path | None = None) -> dict:
     """The manifest of the published index (or of `build`, the build it links to), checked for shape and schema."""
     index_dir = Path(index_dir)
     if not index_dir.exists():
-        raise IndexMissing(f"no index in {index_dir} — run 'gzqa index build'")
+        raise IndexMissing(f"no index in {index_dir} — run 'gzqa index build{where(index_dir)}'")
     try:
         manifest = json.loads(((build or index_dir) / "manifest.json").read_text(encoding="utf-8"))
     except (OSError, ValueError) as err:

@@ -96,7 +96,8 @@ def missing(question: Question, hits: list[Hit]) -> str:
     if question.years and not any(h.year_ok and h.place_ok for h in hits):
         other = sorted({h.year for h in hits if h.place_ok and not h.year_ok and h.year})
         shown = "、".join(f"{y}年" for y in other) or "其他年份"
-        return f"语料中没有{what}的相关内容{assumed}；下面最接近的段落出自{shown}的报道，不是{years}的数字，仅供参考。"
+        nearest = f"下面{places}的段落" if places else "下面最接近的段落"
+        return f"语料中没有{what}的相关内容{assumed}；{nearest}出自{shown}的报道，不是{years}的数字，仅供参考。"
     return f"找到了{what}的段落{assumed}，但没有直接回答这个问题；下面是最接近的段落。"
 
 
@@ -167,7 +168,10 @@ def ask(index: StoredIndex, question: str, k: int = DEFAULT_K, year: int | None 
     an article's own "今年" is its year, and a reader asking "今年" may mean it.
     """
     q = parse(question, latest_year(index))
+    overridden = None
     if year is not None:
+        if q.years and year not in q.years:
+            overridden = f"按指定的{year}年回答（问题中写的是{'、'.join(f'{y}年' for y in q.years)}）。"
         q = replace(q, years=(year,), year_assumed=False)
     elif q.dates and not q.years:  # "2月25日的会上": the year of the report of that meeting
         q = replace(q, years=meeting_years(index, q.dates))
@@ -194,5 +198,6 @@ def ask(index: StoredIndex, question: str, k: int = DEFAULT_K, year: int | None 
     answered = extract is not None
     if answered:
         note = " ".join(x for x in (note, others_asked(q, hits[0], hits[1:k])) if x) or None
+    note = " ".join(x for x in (overridden, note) if x) or None
     return Answer(question, answered, extract.text if answered else None, extract.figure if answered else None,
                   1 if answered else None, note, cite(index, hits[:k]), q.years, q.year_assumed)

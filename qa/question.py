@@ -135,12 +135,12 @@ def find_years(text: str, latest: int | None) -> tuple[tuple[int, ...], bool]:
 def parse(question: str, latest_year: int | None = None) -> Question:
     """Raw question → Question; raises QuestionError when there is nothing to search for."""
     if question is None or not question.strip():
-        raise QuestionError("the question is empty — type a question, e.g. 白云区2026年固投目标是多少")
+        raise QuestionError("问题是空的——请输入一个问题，例如：白云区2026年固投目标是多少")
     if len(question) > MAX_CHARS:
-        raise QuestionError(f"the question is {len(question)} characters long; keep it under {MAX_CHARS}")
+        raise QuestionError(f"问题有{len(question)}个字，太长了——请缩短到{MAX_CHARS}字以内")
     text = normalise(question)
     if not re.search(r"[\w\u4e00-\u9fff]", text):
-        raise QuestionError("the question has no words in it (only punctuation or symbols)")
+        raise QuestionError("问题里没有文字（只有标点或符号）——请用中文提问，例如：番禺区委书记叫什么")
     years, assumed = find_years(text, latest_year)
     places = find_places(text)
     place_forms = {f.lower() for p in places for f in p.forms}

