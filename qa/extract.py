@@ -62,6 +62,9 @@ def _bonus(question: Question, text: str) -> float:
             bonus += 0.1
         if question.measure == "amount" and any("%" not in m.group() for m in found):
             bonus += 0.1
+        asked = tuple(question.terms)
+        if asked and any(text[:m.start()].endswith(asked) for m in found):
+            bonus += 0.2  # "计划总投资30亿元": a figure right after the asked words
         return bonus
     if question.wants == "person":
         return 0.3 if TITLED_NAME.search(text) else 0.15 if SPEAKER.search(text) else 0.0

@@ -189,3 +189,8 @@ def test_the_year_flag_says_it_overrode_the_question(stored):
 def test_bad_k_is_a_usage_error_of_ask(fake_index):
     run = gzqa("ask", "白云区固投", "-k", "1000", "--index-dir", str(fake_index))
     assert run.returncode == 2 and "gzqa ask" in run.stderr and "between 1 and 20" in run.stderr
+
+
+def test_the_answer_window_holds_the_figure_right_after_the_asked_words(stored):
+    answer = ask(stored, "广州颠覆性技术创新园计划总投资多少")  # not the park's output, 17.8亿元
+    assert answer.answered and answer.figure == "30亿元"
