@@ -166,6 +166,7 @@ def ask(index: StoredIndex, question: str, k: int = DEFAULT_K, year: int | None 
     "今年" is read as the newest year the corpus speaks of. When that year has no
     answer, the newest report that has one answers instead, and the note says so:
     an article's own "今年" is its year, and a reader asking "今年" may mean it.
+    Likewise "去年" then means a report's own past year ("过去一年", "2023年" in a 2024 report).
     """
     q = parse(question, latest_year(index))
     overridden = None
@@ -184,9 +185,11 @@ def ask(index: StoredIndex, question: str, k: int = DEFAULT_K, year: int | None 
     if extract is None and q.year_assumed:
         open_hits, open_extract = attempt(index, replace(q, years=(), year_assumed=False), sources)
         if open_extract is not None:
-            asked, found = q.years[0], open_hits[0].year
-            note = (f"问题中的“{relative_word(q)}”按语料最新的{asked}年理解，但{asked}年的报道没有说到这一项；"
-                    f"下面的答案出自{found}年的报道（其中的“今年”指{found}年），仅供参考。")
+            asked, found, word = q.years[0], open_hits[0].year, relative_word(q)
+            meant = (f"（说的是它的{word}，即{found + q.relative}年）" if q.relative and found
+                     else f"（其中的“今年”指{found}年）")
+            note = (f"问题中的“{word}”按语料最新的{asked}年理解，但{asked}年的报道没有说到这一项；"
+                    f"下面的答案出自{found}年的报道{meant}，仅供参考。")
             hits, extract = open_hits, open_extract
     elif extract is not None and q.year_assumed:
         note = f"问题中的“{relative_word(q)}”按语料最新的{q.years[0]}年理解。"

@@ -10,11 +10,11 @@ list several districts) is penalised: the last place named before it decides.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from index.tokenize import tokens
 from qa.shapes import DATE, SPEAKER, TITLED_NAME, figures, has_figure
-from qa.question import Question, group_kind, place_groups
+from qa.question import SAID_RELATIVE, Question, group_kind, place_groups
 from qa.coverage import coverage
 
 CLAUSE = re.compile(r"[^，,；;。！？!?：:]+[，,；;。！？!?：:]*")
@@ -55,6 +55,8 @@ def place_context(passage: str, question: Question) -> list[tuple[int, bool]]:
 
 def _bonus(question: Question, text: str) -> float:
     """What the words offer beyond the question's terms: the kind of thing it asks for."""
+    if question.relative and not question.years and any(w in text for w in SAID_RELATIVE[question.relative]):
+        return 0.3 + _bonus(replace(question, relative=None), text)  # "过去一年…突破6500亿元", not this year's target
     if question.wants == "number":
         found = figures(text)
         bonus = 0.3 if has_figure(text, question.unit) else 0.15 if found else 0.0

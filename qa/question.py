@@ -16,7 +16,9 @@ from index import lexicon
 from index.tokenize import normalise, tokens
 
 MAX_CHARS = 500
-RELATIVE_YEARS = {"今年": 0, "去年": -1, "明年": 1, "前年": -2}
+RELATIVE_YEARS = {"今年": 0, "去年": -1, "上一年": -1, "上年": -1, "明年": 1, "前年": -2}
+# How the reports themselves say a year relative to their own: 去年 in a 2024 report is "2023年" or "过去一年".
+SAID_RELATIVE = {-1: ("去年", "上一年", "过去一年", "过去的一年", "上年"), 1: ("明年",), -2: ("前年",)}
 WANTS_NUMBER = re.compile(r"多少|多久|多长时间|几[个家项条场万亿年]|几|多大|多高|增速|增幅|规模|比重|目标|产能|数量|比例|达到|突破")
 WANTS_DATE = re.compile(r"哪年|哪一年|何时|什么时候|几月|哪天|哪一天|日期")
 # Question phrases that name no content: "哪三个", "分别是哪些", "是第几" …
@@ -76,6 +78,7 @@ class Question:
     unit: str | None = None  # the measure asked for: "多少个市委书记" → "个"
     measure: str | None = None  # "rate" (增速 → 5%) or "amount" (总量 → 2000亿元) when the question says
     dates: tuple[str, ...] = ()  # meeting dates named: "2月25日的会上…"
+    relative: int | None = None  # the year asked relative to "this year": 去年 → -1 (0 for 今年)
 
 
 def group_kind(group: tuple[str, ...]) -> str:
@@ -155,7 +158,8 @@ def parse(question: str, latest_year: int | None = None) -> Question:
     unit = ASKED_UNIT.search(text)
     measure = "amount" if AMOUNT.search(text) else "rate" if RATE.search(text) else None
     return Question(text, years, assumed, places, tuple(dict.fromkeys(terms)),
-                    tuple(dict.fromkeys(all_terms)), wants, unit[1] if unit else None, measure, dates)
+                    tuple(dict.fromkeys(all_terms)), wants, unit[1] if unit else None, measure, dates,
+                    next((d for w, d in RELATIVE_YEARS.items() if w in text), None) if assumed else None)
 
 
 def dense_text(question: Question) -> str:

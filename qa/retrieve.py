@@ -21,7 +21,7 @@ from index.store import StoredIndex
 from qa.coverage import coverage
 from qa.fuse import rrf
 from qa.shapes import TITLED_NAME, has_figure
-from qa.question import Question, dense_text
+from qa.question import SAID_RELATIVE, Question, dense_text
 
 CANDIDATES = 50
 COVERAGE_WEIGHT = 0.6
@@ -56,10 +56,16 @@ def latest_year(index: StoredIndex) -> int | None:
     return max((y for y in years if y), default=None)
 
 
+def said_relative(question: Question, year: int | None, text: str) -> bool:
+    """Does a report of `year` speak of the year the question asks relative to its own ("过去一年", "2023年")?"""
+    delta = question.relative or 0
+    return any(w in text for w in SAID_RELATIVE.get(delta, ())) or (year is not None and f"{year + delta}年" in text)
+
+
 def year_matches(question: Question, year: int | None, chunk: Chunk) -> bool:
     """Is the chunk of an asked year (its article's, or one it names: "到2027年")? Any year when none is asked."""
     if not question.years:
-        return True
+        return not question.relative or said_relative(question, year, chunk.text)
     return year in question.years or any(f"{y}年" in chunk.text for y in question.years)
 
 

@@ -194,3 +194,8 @@ def test_bad_k_is_a_usage_error_of_ask(fake_index):
 def test_the_answer_window_holds_the_figure_right_after_the_asked_words(stored):
     answer = ask(stored, "广州颠覆性技术创新园计划总投资多少")  # not the park's output, 17.8亿元
     assert answer.answered and answer.figure == "30亿元"
+
+
+def test_last_year_falls_back_to_a_reports_own_past_year_and_says_so(stored):
+    answer = ask(stored, "天河区去年经济总量达到多少")
+    assert answer.answered and "6500亿元" in answer.text and "2023年" in answer.note
