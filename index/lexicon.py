@@ -42,6 +42,8 @@ CITIES: tuple[str, ...] = ("广州", "深圳", "珠海", "汕头", "佛山", "�
           "南宁", "成都", "贵阳", "昆明", "拉萨", "西安", "兰州", "西宁", "银川", "乌鲁木齐",
           "盐城", "聊城", "晋城", "绍兴", "嘉兴")
 
+HOME_CITY, HOME_PROVINCE = "广州市", "广东省"  # the corpus's own city and province: the districts and bureaus are theirs
+
 SCOPES: tuple[tuple[str, ...], ...] = (
     ("广东", "广东省", "全省", "省委", "省政府"),
     ("广州", "广州市", "全市", "市委", "市政府"),

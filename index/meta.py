@@ -111,8 +111,7 @@ def infer_year(text: str) -> Clue | None:
     return Clue(str(year), snippet(text, m.start(), m.end()), line_of(text, m.start()))
 
 
-HOME_CITY = "广州"
-PROVINCE = ("广东省", re.compile(r"广东省?|全省|省委|省政府"))
+PROVINCE = (lexicon.HOME_PROVINCE, re.compile(r"广东省?|全省|省委|省政府"))
 NAMED_CITY = re.compile(r"([\u4e00-\u9fa5]{2})市(?!场)")
 # Last characters that make "X市" no city: 全市 城市 强市 副市长 上市 花市 两市 省市 担任市长 广大市民 …
 NOT_CITY_END = set("全城都强立兴超副本该各每我上入出开和与及向把在到从于对由为让给经建撤设省县区级辖个座们"
@@ -135,7 +134,7 @@ def infer_city(text: str) -> Clue | None:
     scores = {place: found for place, found in scores.items() if found}
     if not scores:  # no city named: a district of Guangzhou still places the article there
         found = [m for d in lexicon.DISTRICTS for m in mentions(text, f"{d}区")]
-        scores = {f"{HOME_CITY}市": sorted(found, key=lambda m: m.start())} if found else {}
+        scores = {lexicon.HOME_CITY: sorted(found, key=lambda m: m.start())} if found else {}
     if not scores:
         return None
     # most mentions; a city beats the province on a tie; then the place named first

@@ -14,7 +14,7 @@ from index.store import StoredIndex
 from qa.extract import Extract, answer_span
 from qa.shapes import TITLED_NAME, has_figure
 from qa.question import RELATIVE_YEARS, Question, parse
-from qa.retrieve import OPENING, Hit, is_subject, latest_year, search
+from qa.retrieve import OPENING, Hit, is_subject, latest_year, search, where
 
 MIN_COVERAGE = 0.5
 PERSON_MIN_COVERAGE = 0.25
@@ -101,21 +101,16 @@ def missing(question: Question, hits: list[Hit]) -> str:
     return f"找到了{what}的段落{assumed}，但没有直接回答这个问题；下面是最接近的段落。"
 
 
-def where(hit: Hit) -> str:
-    """A hit's text and section path: where a place it speaks of is named."""
-    return hit.chunk.text + "\n" + "\n".join(hit.chunk.section)
-
-
 def others_asked(q: Question, answering: Hit, rest: list[Hit]) -> str | None:
     """For a question about several districts or bodies: which the answer is about, where the others are."""
     asked = [p for p in q.places if p.kind in ("district", "body")]
     if len(asked) < 2:
         return None
-    covered = [p.name for p in asked if any(f in where(answering) for f in p.forms)]
+    covered = [p.name for p in asked if any(f in where(answering.chunk) for f in p.forms)]
     notes = [f"问题问到{'、'.join(p.name for p in asked)}；答案说的是{'、'.join(covered)}。"]
     for p in asked:
         if p.name not in covered:
-            n = next((i for i, hit in enumerate(rest, start=2) if any(f in where(hit) for f in p.forms)), None)
+            n = next((i for i, hit in enumerate(rest, start=2) if any(f in where(hit.chunk) for f in p.forms)), None)
             notes.append(f"{p.name}见引文[{n}]。" if n else f"前{len(rest) + 1}条引文中没有{p.name}。")
     return "".join(notes)
 

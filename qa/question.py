@@ -45,7 +45,6 @@ NOT_PLACES = frozenset("园 城 湾 社 景 片 新 市 辖 全 本 该 各 老 
                        " 中心 先行 商务 产业 大湾 校 街 小 学 居 住宅 生活 工业 物流 合作 集聚 都市 城区 超大城 大城"
                        " 一线城 特大城 省会城 中心城 门户城 国际大都".split())
 
-HOME_CITY = "广州市"
 # A bureau the lexicon does not know, named after 市/区/省: "市卫健委", "省商务厅", "市文旅局".
 OTHER_BODY = re.compile(r"[市区省]((?:(?![的和与是要将在])[\u4e00-\u9fff]){2,6}?(?:委员会|局|委|厅))")
 PARTY = re.compile(r"(?:区委|市委|省委|党委|纪委|常委|党工委)$")  # committees of the party, not bureaus
@@ -104,13 +103,13 @@ def find_places(text: str) -> tuple[Place, ...]:
         named = any(form in text for form in forms)
         if group[0] == "广东" and any(f"省{form}" in text for p in found for form in p.forms):
             named = True  # "省发改委": the province's bureau, not the city's
-        if named and not (specific and group[1] == HOME_CITY):  # 广州市发改委 is simply 发改委
+        if named and not (specific and group[1] == lexicon.HOME_CITY):  # 广州市发改委 is simply 发改委
             found.append(Place(group[1], group, "scope"))
     taken = [m.span() for p in found for form in p.forms for m in re.finditer(re.escape(form), text)]
     for city in lexicon.CITIES:  # another city by its bare name: "贵阳白云区" is not Guangzhou's 白云区
         spans = [m.span() for m in re.finditer(f"{city}(?!大学)", text)]
         free = [s for s in spans if not any(s[0] < end and start < s[1] for start, end in taken)]
-        if city != HOME_CITY[:-1] and free:  # "会上海珠区" names 海珠区, not 上海
+        if f"{city}市" != lexicon.HOME_CITY and free:  # "会上海珠区" names 海珠区, not 上海
             found.append(Place(f"{city}市", (f"{city}市", city), "other"))
     known = {form for p in found for form in p.forms} | {f for g in lexicon.SCOPES for f in g}
     others = [w for w in tokens(text) if len(w) >= 3 and w[-1] in "市区县" and w[:-1] not in NOT_PLACES]

@@ -25,7 +25,7 @@ from qa.question import SAID_RELATIVE, Question, dense_text
 
 CANDIDATES = 50
 COVERAGE_WEIGHT = 0.6
-FIGURE_BONUS = 0.1
+SHAPE_BONUS = 0.1  # the chunk holds what is asked for: a figure (in the asked unit), an official by name
 SUBJECT_BONUS = 0.1  # the asked place is what the chunk is about: its section, or its opening words
 OPENING = 40
 
@@ -69,7 +69,7 @@ def year_matches(question: Question, year: int | None, chunk: Chunk) -> bool:
     return year in question.years or any(f"{y}年" in chunk.text for y in question.years)
 
 
-HOME_SCOPES = ("广州市", "广东省")  # the corpus's own city and province: districts and bureaus are theirs
+HOME_SCOPES = (lexicon.HOME_CITY, lexicon.HOME_PROVINCE)
 
 
 def article_city(index: StoredIndex, source: str) -> str | None:
@@ -88,7 +88,7 @@ def place_matches(question: Question, chunk: Chunk, city: str | None = None) -> 
     section of a Guangzhou article sits under a headline naming 广州) or whose
     article is of that scope.
     """
-    where = chunk.text + "\n" + "\n".join(chunk.section)
+    named_in = where(chunk)
     named = {p.name for p in question.places}
     if city and city not in HOME_SCOPES and city not in named and city[:-1] not in question.text:
         return False
@@ -97,16 +97,21 @@ def place_matches(question: Question, chunk: Chunk, city: str | None = None) -> 
         return False
     for kind in ("district", "body"):
         asked = [p for p in question.places if p.kind == kind]
-        if asked and not any(form in where for p in asked for form in p.forms):
+        if asked and not any(form in named_in for p in asked for form in p.forms):
             return False
     for place in question.places:
         if place.kind == "scope":  # by its proper name: a district's "全市" speaks of the district's part
             if about_a_district(chunk) or not (city == place.name
                                                or any(form in chunk.text for form in place.forms[:2])):
                 return False
-        elif place.kind == "other" and not any(form in where for form in place.forms):
+        elif place.kind == "other" and not any(form in named_in for form in place.forms):
             return False
     return True
+
+
+def where(chunk: Chunk) -> str:
+    """A chunk's text and section path: where the places it speaks of are named."""
+    return chunk.text + "\n" + "\n".join(chunk.section)
 
 
 def opening(chunk: Chunk) -> str:
@@ -118,7 +123,7 @@ def opening(chunk: Chunk) -> str:
 DISTRICT_SUBJECT = re.compile(f"(?:{'|'.join(lexicon.DISTRICTS)})区?(?:委|区长|副区长|书记|将|今年|要|力争|提出|召开|实现|的目标)")
 
 
-OTHER_CITY = re.compile(f"({'|'.join(c for c in lexicon.CITIES if c != '广州')})市")
+OTHER_CITY = re.compile(f"({'|'.join(c for c in lexicon.CITIES if f'{c}市' != lexicon.HOME_CITY)})市")
 
 
 def about_a_district(chunk: Chunk) -> bool:
@@ -151,11 +156,12 @@ class Evidence:
 
 
 def evidence_for(index: StoredIndex, question: Question, row: int) -> Evidence:
+    """Year, place, coverage and bonuses of one candidate chunk for `question`."""
     chunk = index.chunks[row]
     year = article_year(index, chunk.source)
-    bonus = FIGURE_BONUS * (question.wants == "number" and has_figure(chunk.text, question.unit))
-    bonus += SUBJECT_BONUS * is_subject(question, chunk)
-    bonus += FIGURE_BONUS * (question.wants == "person" and bool(TITLED_NAME.search(chunk.text)))
+    shaped = ((question.wants == "number" and has_figure(chunk.text, question.unit))
+              or (question.wants == "person" and bool(TITLED_NAME.search(chunk.text))))
+    bonus = SHAPE_BONUS * shaped + SUBJECT_BONUS * is_subject(question, chunk)
     return Evidence(year, year_matches(question, year, chunk),
                     place_matches(question, chunk, article_city(index, chunk.source)),
                     coverage(question.terms, index.bm25.doc_freqs[row], index.bm25.idf, chunk.text), bonus)
