@@ -1,9 +1,11 @@
 """Question → Answer: retrieve, decide whether the corpus says it, extract the answer, cite.
 
-"Answered" needs a top passage of the asked year, naming the asked place or
-body, that holds enough of the question's terms (`MIN_COVERAGE`, calibrated on
-the dev set) and, when the question asks "多少个/多少家…", a figure in that unit. Otherwise the answer is "not found": the note says what is
-missing, and the nearest passages are still shown, labelled with their year.
+"Answered" needs one of the top passages of the asked year, naming the asked
+place or body, that holds enough of the question's concepts (`MIN_COVERAGE`,
+calibrated on the dev set), a figure in the asked unit ("多少个/多少家…"), and
+answering words that speak of the asked place. Otherwise the answer is "not
+found": the note says what is missing, and the nearest passages are still
+shown, labelled with their year.
 """
 from __future__ import annotations
 
