@@ -39,6 +39,26 @@ class Article:
     year: Clue | None
     city: Clue | None = None  # "广州市", "广东省" or another "XX市"
 
+    @property
+    def year_number(self) -> int | None:
+        """The year the article speaks of, as a number (None: not inferred)."""
+        return int(self.year.value) if self.year else None
+
+    @property
+    def date_value(self) -> str | None:
+        """The meeting date as written in metadata ("2026-02-25"), or None."""
+        return self.date.value if self.date else None
+
+    @classmethod
+    def from_json(cls, data: dict) -> "Article":
+        """A line of articles.jsonl (`metadata()` + "text") → the article again."""
+        def clue(name: str) -> Clue | None:
+            value = data.get(name)
+            return Clue(**value) if value else None
+
+        return cls(data["source"], data["text"], data["sha256"], clue("title"), clue("publisher"), clue("date"),
+                   clue("year"), clue("city"))
+
     def metadata(self) -> dict:
         """Metadata without the text, for manifests and status output."""
         out = {"source": self.source, "sha256": self.sha256}

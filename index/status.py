@@ -1,6 +1,7 @@
 """What the published index holds, and whether seeds/ or the indexing code changed since it was built."""
 from __future__ import annotations
 
+from collections import Counter
 from pathlib import Path
 
 from index.pipeline import pipeline_version
@@ -20,9 +21,10 @@ def status(seeds_dir: Path, index_dir: Path) -> dict:
     stored = load(index_dir, check_rules=False)
     current = fingerprint(seeds_dir) if Path(seeds_dir).is_dir() else {}
     built_by, now = stored.manifest.get("pipeline_version"), pipeline_version()
+    per_article = Counter(c.source for c in stored.chunks)
     return {"path": str(stored.path), "built_at": stored.manifest["built_at"], "model": stored.model,
             "counts": stored.manifest["counts"],
-            "articles": [{k: v for k, v in a.items() if k != "text"} for a in stored.articles.values()],
+            "articles": [{**a.metadata(), "chunks": per_article[a.source]} for a in stored.articles.values()],
             "rejected": stored.manifest.get("rejected", []),
             "seeds_changed": seed_changes(stored.manifest.get("seeds", {}), current),
             "pipeline": {"index": built_by, "current": now, "stale": built_by != now}}

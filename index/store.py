@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from index import bm25, vectors
-from index.records import Chunk
+from index.records import Article, Chunk
 
 SCHEMA_VERSION = 2  # 2: manifest holds "files", the sha256 of each data file
 DATA_FILES = ("articles.jsonl", "chunks.jsonl", "bm25.json", "vectors.faiss")
@@ -73,15 +73,34 @@ def read_jsonl(path: Path) -> list[dict]:
 
 @dataclass
 class StoredIndex:
-    """A loaded index: its manifest, articles (with text), chunks, BM25 model and vectors."""
+    """The embedded backend of `index.api.Index`: manifest, articles, chunks, BM25 statistics, faiss vectors."""
 
     path: Path
     manifest: dict
-    articles: dict[str, dict]
+    articles: dict[str, Article]
     chunks: list[Chunk]
     bm25: object
     vectors: object
     _encoder: object = field(default=None, repr=False)
+    _last_query: tuple[str, object] | None = field(default=None, repr=False)
+
+    def terms(self, row: int) -> dict[str, int]:
+        """The indexed tokens of chunk `row` (term → count)."""
+        return self.bm25.doc_freqs[row]
+
+    def idf(self, term: str) -> float:
+        """BM25Plus idf of `term` (0.0 when no chunk holds it)."""
+        return self.bm25.idf.get(term, 0.0)
+
+    def lexical(self, terms, k: int) -> list[tuple[int, float]]:
+        """(row, BM25 score) of the best `k` chunks holding at least one of `terms`."""
+        return bm25.rank(self.bm25, list(terms), k)
+
+    def dense(self, text: str, k: int) -> list[tuple[int, float]]:
+        """(row, cosine) of the `k` chunks nearest to `text`; the last question's vector is kept for a retry."""
+        if self._last_query is None or self._last_query[0] != text:
+            self._last_query = (text, self.query_encoder().query(text))
+        return vectors.search(self.vectors, self._last_query[1], k)
 
     @property
     def model(self) -> dict:
@@ -158,7 +177,7 @@ def _load_build(index_dir: Path, path: Path) -> StoredIndex:
         if not intact:
             raise IndexCorrupt(f"index in {index_dir} is damaged ({name} does not match its checksum) — {FIX}")
     try:
-        articles = {a["source"]: a for a in read_jsonl(path / "articles.jsonl")}
+        articles = {a["source"]: Article.from_json(a) for a in read_jsonl(path / "articles.jsonl")}
         chunks = [Chunk.from_json(c) for c in read_jsonl(path / "chunks.jsonl")]
         model = bm25.load(path / "bm25.json")
         vecs = vectors.load(path / "vectors.faiss")

@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, replace
 
-from index.store import StoredIndex
+from index.api import Index
 from qa.extract import Extract, answer_span
 from qa.shapes import TITLED_NAME, has_figure
 from qa.question import RELATIVE_YEARS, Question, parse
@@ -73,14 +73,13 @@ class Answer:
         }
 
 
-def cite(index: StoredIndex, hits: list[Hit]) -> tuple[Citation, ...]:
+def cite(index: Index, hits: list[Hit]) -> tuple[Citation, ...]:
     """Hits → numbered citations with their article's title, date and year."""
     out = []
     for n, hit in enumerate(hits, start=1):
         article = index.articles[hit.chunk.source]
         c = hit.chunk
-        out.append(Citation(n, c.text, c.source, article["title"]["value"],
-                            (article.get("date") or {}).get("value"), hit.year, c.section_path,
+        out.append(Citation(n, c.text, c.source, article.title.value, article.date_value, hit.year, c.section_path,
                             (c.line_start, c.line_end), hit.score, hit.year_ok, c.id, hit.ranks))
     return tuple(out)
 
@@ -117,10 +116,9 @@ def others_asked(q: Question, answering: Hit, rest: list[Hit]) -> str | None:
     return "".join(notes)
 
 
-def meeting_years(index: StoredIndex, dates: tuple[str, ...]) -> tuple[int, ...]:
+def meeting_years(index: Index, dates: tuple[str, ...]) -> tuple[int, ...]:
     """The years of the articles whose meeting date is one of `dates`."""
-    return tuple(sorted({int(a["year"]["value"]) for a in index.articles.values()
-                         if a.get("year") and (a.get("date") or {}).get("value") in dates}))
+    return tuple(sorted({a.year_number for a in index.articles.values() if a.year and a.date_value in dates}))
 
 
 def relative_word(question: Question) -> str:
@@ -138,7 +136,7 @@ def min_coverage(q: Question, hit: Hit) -> float:
     return MIN_COVERAGE
 
 
-def attempt(index: StoredIndex, q: Question, sources: tuple[str, ...] | None) -> tuple[list[Hit], Extract | None]:
+def attempt(index: Index, q: Question, sources: tuple[str, ...] | None) -> tuple[list[Hit], Extract | None]:
     """Hits for `q`, the answering one first, and its answering words (None when no hit answers).
 
     The first of the top `ANSWER_DEPTH` hits that can answer does: a passage
@@ -150,13 +148,13 @@ def attempt(index: StoredIndex, q: Question, sources: tuple[str, ...] | None) ->
         if not (hit.year_ok and hit.place_ok and hit.coverage >= min_coverage(q, hit)
                 and (q.wants != "number" or q.unit is None or has_figure(hit.chunk.text, q.unit))):
             continue
-        extract = answer_span(q, hit.chunk.text, index.bm25.idf)
+        extract = answer_span(q, hit.chunk.text, index.idf)
         if not extract.off_place:
             return [hit] + hits[:i] + hits[i + 1:], extract
     return hits, None
 
 
-def ask(index: StoredIndex, question: str, k: int = DEFAULT_K, year: int | None = None,
+def ask(index: Index, question: str, k: int = DEFAULT_K, year: int | None = None,
         sources: tuple[str, ...] | None = None) -> Answer:
     """Answer `question` from `index`; `year` overrides the year read from the question.
 

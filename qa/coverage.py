@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import functools
 import math
-from collections.abc import Collection
+from collections.abc import Callable, Collection
 
 from index import lexicon
 
@@ -42,7 +42,7 @@ def concepts(terms: tuple[str, ...]) -> list[tuple[str, tuple[str, ...], tuple[s
             for head, (members, pieces) in merged.items()]
 
 
-def coverage(terms: tuple[str, ...], doc: Collection[str], idf: dict[str, float], text: str = "") -> float:
+def coverage(terms: tuple[str, ...], doc: Collection[str], idf: Callable[[str], float], text: str = "") -> float:
     """Share of the question's concepts (idf-weighted) present in a chunk: its text, or its tokens.
 
     A concept counts when the chunk's text holds any of its synonyms ("产值"
@@ -62,7 +62,7 @@ def coverage(terms: tuple[str, ...], doc: Collection[str], idf: dict[str, float]
         return 0.0
 
     for head, parts, members in concepts(terms):  # a concept weighs what its words weigh
-        weight = sum(max(idf.get(t, 0.0), 0.0) or math.log(2) for t in members)
+        weight = sum(max(idf(t), 0.0) or math.log(2) for t in members)
         total += weight
         share = present(head)
         if share < 1.0 and parts:

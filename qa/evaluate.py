@@ -13,7 +13,7 @@ from pathlib import Path
 
 from index.chunk import quote
 from index.records import line_of
-from index.store import StoredIndex
+from index.api import Index
 from qa.answer import Answer, ask
 from qa.question import QuestionError
 
@@ -43,12 +43,12 @@ def read_gold(path: Path) -> list[dict]:
     return rows
 
 
-def citations_valid(index: StoredIndex, answer: Answer) -> bool:
+def citations_valid(index: Index, answer: Answer) -> bool:
     """Is every citation its chunk's source text on the lines it names, and the answer inside its citation?"""
     chunks = {c.id: c for c in index.chunks}
     for c in answer.citations:
         chunk = chunks[c.chunk_id]
-        text = index.articles[c.source]["text"]
+        text = index.articles[c.source].text
         lines = (line_of(text, chunk.char_start), line_of(text, chunk.char_end))
         if quote(text, chunk.char_start, chunk.char_end) != c.text or lines != c.lines:
             return False
@@ -57,7 +57,7 @@ def citations_valid(index: StoredIndex, answer: Answer) -> bool:
     return True
 
 
-def grade(index: StoredIndex, gold: dict) -> dict:
+def grade(index: Index, gold: dict) -> dict:
     """One gold question asked and graded; a question the parser refuses counts as an abstention."""
     expected = gold.get("answers") or []
     try:
@@ -110,7 +110,7 @@ def ok(result: dict) -> bool:
     return not result["answered"]
 
 
-def evaluate(index: StoredIndex, path: Path) -> tuple[dict, list[dict]]:
+def evaluate(index: Index, path: Path) -> tuple[dict, list[dict]]:
     """Every question of the gold file at `path` asked of `index` → (summary, per-question results)."""
     results = [grade(index, gold) for gold in read_gold(path)]
     return summarise(results), results

@@ -10,6 +10,7 @@ list several districts) is penalised: the last place named before it decides.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 
 from index.tokenize import tokens
@@ -85,7 +86,7 @@ def speaks_of(marks: list[tuple[int, bool]], at: int) -> bool | None:
     return before[-1] if before else None
 
 
-def answer_span(question: Question, passage: str, idf: dict[str, float]) -> Extract:
+def answer_span(question: Question, passage: str, idf: Callable[[str], float]) -> Extract:
     """The window of `passage` that best answers `question`, with its figure."""
     spans = clauses(passage) or [(0, len(passage))]
     marks = place_context(passage, question) if question.places else []
@@ -133,7 +134,7 @@ def speaker(passage: str, spans: list[tuple[int, int]], start: int, end: int,
 COUNTED = re.compile(r"(?:个|家|项|条|场|所|座|套|名|人|户|宗)$")  # "1.3万家高新技术企业": the count comes first
 
 
-def pick_figure(question: Question, text: str, idf: dict[str, float] | None = None) -> str | None:
+def pick_figure(question: Question, text: str, idf: Callable[[str], float] | None = None) -> str | None:
     """The quantity the question asks about, in `text`.
 
     In the asked unit first, then a rate if it asks a rate (else an amount),
@@ -147,7 +148,7 @@ def pick_figure(question: Question, text: str, idf: dict[str, float] | None = No
     if not found:
         return None
     present = [t for t in question.terms if t and t in text]
-    key = max(present, key=lambda t: ((idf or {}).get(t, 0.0), len(t)), default=None)
+    key = max(present, key=lambda t: ((idf or (lambda _: 0.0))(t), len(t)), default=None)
     anchors = [m.span() for m in re.finditer(re.escape(key), text)] if key else [(0, 0)]
 
     def distance(m: re.Match) -> int:

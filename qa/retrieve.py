@@ -11,13 +11,12 @@ Ranking order, strongest first:
 """
 from __future__ import annotations
 
-import functools
 import re
 from dataclasses import dataclass
 
-from index import bm25, lexicon, vectors
+from index import lexicon
+from index.api import Index
 from index.records import Chunk
-from index.store import StoredIndex
 from qa.coverage import coverage
 from qa.fuse import rrf
 from qa.shapes import TITLED_NAME, has_figure
@@ -44,13 +43,12 @@ class Hit:
     ranks: tuple[tuple[str, int | None], ...]  # per retriever, 1-based
 
 
-def article_year(index: StoredIndex, source: str) -> int | None:
+def article_year(index: Index, source: str) -> int | None:
     """The year an article speaks of, as inferred at build time (None: not inferred)."""
-    year = index.articles[source].get("year")
-    return int(year["value"]) if year else None
+    return index.articles[source].year_number
 
 
-def latest_year(index: StoredIndex) -> int | None:
+def latest_year(index: Index) -> int | None:
     """The newest year any article speaks of: what "今年" means to this corpus."""
     years = [article_year(index, s) for s in index.articles]
     return max((y for y in years if y), default=None)
@@ -72,9 +70,9 @@ def year_matches(question: Question, year: int | None, chunk: Chunk) -> bool:
 HOME_SCOPES = (lexicon.HOME_CITY, lexicon.HOME_PROVINCE)
 
 
-def article_city(index: StoredIndex, source: str) -> str | None:
-    city = index.articles[source].get("city")
-    return city["value"] if city else None
+def article_city(index: Index, source: str) -> str | None:
+    city = index.articles[source].city
+    return city.value if city else None
 
 
 def place_matches(question: Question, chunk: Chunk, city: str | None = None) -> bool:
@@ -138,12 +136,6 @@ def is_subject(question: Question, chunk: Chunk) -> bool:
     return any(form in opening(chunk) for p in asked for form in p.forms)
 
 
-@functools.lru_cache(maxsize=1)
-def question_vector(encoder, text: str):
-    """The encoder's vector for a question text, kept for the retry with another year of the same question."""
-    return encoder.query(text)
-
-
 @dataclass(frozen=True)
 class Evidence:
     """What a chunk holds for a question, apart from its retrieval ranks."""
@@ -155,7 +147,7 @@ class Evidence:
     bonus: float
 
 
-def evidence_for(index: StoredIndex, question: Question, row: int) -> Evidence:
+def evidence_for(index: Index, question: Question, row: int) -> Evidence:
     """Year, place, coverage and bonuses of one candidate chunk for `question`."""
     chunk = index.chunks[row]
     year = article_year(index, chunk.source)
@@ -164,10 +156,10 @@ def evidence_for(index: StoredIndex, question: Question, row: int) -> Evidence:
     bonus = SHAPE_BONUS * shaped + SUBJECT_BONUS * is_subject(question, chunk)
     return Evidence(year, year_matches(question, year, chunk),
                     place_matches(question, chunk, article_city(index, chunk.source)),
-                    coverage(question.terms, index.bm25.doc_freqs[row], index.bm25.idf, chunk.text), bonus)
+                    coverage(question.terms, index.terms(row), index.idf, chunk.text), bonus)
 
 
-def search(index: StoredIndex, question: Question, k: int = CANDIDATES,
+def search(index: Index, question: Question, k: int = CANDIDATES,
            sources: tuple[str, ...] | None = None) -> list[Hit]:
     """Question → hits, best first (all fused candidates, not only the top few).
 
@@ -177,9 +169,8 @@ def search(index: StoredIndex, question: Question, k: int = CANDIDATES,
     """
     if sources:  # filter before the cut, not after: all of a chosen article's chunks compete
         k = len(index.chunks)
-    lexical = [row for row, _ in bm25.rank(index.bm25, list(question.search_terms), k)]
-    query_vector = question_vector(index.query_encoder(), dense_text(question))
-    dense = [row for row, _ in vectors.search(index.vectors, query_vector, k)]
+    lexical = [row for row, _ in index.lexical(question.search_terms, k)]
+    dense = [row for row, _ in index.dense(dense_text(question), k)]
     fused = rrf([lexical, dense])
     lexical_rank = {row: n for n, row in enumerate(lexical, start=1)}
     dense_rank = {row: n for n, row in enumerate(dense, start=1)}

@@ -168,7 +168,7 @@ def test_real_answers_render(fake_index):
     from qa.assistant import Assistant
 
     assistant = Assistant(fake_index)
-    articles = {s: a["text"] for s, a in assistant.index().articles.items()}
+    articles = {s: a.text for s, a in assistant.index().articles.items()}
     for question in ("白云区2026年固投目标是多少", "番禺区委书记叫什么", "从化区2026年GDP增速目标是多少", "花都力争年接待游客多少"):
         answer = assistant.ask(question, k=3)
         out = html.result(answer, articles)

@@ -60,7 +60,7 @@ def snapshot(index_dir: Path) -> dict:
     """What an index holds, for comparing two of them."""
     s = store.load(index_dir)
     return {"chunks": [c.to_json() for c in s.chunks],
-            "articles": {k: {f: v for f, v in a.items()} for k, a in s.articles.items()},
+            "articles": {k: (a.metadata(), a.text) for k, a in s.articles.items()},
             "idf": s.bm25.idf, "doc_len": list(s.bm25.doc_len), "avgdl": s.bm25.avgdl,
             "vectors": vectors.rows(s.vectors),
             "answers": [(a.answered, a.text, [c.chunk_id for c in a.citations])
@@ -212,9 +212,9 @@ def test_new_articles_get_metadata_and_leave_other_answers_alone(seeds_copy: Pat
     stored = store.load(index_dir)
 
     new = stored.articles["广州 白云区 2025.txt"]
-    assert new["year"]["value"] == "2025" and "收官之年" in new["year"]["evidence"]
-    assert new["date"]["value"] == "2月8日" and new["publisher"]["value"] == "羊城晚报"
-    assert stored.articles["shenzhen_2026.txt"]["year"]["value"] == "2026"
+    assert new.year.value == "2025" and "收官之年" in new.year.evidence
+    assert new.date.value == "2月8日" and new.publisher.value == "羊城晚报"
+    assert stored.articles["shenzhen_2026.txt"].year.value == "2026"
 
     a2026 = ask(stored, Q_BAIYUN_2026)
     assert a2026.answered and a2026.figure == "1400亿元" and a2026.citations[0].source == BAIYUN_2026
@@ -277,9 +277,9 @@ def test_bad_seeds_are_reported_and_nothing_else_is_lost(seeds_copy: Path, tmp_p
 
 def test_city_is_stored_and_shown_by_status(fake_index: Path):
     stored = store.load(fake_index)
-    assert {s[:3]: a["city"]["value"] for s, a in stored.articles.items()} == {
+    assert {s[:3]: a.city.value for s, a in stored.articles.items()} == {
         "000": "广州市", "001": "广州市", "002": "广州市", "003": "广州市", "004": "广东省"}
-    assert set(stored.articles["004_8c17ebf00595400d.txt"]["city"]) == {"value", "evidence", "line"}  # as "year"
+    assert set(stored.articles["004_8c17ebf00595400d.txt"].metadata()["city"]) == {"value", "evidence", "line"}  # as "year"
     places = ("--seeds", str(ROOT / "seeds"), "--index-dir", str(fake_index))
     status = json.loads(gzqa("index", "status", "--json", *places).stdout)
     assert [a["city"]["value"] for a in status["articles"]] == ["广州市"] * 4 + ["广东省"]
@@ -371,7 +371,7 @@ def test_watch_updates_once_files_have_settled(seeds_copy: Path, tmp_path: Path)
     stamp, text = lines[0]
     assert stamp >= done and text.startswith("updated: 6 articles")
     stored = store.load(index_dir)
-    assert stored.articles["005_baiyun_2025.txt"]["text"] == BAIYUN_2025  # the whole file, not a part
+    assert stored.articles["005_baiyun_2025.txt"].text == BAIYUN_2025  # the whole file, not a part
 
 
 def test_no_indexable_article_is_one_line_and_the_old_index_keeps_serving(seeds_copy: Path, tmp_path: Path):

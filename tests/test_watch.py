@@ -83,7 +83,7 @@ def test_watch_reports_errors_and_refusals_and_keeps_watching(seeds_copy: Path, 
             assert len(watch.out) == 1  # nothing built beside the running update
             fcntl.flock(held, fcntl.LOCK_UN)
         watch.wait_for(watch.out, "updated: 7 articles")
-        assert store.load(index_dir).articles["shenzhen_2026.txt"]["city"]["value"] == "深圳市"
+        assert store.load(index_dir).articles["shenzhen_2026.txt"].city.value == "深圳市"
     finally:
         code = watch.stop(signal.SIGTERM)
     assert code == 0 and "stopped watching" in watch.err[-1]

@@ -75,7 +75,7 @@ def app(seeds_dir: Path, index_dir: Path, assistant: Assistant | None = None) ->
             return html.problem("无法检索这个问题", str(err))
         except (store.IndexProblem, ModelMissing) as err:
             return html.problem("索引不可用", str(err), FIX_IN_UI)
-        texts = {c.source: stored.articles[c.source]["text"] for c in result.citations}
+        texts = {c.source: stored.articles[c.source].text for c in result.citations}
         return html.result(result, texts)
 
     def refresh() -> tuple:
