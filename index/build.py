@@ -19,7 +19,7 @@ from typing import Callable
 
 import numpy as np
 
-from index import DEFAULT_MODEL, bm25, embed, publish, store, tokenize, vectors
+from index import DEFAULT_MODEL, backend, bm25, embed, publish, store, tokenize, vectors
 from index.chunk import ChunkSizes, chunk_article, indexed_text
 from index.load import fingerprint, read_seeds
 from index.meta import describe
@@ -73,6 +73,13 @@ def previous_model(manifest: dict) -> str | None:
     return model.get("path") or model.get("name")
 
 
+def milvus_in_sync(manifest: dict) -> bool:
+    """Does the published build name a whole Milvus collection at GZQA_MILVUS_URI (else an update writes one)?"""
+    from index import milvus
+
+    return milvus.in_sync(manifest)
+
+
 class NoArticles(ValueError):
     """The seeds folder holds no article that can be indexed; the previous index, if any, keeps serving."""
 
@@ -115,10 +122,12 @@ def update(seeds_dir: Path, index_dir: Path, model: str | None = None, force: bo
         was_refused = {r["source"] for r in old_manifest.get("rejected", [])}
         removed = tuple(name for name in removed if name not in was_refused)  # never indexed, so not removed
         old = None if force else _published(index_dir)
+        to_milvus = backend.chosen() == "milvus"
         same_build = (old is not None
                       and old.model.get("fingerprint") == identity["fingerprint"]
                       and old.manifest.get("pipeline_version") == pipeline_version()
-                      and old.manifest.get("settings") == _settings_json(settings))
+                      and old.manifest.get("settings") == _settings_json(settings)
+                      and (not to_milvus or milvus_in_sync(old.manifest)))
         if same_build and not (added or changed or removed):
             return BuildReport(old.path, len(old.articles), len(old.chunks), 0, 0, (), (), (),
                                tuple(Rejected(**r) for r in old.manifest.get("rejected", [])),
@@ -151,6 +160,10 @@ def update(seeds_dir: Path, index_dir: Path, model: str | None = None, force: bo
         tmp = publish.new_build_dir(index_dir)
         _write(tmp, articles, chunks, corpus, rows, rejected, seeds, {**identity, "dim": rows.shape[1]}, settings,
                embedded=embedded)
+        if to_milvus:  # the collection is complete and aliased before the build naming it is published
+            from index import milvus
+
+            milvus.sync(tmp, old_manifest, articles, chunks, corpus, rows, identity, progress)
         publish.pause("written")
         final = publish.publish(tmp, index_dir)
         publish.pause("published")

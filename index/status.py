@@ -6,7 +6,7 @@ from pathlib import Path
 
 from index.pipeline import pipeline_version
 from index.load import fingerprint
-from index.store import load
+from index.backend import chosen, load
 
 
 def seed_changes(old: dict[str, str], new: dict[str, str]) -> dict[str, list[str]]:
@@ -27,4 +27,6 @@ def status(seeds_dir: Path, index_dir: Path) -> dict:
             "articles": [{**a.metadata(), "chunks": per_article[a.source]} for a in stored.articles.values()],
             "rejected": stored.manifest.get("rejected", []),
             "seeds_changed": seed_changes(stored.manifest.get("seeds", {}), current),
-            "pipeline": {"index": built_by, "current": now, "stale": built_by != now}}
+            "pipeline": {"index": built_by, "current": now, "stale": built_by != now},
+            "backend": {"name": chosen(), **({k: stored.manifest["milvus"][k] for k in ("uri", "alias", "collection")}
+                                             if chosen() == "milvus" else {})}}

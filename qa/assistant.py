@@ -5,7 +5,8 @@ import os
 import threading
 from pathlib import Path
 
-from index import store
+from index import backend, store
+from index.api import Index
 from qa.answer import DEFAULT_K, Answer, ask
 
 
@@ -20,15 +21,15 @@ class Assistant:
     def __init__(self, index_dir: Path):
         self.index_dir = Path(index_dir)
         self._lock = threading.Lock()
-        self._index: store.StoredIndex | None = None
+        self._index: Index | None = None
         self._target: str | None = None
 
-    def index(self) -> store.StoredIndex:
+    def index(self) -> Index:
         """The current build, loaded (raises store.IndexProblem with the fix when there is none)."""
         target = os.path.realpath(self.index_dir)
         with self._lock:
             if self._index is None or target != self._target:
-                fresh = store.load(self.index_dir)
+                fresh = backend.load(self.index_dir)  # GZQA_BACKEND: embedded or milvus
                 if self._index is not None and fresh.model == self._index.model:
                     fresh._encoder = self._index._encoder
                 self._index, self._target = fresh, target

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from pathlib import Path
 
@@ -94,7 +95,7 @@ def cmd_ask(args: argparse.Namespace) -> int:
 
 def cmd_eval(args: argparse.Namespace) -> int:
     """`gzqa eval`: answer every question of a gold file; the summary as text, or one JSON line per question."""
-    from index.store import load
+    from index.backend import load
     from qa.evaluate import evaluate
     from ui.terminal import eval_text
 
@@ -119,6 +120,9 @@ def cmd_serve(args: argparse.Namespace) -> int:
 def parser() -> argparse.ArgumentParser:
     """The `gzqa` argument parser: every command with its options and defaults."""
     top = argparse.ArgumentParser(prog="gzqa", description="Cited answers from Guangzhou high-quality-development reports.")
+    top.add_argument("--backend", choices=("embedded", "milvus"),
+                     help="index backend (default: GZQA_BACKEND, else embedded: BM25 + faiss on disk; milvus: "
+                          "a Milvus collection at GZQA_MILVUS_URI, default var/milvus.db)")
     sub = top.add_subparsers(dest="command", required=True)
 
     def places(p: argparse.ArgumentParser, seeds: bool = True) -> None:
@@ -190,6 +194,8 @@ def seconds(text: str) -> float:
 def main(argv: list[str] | None = None) -> int:
     """Run one `gzqa` command line → the exit code (see the module docstring)."""
     args = parser().parse_args(argv)
+    if args.backend:  # the flag wins over GZQA_BACKEND, for every path this command opens or updates the index by
+        os.environ["GZQA_BACKEND"] = args.backend
     try:
         return args.run(args)
     except BrokenPipeError:

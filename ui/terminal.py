@@ -39,7 +39,12 @@ def status_text(status: dict) -> str:
     """`index.status.status` output → a report: build facts, one line per article with its evidence, freshness."""
     lines = [f"index: {status['path']}", f"built: {status['built_at']}",
              f"model: {status['model']['name']} (query engine: {status['model']['query_engine']})",
-             f"articles: {status['counts']['articles']}  chunks: {status['counts']['chunks']}", ""]
+             f"articles: {status['counts']['articles']}  chunks: {status['counts']['chunks']}"]
+    backend = status.get("backend") or {}
+    if backend.get("collection"):
+        lines.append(f"backend: milvus at {backend['uri']}, collection {backend['collection']} "
+                     f"(alias {backend['alias']})")
+    lines.append("")
     for a in status["articles"]:
         year, date, city = ((a.get(k) or {}).get("value", "?") for k in ("year", "date", "city"))
         lines.append(f"{a['source']}  {year}  {date}  {city}  {a['chunks']} chunks  {a['title']['value'][:40]}")

@@ -1,0 +1,447 @@
+"""The Milvus backend of `index.api.Index`: postings and vectors in a Milvus collection, the catalogue on disk.
+
+What lives where (a choice): the published build directory keeps what is small and
+read whole — manifest, articles.jsonl, chunks.jsonl — and Milvus holds what grows
+with the corpus and is searched: one row per chunk (id, content hash, article,
+text, the project's tokens, year, place, section, lines), a BM25 sparse field and
+the e5 vector. Articles stay on disk because Milvus caps a VARCHAR at 64 KiB and an
+article can be 10 MiB; the rows carry the chunk text and metadata anyway, so a
+hit is readable in Milvus' own tools (Attu, `query`).
+
+Tokens: BM25 must see the project's tokens (jieba + dictionary + synonyms,
+`index.tokenize.tokens`), not an analyzer's. Text joined by spaces is not
+portable: milvus-lite's `standard` tokenizer is a `\\w+` regex (it keeps "白云区"
+whole but splits "5.5%" into "5" "5"), a server's `standard` follows Unicode word
+breaks and cuts Chinese into single characters, and lite has no `whitespace`. So
+each token is written as a word of [a-z0-9] only (`word`: "t" + 15 hex digits of
+its sha1), which every Milvus tokenizer keeps whole and lower-case: the BM25
+field holds the same terms on lite and on a server. The `tokens` field keeps the
+readable tokens (they are `terms(row)`).
+
+Scores: Milvus ranks with its own BM25 (idf log(1 + (N-df+.5)/(df+.5)), k1, b
+below); `idf(term)`, which qa/ weighs coverage with, is the embedded path's
+BM25Plus idf log((N+1)/df), df counted by TEXT_MATCH in the collection. Dense:
+FLAT index, inner product over the normalised e5 vectors (= cosine, exact, as faiss).
+
+Updates (`sync`) are blue/green: two collections `<base>_v<schema>_a|b`, an alias
+`<base>` naming the live one. An update upserts and deletes, keyed by chunk id and
+content hash, in the collection the published build does NOT name, checks its
+row count, moves the alias, and the build naming it is then published: a reader
+pins one build and reads the collection it names, complete, never half an update.
+milvus-lite runs inside the process that opens it, so one process at a time holds
+its folder (a lock next to it says so); a server (GZQA_MILVUS_URI=http://…) is
+shared. pymilvus is imported here only, lazily.
+"""
+from __future__ import annotations
+
+import fcntl
+import hashlib
+import json
+import math
+import os
+import threading
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from index import publish, store
+from index.chunk import indexed_text
+from index.records import Article, Chunk
+
+SCHEMA_VERSION = 1  # of the collection; it is part of the collection's name, so a new schema is a new collection
+BASE = "gzqa"  # the alias; collections are BASE_v<schema>_a and _b
+DEFAULT_URI = "var/milvus.db"
+BM25_K1, BM25_B = 1.2, 0.75  # the embedded path's BM25Plus parameters (index.bm25.BM25Params)
+BATCH = 256  # rows per upsert: a few MB of vectors and text per request
+MAX_LIMIT = 16384  # Milvus refuses a larger top-k
+TEXT_MAX = 65535  # Milvus' VARCHAR limit, in bytes
+WORD_HEX = 15
+
+
+def uri() -> str:
+    """GZQA_MILVUS_URI, else var/milvus.db (a milvus-lite folder); http(s)://host:19530 is a server."""
+    return os.environ.get("GZQA_MILVUS_URI") or DEFAULT_URI
+
+
+def is_lite(address: str) -> bool:
+    return not address.startswith(("http://", "https://", "tcp://", "unix:"))
+
+
+def same_uri(a: str, b: str) -> bool:
+    """Two URIs name one Milvus (a lite path relative to the working folder compares by absolute path)."""
+    if is_lite(a) and is_lite(b):
+        return os.path.abspath(a) == os.path.abspath(b)
+    return a.rstrip("/") == b.rstrip("/")
+
+
+def fix(index_dir: Path | None = None) -> str:
+    return f"run 'gzqa --backend milvus index update{store.where(index_dir) if index_dir else ''}'"
+
+
+class MilvusUnavailable(store.IndexProblem):
+    """Milvus cannot be reached or opened (a server down, a lite folder held by another process)."""
+
+
+def word(token: str) -> str:
+    """A project token → the [a-z0-9] word the BM25 field holds for it (same on every Milvus tokenizer)."""
+    return "t" + hashlib.sha1(token.encode("utf-8")).hexdigest()[:WORD_HEX]
+
+
+def collection_names(base: str = BASE) -> tuple[str, str]:
+    return f"{base}_v{SCHEMA_VERSION}_a", f"{base}_v{SCHEMA_VERSION}_b"
+
+
+# --- connecting ---------------------------------------------------------------------------------------------
+
+_CLIENTS: dict[str, object] = {}
+_LOCKS: dict[str, object] = {}
+_GUARD = threading.Lock()
+
+
+def client(address: str | None = None):
+    """A MilvusClient for `address` (default `uri()`), one per process; a clear error when it cannot open."""
+    address = address or uri()
+    key = os.path.abspath(address) if is_lite(address) else address
+    with _GUARD:
+        if key in _CLIENTS:
+            return _CLIENTS[key]
+        import logging
+
+        from pymilvus import MilvusClient
+        from pymilvus.exceptions import MilvusException
+
+        for noisy in ("milvus_lite", "pymilvus"):  # their warnings are about their internals, not a user's fix
+            logging.getLogger(noisy).setLevel(logging.ERROR)
+
+        if is_lite(address):
+            _hold_lite(key)
+        try:
+            made = MilvusClient(uri=key if is_lite(address) else address)
+            made.list_collections()
+        except (MilvusException, OSError, RuntimeError, ValueError) as err:
+            _release_lite(key)
+            hint = ("start it (docker compose up -d, see README), or point GZQA_MILVUS_URI elsewhere"
+                    if not is_lite(address) else "check the path, or point GZQA_MILVUS_URI elsewhere")
+            raise MilvusUnavailable(f"cannot open Milvus at {address} ({str(err).splitlines()[0][:80]}) — {hint}") from err
+        _CLIENTS[key] = made
+        return made
+
+
+def _hold_lite(path: str) -> None:
+    """Lock a milvus-lite folder for this process: two processes writing one folder would corrupt it."""
+    Path(path).parent.mkdir(parents=True, exist_ok=True)
+    handle = open(f"{path}.lock", "a+")
+    try:
+        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        handle.close()
+        raise MilvusUnavailable(f"{path} is open in another gzqa process (milvus-lite serves one process at a "
+                                "time) — stop it, or use a Milvus server: GZQA_MILVUS_URI=http://host:19530") from None
+    _LOCKS[path] = handle
+
+
+def _release_lite(path: str) -> None:
+    handle = _LOCKS.pop(path, None)
+    if handle is not None:
+        fcntl.flock(handle, fcntl.LOCK_UN)
+        handle.close()
+
+
+def close(address: str | None = None) -> None:
+    """Close this process' connection to `address`; a milvus-lite folder is stopped and its lock released."""
+    address = address or uri()
+    key = os.path.abspath(address) if is_lite(address) else address
+    with _GUARD:
+        made = _CLIENTS.pop(key, None)
+        if made is not None:
+            made.close()
+        if is_lite(address):
+            from milvus_lite.server_manager import server_manager_instance
+
+            server_manager_instance.release_server(key)
+            _release_lite(key)
+
+
+def count(conn, collection: str) -> int:
+    return int(conn.query(collection, filter="", output_fields=["count(*)"])[0]["count(*)"])
+
+
+# --- writing ------------------------------------------------------------------------------------------------
+
+
+def _create(conn, name: str, dim: int) -> None:
+    from pymilvus import DataType, Function, FunctionType
+
+    schema = conn.create_schema(auto_id=False, enable_dynamic_field=False)
+    schema.add_field("id", DataType.VARCHAR, is_primary=True, max_length=512)
+    schema.add_field("hash", DataType.VARCHAR, max_length=40)
+    schema.add_field("article", DataType.VARCHAR, max_length=512)
+    schema.add_field("text", DataType.VARCHAR, max_length=TEXT_MAX)
+    schema.add_field("tokens", DataType.VARCHAR, max_length=TEXT_MAX)
+    schema.add_field("words", DataType.VARCHAR, max_length=TEXT_MAX, enable_analyzer=True,
+                     analyzer_params={"tokenizer": "standard"}, enable_match=True)
+    schema.add_field("year", DataType.INT64)  # 0: not inferred
+    schema.add_field("place", DataType.VARCHAR, max_length=64)
+    schema.add_field("section", DataType.VARCHAR, max_length=TEXT_MAX)
+    schema.add_field("line_start", DataType.INT64)
+    schema.add_field("line_end", DataType.INT64)
+    schema.add_field("sparse", DataType.SPARSE_FLOAT_VECTOR)
+    schema.add_field("vector", DataType.FLOAT_VECTOR, dim=dim)
+    schema.add_function(Function(name="bm25", function_type=FunctionType.BM25,
+                                 input_field_names=["words"], output_field_names=["sparse"]))
+    params = conn.prepare_index_params()
+    params.add_index("sparse", index_type="SPARSE_INVERTED_INDEX", metric_type="BM25",
+                     params={"bm25_k1": BM25_K1, "bm25_b": BM25_B})
+    params.add_index("vector", index_type="FLAT", metric_type="IP")
+    conn.create_collection(name, schema=schema, index_params=params)
+
+
+def _dim(conn, name: str) -> int | None:
+    for f in conn.describe_collection(name)["fields"]:
+        if f["name"] == "vector":
+            return int(f["params"]["dim"])
+    return None
+
+
+def records(articles: Sequence[Article], chunks: Sequence[Chunk], corpus: Sequence[Sequence[str]],
+            fingerprint: str) -> list[dict]:
+    """Chunks and their tokens → Milvus rows without vectors, each with the sha1 of its content and model."""
+    by_source = {a.source: a for a in articles}
+    out = []
+    for chunk, terms in zip(chunks, corpus):
+        article = by_source[chunk.source]
+        row = {"id": chunk.id, "article": chunk.source, "text": chunk.text, "tokens": " ".join(terms),
+               "words": " ".join(word(t) for t in terms), "year": article.year_number or 0,
+               "place": article.city.value if article.city else "", "section": " › ".join(chunk.section),
+               "line_start": chunk.line_start, "line_end": chunk.line_end}
+        content = json.dumps([row, indexed_text(chunk), fingerprint], ensure_ascii=False, sort_keys=True)
+        row["hash"] = hashlib.sha1(content.encode("utf-8")).hexdigest()
+        out.append(row)
+    return out
+
+
+def held(conn, name: str) -> dict[str, str]:
+    """{chunk id: content hash} of every row in collection `name`."""
+    found: dict[str, str] = {}
+    rows = conn.query_iterator(name, batch_size=2048, filter="", output_fields=["id", "hash"])
+    try:
+        while batch := rows.next():
+            found.update((r["id"], r["hash"]) for r in batch)
+    finally:
+        rows.close()
+    return found
+
+
+def sync(build_dir: Path, published: dict, articles: Sequence[Article], chunks: Sequence[Chunk],
+         corpus: Sequence[Sequence[str]], vectors: np.ndarray, model: dict,
+         progress=lambda message: None, address: str | None = None) -> dict:
+    """Write a build's chunks to Milvus and name the collection in its manifest; returns that "milvus" entry.
+
+    `published` is the manifest of the build now serving: its collection is left
+    alone; the other one is brought to this build's rows (deletes and upserts of
+    what differs by id and content hash, so an update after a crash finishes what
+    it left), checked, and the alias moved to it. Call before publishing `build_dir`.
+    """
+    address = address or uri()
+    conn = client(address)
+    live_entry = published.get("milvus") or {}
+    names = collection_names()
+    live = live_entry.get("collection") if same_uri(live_entry.get("uri", ""), address) else None
+    target = names[1] if live == names[0] else names[0]
+    aliases = conn.list_aliases().get("aliases", []) if hasattr(conn, "list_aliases") else []
+    if BASE in aliases and conn.describe_alias(BASE)["collection_name"] == target:
+        # the alias names what is about to change (a crash after moving it, before publishing): point it back first
+        if live and conn.has_collection(live):
+            conn.alter_alias(live, BASE)
+        else:
+            conn.drop_alias(BASE)
+    for stale in conn.list_collections():  # older schemas' collections
+        if stale.startswith(f"{BASE}_v") and stale not in names:
+            conn.drop_collection(stale)
+    dim = int(vectors.shape[1])
+    if conn.has_collection(target) and _dim(conn, target) != dim:
+        progress(f"Milvus collection {target} holds {_dim(conn, target)}-d vectors, the model gives {dim}: made anew")
+        conn.drop_collection(target)
+    if not conn.has_collection(target):
+        _create(conn, target, dim)
+    conn.load_collection(target)
+
+    rows = records(articles, chunks, corpus, model["fingerprint"])
+    have = held(conn, target)
+    wanted = {r["id"] for r in rows}
+    gone = [i for i in have if i not in wanted]
+    todo = [n for n, r in enumerate(rows) if have.get(r["id"]) != r["hash"]]
+    progress(f"Milvus {target}: upserting {len(todo)} chunks, deleting {len(gone)}, keeping {len(rows) - len(todo)}")
+    if gone:
+        conn.delete(target, ids=gone)
+    for start in range(0, len(todo), BATCH):
+        part = todo[start:start + BATCH]
+        conn.upsert(target, [{**rows[n], "vector": vectors[n].tolist()} for n in part])
+        if start == 0:
+            publish.pause("milvus-half")
+    conn.flush(target)
+    held_now = count(conn, target)
+    if held_now != len(rows):
+        raise store.IndexCorrupt(f"Milvus collection {target} holds {held_now} chunks after the update, "
+                                 f"not {len(rows)} — {fix()}")
+    publish.pause("milvus-written")
+    if BASE in aliases or BASE in conn.list_aliases().get("aliases", []):
+        conn.alter_alias(target, BASE)
+    else:
+        conn.create_alias(target, BASE)
+    entry = {"uri": address, "alias": BASE, "collection": target, "schema_version": SCHEMA_VERSION,
+             "chunks": len(rows), "dim": dim, "upserted": len(todo), "deleted": len(gone),
+             "bm25": {"k1": BM25_K1, "b": BM25_B, "tokens": f"index.tokenize.tokens as sha1 words (t + {WORD_HEX} hex)"}}
+    path = Path(build_dir) / "manifest.json"
+    manifest = json.loads(path.read_text(encoding="utf-8"))
+    manifest["milvus"] = entry
+    path.write_text(json.dumps(manifest, ensure_ascii=False, indent=2), encoding="utf-8")
+    return entry
+
+
+def in_sync(manifest: dict, address: str | None = None) -> bool:
+    """Does the manifest name a whole collection of this schema in the Milvus at `address`?"""
+    entry = manifest.get("milvus") or {}
+    address = address or uri()
+    if entry.get("schema_version") != SCHEMA_VERSION or not same_uri(entry.get("uri", ""), address):
+        return False
+    conn = client(address)
+    return conn.has_collection(entry["collection"]) and count(conn, entry["collection"]) == entry.get("chunks")
+
+
+# --- reading ------------------------------------------------------------------------------------------------
+
+
+@dataclass
+class MilvusIndex:
+    """The Milvus backend of `index.api.Index`: catalogue from the pinned build, search in its collection."""
+
+    path: Path
+    manifest: dict
+    articles: dict[str, Article]
+    chunks: list[Chunk]
+    conn: object = field(repr=False)
+    collection: str = ""
+    _rows: dict[str, int] = field(default_factory=dict, repr=False)
+    _terms: dict[int, Counter] = field(default_factory=dict, repr=False)
+    _idf: dict[str, float] = field(default_factory=dict, repr=False)
+    _encoder: object = field(default=None, repr=False)
+    _last_query: tuple[str, object] | None = field(default=None, repr=False)
+
+    def __post_init__(self) -> None:
+        self._rows = {c.id: n for n, c in enumerate(self.chunks)}
+
+    @property
+    def model(self) -> dict:
+        return self.manifest["model"]
+
+    def terms(self, row: int) -> Counter:
+        """The indexed tokens of chunk `row` (term → count), as stored in its Milvus row."""
+        if row not in self._terms:
+            found = self.conn.get(self.collection, ids=[self.chunks[row].id], output_fields=["tokens"])
+            self._terms[row] = Counter(found[0]["tokens"].split()) if found else Counter()
+        return self._terms[row]
+
+    def idf(self, term: str) -> float:
+        """BM25Plus idf log((N+1)/df) of `term`, df counted in the collection (0.0 when no chunk holds it)."""
+        if term not in self._idf:
+            df = int(self.conn.query(self.collection, filter=f'TEXT_MATCH(words, "{word(term)}")',
+                                     output_fields=["count(*)"])[0]["count(*)"])
+            self._idf[term] = math.log((len(self.chunks) + 1) / df) if df else 0.0
+        return self._idf[term]
+
+    def _hits(self, found: Iterable[dict]) -> list[tuple[int, float]]:
+        out = []
+        for hit in found:
+            row = self._rows.get(hit["id"])
+            if row is None:
+                continue
+            self._terms.setdefault(row, Counter(hit["entity"]["tokens"].split()))
+            out.append((row, abs(float(hit["distance"]))))  # lite reports BM25 negated; the order is right
+        return out
+
+    def lexical(self, terms: Sequence[str], k: int) -> list[tuple[int, float]]:
+        """(row, Milvus BM25 score) of the best `k` chunks holding at least one of `terms`."""
+        words = " ".join(word(t) for t in dict.fromkeys(terms))
+        if not words or not self.chunks:
+            return []
+        found = self.conn.search(self.collection, [words], anns_field="sparse", limit=min(k, MAX_LIMIT),
+                                 search_params={"metric_type": "BM25"}, output_fields=["tokens"])
+        return self._hits(found[0])
+
+    def dense(self, text: str, k: int) -> list[tuple[int, float]]:
+        """(row, cosine) of the `k` chunks nearest to `text`; the last question's vector is kept for a retry."""
+        if not self.chunks:
+            return []
+        if self._last_query is None or self._last_query[0] != text:
+            self._last_query = (text, self.query_encoder().query(text))
+        found = self.conn.search(self.collection, [np.asarray(self._last_query[1], dtype=np.float32).ravel().tolist()],
+                                 anns_field="vector", limit=min(k, MAX_LIMIT, len(self.chunks)),
+                                 search_params={"metric_type": "IP"}, output_fields=["tokens"])
+        return self._hits(found[0])
+
+    def query_encoder(self):
+        """The question encoder this index was built for (loaded once, on first use)."""
+        if self._encoder is None:
+            from index.embed import query_encoder
+
+            encoder = query_encoder(self.model)
+            dim = self.manifest["milvus"].get("dim")
+            if self.chunks and dim and encoder.dim != dim:
+                raise store.IndexStale(f"Milvus collection {self.collection} holds {dim}-dimensional vectors but "
+                                       f"the model {self.model.get('name')} gives {encoder.dim} — {fix(self.path)}")
+            self._encoder = encoder
+        return self._encoder
+
+
+def load(index_dir: Path, check_rules: bool = True, address: str | None = None) -> MilvusIndex:
+    """The published build's catalogue and the Milvus collection it names, checked; a clear error if anything is off."""
+    index_dir = Path(index_dir)
+    for attempt in range(3):
+        build = index_dir.resolve()  # pin one build, and with it one collection
+        try:
+            return _load_build(index_dir, build, check_rules, address or uri())
+        except store.IndexProblem:
+            if attempt == 2 or index_dir.resolve() == build:
+                raise
+
+
+def _load_build(index_dir: Path, path: Path, check_rules: bool, address: str) -> MilvusIndex:
+    manifest = store.read_manifest(index_dir, path)
+    if check_rules:
+        from index.pipeline import pipeline_version
+
+        if manifest.get("pipeline_version") != pipeline_version():
+            raise store.IndexStale(f"index in {index_dir} was built by older rules "
+                                   f"({manifest.get('pipeline_version')}; now {pipeline_version()}) — {fix(index_dir)}")
+    entry = manifest.get("milvus")
+    if not entry:
+        raise store.IndexStale(f"index in {index_dir} was not written to Milvus — {fix(index_dir)}")
+    if entry.get("schema_version") != SCHEMA_VERSION:
+        raise store.IndexStale(f"index in {index_dir} names a Milvus collection of schema {entry.get('schema_version')}, "
+                               f"this gzqa reads {SCHEMA_VERSION} — {fix(index_dir)}")
+    if not same_uri(entry.get("uri", ""), address):
+        raise store.IndexStale(f"index in {index_dir} was written to Milvus at {entry.get('uri')}, not at {address} "
+                               f"(GZQA_MILVUS_URI) — {fix(index_dir)}")
+    for name in ("articles.jsonl", "chunks.jsonl"):
+        try:
+            intact = store.file_sha256(path / name) == manifest["files"].get(name)
+        except OSError as err:
+            raise store.IndexCorrupt(f"index in {index_dir} lacks {name} ({err.strerror}) — {store.FIX}") from err
+        if not intact:
+            raise store.IndexCorrupt(f"index in {index_dir} is damaged ({name} does not match its checksum) — {store.FIX}")
+    articles = {a["source"]: Article.from_json(a) for a in store.read_jsonl(path / "articles.jsonl")}
+    chunks = [Chunk.from_json(c) for c in store.read_jsonl(path / "chunks.jsonl")]
+    conn = client(address)
+    collection = entry["collection"]
+    if not conn.has_collection(collection):
+        raise store.IndexCorrupt(f"Milvus at {address} lacks the collection {collection} — {fix(index_dir)}")
+    conn.load_collection(collection)
+    held_now = count(conn, collection)
+    if not len(chunks) == held_now == entry.get("chunks"):
+        raise store.IndexCorrupt(f"Milvus collection {collection} holds {held_now} chunks, the index "
+                                 f"{len(chunks)} — {fix(index_dir)}")
+    return MilvusIndex(path, manifest, articles, chunks, conn, collection)
