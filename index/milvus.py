@@ -39,6 +39,7 @@ import hashlib
 import json
 import math
 import os
+import re
 import threading
 from collections import Counter
 from collections.abc import Iterable, Sequence
@@ -52,7 +53,7 @@ from index.chunk import indexed_text
 from index.records import Article, Chunk
 
 SCHEMA_VERSION = 1  # of the collection; it is part of the collection's name, so a new schema is a new collection
-BASE = "gzqa"  # the alias; collections are BASE_v<schema>_a and _b
+DEFAULT_BASE = "gzqa"  # the alias; collections are <base>_v<schema>_a and _b
 DEFAULT_URI = "var/milvus.db"
 BM25_K1, BM25_B = 1.2, 0.75  # the embedded path's BM25Plus parameters (index.bm25.BM25Params)
 BATCH = 256  # rows per upsert: a few MB of vectors and text per request
@@ -64,6 +65,14 @@ WORD_HEX = 15
 def uri() -> str:
     """GZQA_MILVUS_URI, else var/milvus.db (a milvus-lite folder); http(s)://host:19530 is a server."""
     return os.environ.get("GZQA_MILVUS_URI") or DEFAULT_URI
+
+
+def base() -> str:
+    """GZQA_MILVUS_COLLECTION, else "gzqa": the alias of one index; another index in the same Milvus needs its own."""
+    name = os.environ.get("GZQA_MILVUS_COLLECTION") or DEFAULT_BASE
+    if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]{0,200}", name):
+        raise store.IndexProblem(f"GZQA_MILVUS_COLLECTION {name!r} is no Milvus name — use letters, digits and _")
+    return name
 
 
 def is_lite(address: str) -> bool:
@@ -90,8 +99,9 @@ def word(token: str) -> str:
     return "t" + hashlib.sha1(token.encode("utf-8")).hexdigest()[:WORD_HEX]
 
 
-def collection_names(base: str = BASE) -> tuple[str, str]:
-    return f"{base}_v{SCHEMA_VERSION}_a", f"{base}_v{SCHEMA_VERSION}_b"
+def collection_names(alias: str) -> tuple[str, str]:
+    """An alias → its two collections, blue and green, of this schema."""
+    return f"{alias}_v{SCHEMA_VERSION}_a", f"{alias}_v{SCHEMA_VERSION}_b"
 
 
 # --- connecting ---------------------------------------------------------------------------------------------
@@ -235,6 +245,13 @@ def held(conn, name: str) -> dict[str, str]:
     return found
 
 
+def aliased(conn, alias: str) -> str | None:
+    """The collection `alias` names now (None: no such alias yet)."""
+    if alias not in conn.list_aliases().get("aliases", []):
+        return None
+    return conn.describe_alias(alias)["collection_name"]
+
+
 def sync(build_dir: Path, published: dict, articles: Sequence[Article], chunks: Sequence[Chunk],
          corpus: Sequence[Sequence[str]], vectors: np.ndarray, model: dict,
          progress=lambda message: None, address: str | None = None) -> dict:
@@ -248,18 +265,18 @@ def sync(build_dir: Path, published: dict, articles: Sequence[Article], chunks: 
     address = address or uri()
     conn = client(address)
     live_entry = published.get("milvus") or {}
-    names = collection_names()
+    alias = base()
+    names = collection_names(alias)
     live = live_entry.get("collection") if same_uri(live_entry.get("uri", ""), address) else None
     target = names[1] if live == names[0] else names[0]
-    aliases = conn.list_aliases().get("aliases", []) if hasattr(conn, "list_aliases") else []
-    if BASE in aliases and conn.describe_alias(BASE)["collection_name"] == target:
+    if aliased(conn, alias) == target:
         # the alias names what is about to change (a crash after moving it, before publishing): point it back first
         if live and conn.has_collection(live):
-            conn.alter_alias(live, BASE)
+            conn.alter_alias(live, alias)
         else:
-            conn.drop_alias(BASE)
+            conn.drop_alias(alias)
     for stale in conn.list_collections():  # older schemas' collections
-        if stale.startswith(f"{BASE}_v") and stale not in names:
+        if re.fullmatch(f"{alias}_v[0-9]+_[ab]", stale) and stale not in names:
             conn.drop_collection(stale)
     dim = int(vectors.shape[1])
     if conn.has_collection(target) and _dim(conn, target) != dim:
@@ -288,11 +305,11 @@ def sync(build_dir: Path, published: dict, articles: Sequence[Article], chunks: 
         raise store.IndexCorrupt(f"Milvus collection {target} holds {held_now} chunks after the update, "
                                  f"not {len(rows)} — {fix()}")
     publish.pause("milvus-written")
-    if BASE in aliases or BASE in conn.list_aliases().get("aliases", []):
-        conn.alter_alias(target, BASE)
+    if aliased(conn, alias) is not None:
+        conn.alter_alias(target, alias)
     else:
-        conn.create_alias(target, BASE)
-    entry = {"uri": address, "alias": BASE, "collection": target, "schema_version": SCHEMA_VERSION,
+        conn.create_alias(target, alias)
+    entry = {"uri": address, "alias": alias, "collection": target, "schema_version": SCHEMA_VERSION,
              "chunks": len(rows), "dim": dim, "upserted": len(todo), "deleted": len(gone),
              "bm25": {"k1": BM25_K1, "b": BM25_B, "tokens": f"index.tokenize.tokens as sha1 words (t + {WORD_HEX} hex)"}}
     path = Path(build_dir) / "manifest.json"
