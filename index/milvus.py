@@ -1,7 +1,7 @@
 """The Milvus backend of `index.api.Index`: postings and vectors in a Milvus collection, the catalogue on disk.
 
 What lives where (a choice): the published build directory keeps what is small and
-read whole — manifest, articles.jsonl, chunks.jsonl — and Milvus holds what grows
+read whole — manifest, articles.jsonl, chunks.jsonl, terms.json — and Milvus holds what grows
 with the corpus and is searched: one row per chunk (id, content hash, article,
 text, the project's tokens, year, place, section, lines), a BM25 sparse field and
 the e5 vector. Articles stay on disk because Milvus caps a VARCHAR at 64 KiB and an
@@ -20,7 +20,9 @@ readable tokens (they are `terms(row)`).
 
 Scores: Milvus ranks with its own BM25 (idf log(1 + (N-df+.5)/(df+.5)), k1, b
 below); `idf(term)`, which qa/ weighs coverage with, is the embedded path's
-BM25Plus idf log((N+1)/df), df counted by TEXT_MATCH in the collection. Dense:
+BM25Plus idf log((N+1)/df), from a {term: df} table the build keeps (terms.json:
+one lookup per term, where a TEXT_MATCH count in Milvus was one round trip each,
+≈10–20 ms on lite, 0.2–1 s a question). Dense:
 FLAT index, inner product over the normalised e5 vectors (= cosine, exact, as faiss).
 
 Updates (`sync`) are blue/green: two collections `<base>_v<schema>_a|b`, an alias
@@ -60,6 +62,7 @@ BATCH = 256  # rows per upsert: a few MB of vectors and text per request
 MAX_LIMIT = 16384  # Milvus refuses a larger top-k
 TEXT_MAX = 65535  # Milvus' VARCHAR limit, in bytes
 WORD_HEX = 15
+TERMS = "terms.json"  # in the build: {term: chunks holding it}, for idf (the catalogue's statistics, like its chunks)
 
 
 def uri() -> str:
@@ -192,7 +195,7 @@ def _create(conn, name: str, dim: int) -> None:
     schema.add_field("text", DataType.VARCHAR, max_length=TEXT_MAX)
     schema.add_field("tokens", DataType.VARCHAR, max_length=TEXT_MAX)
     schema.add_field("words", DataType.VARCHAR, max_length=TEXT_MAX, enable_analyzer=True,
-                     analyzer_params={"tokenizer": "standard"}, enable_match=True)
+                     analyzer_params={"tokenizer": "standard"})
     schema.add_field("year", DataType.INT64)  # 0: not inferred
     schema.add_field("place", DataType.VARCHAR, max_length=64)
     schema.add_field("section", DataType.VARCHAR, max_length=TEXT_MAX)
@@ -206,7 +209,7 @@ def _create(conn, name: str, dim: int) -> None:
     params.add_index("sparse", index_type="SPARSE_INVERTED_INDEX", metric_type="BM25",
                      params={"bm25_k1": BM25_K1, "bm25_b": BM25_B})
     params.add_index("vector", index_type="FLAT", metric_type="IP")
-    conn.create_collection(name, schema=schema, index_params=params)
+    conn.create_collection(name, schema=schema, index_params=params, consistency_level="Strong")  # count after write
 
 
 def _dim(conn, name: str) -> int | None:
@@ -312,9 +315,16 @@ def sync(build_dir: Path, published: dict, articles: Sequence[Article], chunks: 
     entry = {"uri": address, "alias": alias, "collection": target, "schema_version": SCHEMA_VERSION,
              "chunks": len(rows), "dim": dim, "upserted": len(todo), "deleted": len(gone),
              "bm25": {"k1": BM25_K1, "b": BM25_B, "tokens": f"index.tokenize.tokens as sha1 words (t + {WORD_HEX} hex)"}}
+    terms = Path(build_dir) / TERMS
+    df = Counter(t for chunk_terms in corpus for t in set(chunk_terms))
+    with open(terms, "w", encoding="utf-8") as handle:
+        json.dump({"chunks": len(rows), "df": dict(sorted(df.items()))}, handle, ensure_ascii=False)
+        handle.flush()
+        os.fsync(handle.fileno())
     path = Path(build_dir) / "manifest.json"
     manifest = json.loads(path.read_text(encoding="utf-8"))
     manifest["milvus"] = entry
+    manifest["files"][TERMS] = store.file_sha256(terms)
     path.write_text(json.dumps(manifest, ensure_ascii=False, indent=2), encoding="utf-8")
     return entry
 
@@ -344,7 +354,7 @@ class MilvusIndex:
     collection: str = ""
     _rows: dict[str, int] = field(default_factory=dict, repr=False)
     _terms: dict[int, Counter] = field(default_factory=dict, repr=False)
-    _idf: dict[str, float] = field(default_factory=dict, repr=False)
+    df: dict[str, int] = field(default_factory=dict, repr=False)
     _encoder: object = field(default=None, repr=False)
     _last_query: tuple[str, object] | None = field(default=None, repr=False)
 
@@ -363,12 +373,9 @@ class MilvusIndex:
         return self._terms[row]
 
     def idf(self, term: str) -> float:
-        """BM25Plus idf log((N+1)/df) of `term`, df counted in the collection (0.0 when no chunk holds it)."""
-        if term not in self._idf:
-            df = int(self.conn.query(self.collection, filter=f'TEXT_MATCH(words, "{word(term)}")',
-                                     output_fields=["count(*)"])[0]["count(*)"])
-            self._idf[term] = math.log((len(self.chunks) + 1) / df) if df else 0.0
-        return self._idf[term]
+        """BM25Plus idf log((N+1)/df) of `term`, as the embedded index gives it (0.0 when no chunk holds it)."""
+        df = self.df.get(term, 0)
+        return math.log((len(self.chunks) + 1) / df) if df else 0.0
 
     def _hits(self, found: Iterable[dict]) -> list[tuple[int, float]]:
         out = []
@@ -443,7 +450,7 @@ def _load_build(index_dir: Path, path: Path, check_rules: bool, address: str) ->
     if not same_uri(entry.get("uri", ""), address):
         raise store.IndexStale(f"index in {index_dir} was written to Milvus at {entry.get('uri')}, not at {address} "
                                f"(GZQA_MILVUS_URI) — {fix(index_dir)}")
-    for name in ("articles.jsonl", "chunks.jsonl"):
+    for name in ("articles.jsonl", "chunks.jsonl", TERMS):
         try:
             intact = store.file_sha256(path / name) == manifest["files"].get(name)
         except OSError as err:
@@ -452,6 +459,7 @@ def _load_build(index_dir: Path, path: Path, check_rules: bool, address: str) ->
             raise store.IndexCorrupt(f"index in {index_dir} is damaged ({name} does not match its checksum) — {store.FIX}")
     articles = {a["source"]: Article.from_json(a) for a in store.read_jsonl(path / "articles.jsonl")}
     chunks = [Chunk.from_json(c) for c in store.read_jsonl(path / "chunks.jsonl")]
+    df = json.loads((path / TERMS).read_text(encoding="utf-8"))["df"]
     conn = client(address)
     collection = entry["collection"]
     if not conn.has_collection(collection):
@@ -461,4 +469,4 @@ def _load_build(index_dir: Path, path: Path, check_rules: bool, address: str) ->
     if not len(chunks) == held_now == entry.get("chunks"):
         raise store.IndexCorrupt(f"Milvus collection {collection} holds {held_now} chunks, the index "
                                  f"{len(chunks)} — {fix(index_dir)}")
-    return MilvusIndex(path, manifest, articles, chunks, conn, collection)
+    return MilvusIndex(path, manifest, articles, chunks, conn, collection, df=df)
