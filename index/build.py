@@ -75,9 +75,9 @@ def previous_model(manifest: dict) -> str | None:
 
 def milvus_in_sync(manifest: dict) -> bool:
     """Does the published build name a whole Milvus collection at GZQA_MILVUS_URI (else an update writes one)?"""
-    from index import milvus
+    from index import milvus_sync
 
-    return milvus.in_sync(manifest)
+    return milvus_sync.in_sync(manifest)
 
 
 class NoArticles(ValueError):
@@ -161,9 +161,9 @@ def update(seeds_dir: Path, index_dir: Path, model: str | None = None, force: bo
         _write(tmp, articles, chunks, corpus, rows, rejected, seeds, {**identity, "dim": rows.shape[1]}, settings,
                embedded=embedded)
         if to_milvus:  # the collection is complete and aliased before the build naming it is published
-            from index import milvus
+            from index import milvus_sync
 
-            milvus.sync(tmp, old_manifest, articles, chunks, corpus, rows, identity, progress)
+            milvus_sync.sync(tmp, old_manifest, articles, chunks, corpus, rows, identity, progress)
         publish.pause("written")
         final = publish.publish(tmp, index_dir)
         publish.pause("published")

@@ -22,14 +22,9 @@ Scores: Milvus ranks with its own BM25 (idf log(1 + (N-df+.5)/(df+.5)), k1, b
 below); `idf(term)`, which qa/ weighs coverage with, is the embedded path's
 BM25Plus idf log((N+1)/df), from a {term: df} table the build keeps (terms.json:
 one lookup per term, where a TEXT_MATCH count in Milvus was one round trip each,
-≈10–20 ms on lite, 0.2–1 s a question). Dense:
-FLAT index, inner product over the normalised e5 vectors (= cosine, exact, as faiss).
+≈10–20 ms on lite, 0.2–1 s a question). Dense: FLAT index, inner product over the normalised e5 vectors (= cosine, exact, as faiss).
 
-Updates (`sync`) are blue/green: two collections `<base>_v<schema>_a|b`, an alias
-`<base>` naming the live one. An update upserts and deletes, keyed by chunk id and
-content hash, in the collection the published build does NOT name, checks its
-row count, moves the alias, and the build naming it is then published: a reader
-pins one build and reads the collection it names, complete, never half an update.
+Writing a build into Milvus, blue/green under an alias: `index.milvus_sync`.
 milvus-lite runs inside the process that opens it, so one process at a time holds
 its folder (a lock next to it says so); a server (GZQA_MILVUS_URI=http://…) is
 shared. pymilvus is imported here only, lazily.
@@ -50,18 +45,16 @@ from pathlib import Path
 
 import numpy as np
 
-from index import publish, store
-from index.chunk import indexed_text
+from index import store
 from index.records import Article, Chunk
 
 SCHEMA_VERSION = 1  # of the collection; it is part of the collection's name, so a new schema is a new collection
 DEFAULT_BASE = "gzqa"  # the alias; collections are <base>_v<schema>_a and _b
 DEFAULT_URI = "var/milvus.db"
 BM25_K1, BM25_B = 1.2, 0.75  # the embedded path's BM25Plus parameters (index.bm25.BM25Params)
-BATCH = 256  # rows per upsert: a few MB of vectors and text per request
 MAX_LIMIT = 16384  # Milvus refuses a larger top-k
 TEXT_MAX = 65535  # Milvus' VARCHAR limit, in bytes
-WORD_HEX = 15
+WORD_HEX = 15  # 60 bits of sha1: no two of a few million tokens share a word
 TERMS = "terms.json"  # in the build: {term: chunks holding it}, for idf (the catalogue's statistics, like its chunks)
 
 
@@ -100,11 +93,6 @@ class MilvusUnavailable(store.IndexProblem):
 def word(token: str) -> str:
     """A project token → the [a-z0-9] word the BM25 field holds for it (same on every Milvus tokenizer)."""
     return "t" + hashlib.sha1(token.encode("utf-8")).hexdigest()[:WORD_HEX]
-
-
-def collection_names(alias: str) -> tuple[str, str]:
-    """An alias → its two collections, blue and green, of this schema."""
-    return f"{alias}_v{SCHEMA_VERSION}_a", f"{alias}_v{SCHEMA_VERSION}_b"
 
 
 # --- connecting ---------------------------------------------------------------------------------------------
@@ -180,163 +168,6 @@ def close(address: str | None = None) -> None:
 
 def count(conn, collection: str) -> int:
     return int(conn.query(collection, filter="", output_fields=["count(*)"])[0]["count(*)"])
-
-
-# --- writing ------------------------------------------------------------------------------------------------
-
-
-def _create(conn, name: str, dim: int) -> None:
-    from pymilvus import DataType, Function, FunctionType
-
-    schema = conn.create_schema(auto_id=False, enable_dynamic_field=False)
-    schema.add_field("id", DataType.VARCHAR, is_primary=True, max_length=512)
-    schema.add_field("hash", DataType.VARCHAR, max_length=40)
-    schema.add_field("article", DataType.VARCHAR, max_length=512)
-    schema.add_field("text", DataType.VARCHAR, max_length=TEXT_MAX)
-    schema.add_field("tokens", DataType.VARCHAR, max_length=TEXT_MAX)
-    schema.add_field("words", DataType.VARCHAR, max_length=TEXT_MAX, enable_analyzer=True,
-                     analyzer_params={"tokenizer": "standard"})
-    schema.add_field("year", DataType.INT64)  # 0: not inferred
-    schema.add_field("place", DataType.VARCHAR, max_length=64)
-    schema.add_field("section", DataType.VARCHAR, max_length=TEXT_MAX)
-    schema.add_field("line_start", DataType.INT64)
-    schema.add_field("line_end", DataType.INT64)
-    schema.add_field("sparse", DataType.SPARSE_FLOAT_VECTOR)
-    schema.add_field("vector", DataType.FLOAT_VECTOR, dim=dim)
-    schema.add_function(Function(name="bm25", function_type=FunctionType.BM25,
-                                 input_field_names=["words"], output_field_names=["sparse"]))
-    params = conn.prepare_index_params()
-    params.add_index("sparse", index_type="SPARSE_INVERTED_INDEX", metric_type="BM25",
-                     params={"bm25_k1": BM25_K1, "bm25_b": BM25_B})
-    params.add_index("vector", index_type="FLAT", metric_type="IP")
-    conn.create_collection(name, schema=schema, index_params=params, consistency_level="Strong")  # count after write
-
-
-def _dim(conn, name: str) -> int | None:
-    for f in conn.describe_collection(name)["fields"]:
-        if f["name"] == "vector":
-            return int(f["params"]["dim"])
-    return None
-
-
-def records(articles: Sequence[Article], chunks: Sequence[Chunk], corpus: Sequence[Sequence[str]],
-            fingerprint: str) -> list[dict]:
-    """Chunks and their tokens → Milvus rows without vectors, each with the sha1 of its content and model."""
-    by_source = {a.source: a for a in articles}
-    out = []
-    for chunk, terms in zip(chunks, corpus):
-        article = by_source[chunk.source]
-        row = {"id": chunk.id, "article": chunk.source, "text": chunk.text, "tokens": " ".join(terms),
-               "words": " ".join(word(t) for t in terms), "year": article.year_number or 0,
-               "place": article.city.value if article.city else "", "section": " › ".join(chunk.section),
-               "line_start": chunk.line_start, "line_end": chunk.line_end}
-        content = json.dumps([row, indexed_text(chunk), fingerprint], ensure_ascii=False, sort_keys=True)
-        row["hash"] = hashlib.sha1(content.encode("utf-8")).hexdigest()
-        out.append(row)
-    return out
-
-
-def held(conn, name: str) -> dict[str, str]:
-    """{chunk id: content hash} of every row in collection `name`."""
-    found: dict[str, str] = {}
-    rows = conn.query_iterator(name, batch_size=2048, filter="", output_fields=["id", "hash"])
-    try:
-        while batch := rows.next():
-            found.update((r["id"], r["hash"]) for r in batch)
-    finally:
-        rows.close()
-    return found
-
-
-def aliased(conn, alias: str) -> str | None:
-    """The collection `alias` names now (None: no such alias yet)."""
-    if alias not in conn.list_aliases().get("aliases", []):
-        return None
-    return conn.describe_alias(alias)["collection_name"]
-
-
-def sync(build_dir: Path, published: dict, articles: Sequence[Article], chunks: Sequence[Chunk],
-         corpus: Sequence[Sequence[str]], vectors: np.ndarray, model: dict,
-         progress=lambda message: None, address: str | None = None) -> dict:
-    """Write a build's chunks to Milvus and name the collection in its manifest; returns that "milvus" entry.
-
-    `published` is the manifest of the build now serving: its collection is left
-    alone; the other one is brought to this build's rows (deletes and upserts of
-    what differs by id and content hash, so an update after a crash finishes what
-    it left), checked, and the alias moved to it. Call before publishing `build_dir`.
-    """
-    address = address or uri()
-    conn = client(address)
-    live_entry = published.get("milvus") or {}
-    alias = base()
-    names = collection_names(alias)
-    live = live_entry.get("collection") if same_uri(live_entry.get("uri", ""), address) else None
-    target = names[1] if live == names[0] else names[0]
-    if aliased(conn, alias) == target:
-        # the alias names what is about to change (a crash after moving it, before publishing): point it back first
-        if live and conn.has_collection(live):
-            conn.alter_alias(live, alias)
-        else:
-            conn.drop_alias(alias)
-    for stale in conn.list_collections():  # older schemas' collections
-        if re.fullmatch(f"{alias}_v[0-9]+_[ab]", stale) and stale not in names:
-            conn.drop_collection(stale)
-    dim = int(vectors.shape[1])
-    if conn.has_collection(target) and _dim(conn, target) != dim:
-        progress(f"Milvus collection {target} holds {_dim(conn, target)}-d vectors, the model gives {dim}: made anew")
-        conn.drop_collection(target)
-    if not conn.has_collection(target):
-        _create(conn, target, dim)
-    conn.load_collection(target)
-
-    rows = records(articles, chunks, corpus, model["fingerprint"])
-    have = held(conn, target)
-    wanted = {r["id"] for r in rows}
-    gone = [i for i in have if i not in wanted]
-    todo = [n for n, r in enumerate(rows) if have.get(r["id"]) != r["hash"]]
-    progress(f"Milvus {target}: upserting {len(todo)} chunks, deleting {len(gone)}, keeping {len(rows) - len(todo)}")
-    if gone:
-        conn.delete(target, ids=gone)
-    for start in range(0, len(todo), BATCH):
-        part = todo[start:start + BATCH]
-        conn.upsert(target, [{**rows[n], "vector": vectors[n].tolist()} for n in part])
-        if start == 0:
-            publish.pause("milvus-half")
-    conn.flush(target)
-    held_now = count(conn, target)
-    if held_now != len(rows):
-        raise store.IndexCorrupt(f"Milvus collection {target} holds {held_now} chunks after the update, "
-                                 f"not {len(rows)} — {fix()}")
-    publish.pause("milvus-written")
-    if aliased(conn, alias) is not None:
-        conn.alter_alias(target, alias)
-    else:
-        conn.create_alias(target, alias)
-    entry = {"uri": address, "alias": alias, "collection": target, "schema_version": SCHEMA_VERSION,
-             "chunks": len(rows), "dim": dim, "upserted": len(todo), "deleted": len(gone),
-             "bm25": {"k1": BM25_K1, "b": BM25_B, "tokens": f"index.tokenize.tokens as sha1 words (t + {WORD_HEX} hex)"}}
-    terms = Path(build_dir) / TERMS
-    df = Counter(t for chunk_terms in corpus for t in set(chunk_terms))
-    with open(terms, "w", encoding="utf-8") as handle:
-        json.dump({"chunks": len(rows), "df": dict(sorted(df.items()))}, handle, ensure_ascii=False)
-        handle.flush()
-        os.fsync(handle.fileno())
-    path = Path(build_dir) / "manifest.json"
-    manifest = json.loads(path.read_text(encoding="utf-8"))
-    manifest["milvus"] = entry
-    manifest["files"][TERMS] = store.file_sha256(terms)
-    path.write_text(json.dumps(manifest, ensure_ascii=False, indent=2), encoding="utf-8")
-    return entry
-
-
-def in_sync(manifest: dict, address: str | None = None) -> bool:
-    """Does the manifest name a whole collection of this schema in the Milvus at `address`?"""
-    entry = manifest.get("milvus") or {}
-    address = address or uri()
-    if entry.get("schema_version") != SCHEMA_VERSION or not same_uri(entry.get("uri", ""), address):
-        return False
-    conn = client(address)
-    return conn.has_collection(entry["collection"]) and count(conn, entry["collection"]) == entry.get("chunks")
 
 
 # --- reading ------------------------------------------------------------------------------------------------

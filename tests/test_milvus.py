@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from index import milvus, store
+from index import milvus, milvus_sync, store
 from index.build import update
 from index.embed import FAKE
 from qa.answer import ask
@@ -111,8 +111,8 @@ def test_update_and_delete_round_trip(seeds_copy: Path, tmp_path: Path, lite: st
     index_dir = tmp_path / "index"
     update(seeds_copy, index_dir, model=FAKE)
     first = milvus.load(index_dir)
-    conn, (a, b) = first.conn, milvus.collection_names("gzqa")
-    assert first.collection == a and milvus.aliased(conn, "gzqa") == a
+    conn, (a, b) = first.conn, milvus_sync.collection_names("gzqa")
+    assert first.collection == a and milvus_sync.aliased(conn, "gzqa") == a
     assert not ask(first, Q_BAIYUN_2025).answered or "1300" not in (ask(first, Q_BAIYUN_2025).text or "")
 
     (seeds_copy / NEW).write_text(BAIYUN_2025, encoding="utf-8")
@@ -120,7 +120,7 @@ def test_update_and_delete_round_trip(seeds_copy: Path, tmp_path: Path, lite: st
     added = milvus.load(index_dir)
     new_ids = [c.id for c in added.chunks if c.source == NEW]
     assert report.added == (NEW,) and report.embedded == len(new_ids) > 0  # only new text is embedded
-    assert added.collection == b and milvus.aliased(conn, "gzqa") == b
+    assert added.collection == b and milvus_sync.aliased(conn, "gzqa") == b
     assert added.manifest["milvus"]["upserted"] == len(added.chunks)  # b was empty: written whole, once
     answer = ask(added, Q_BAIYUN_2025)
     assert answer.answered and "1300亿元" in answer.text and answer.citations[0].source == NEW
@@ -213,7 +213,7 @@ def test_kill_9_mid_update_leaves_the_previous_collection_serving(seeds_copy: Pa
     report = update(seeds_copy, index_dir, model=FAKE)  # finishes what the killed ones left, moves the alias back
     done = milvus.load(index_dir)
     assert report.added == (NEW,) and NEW in done.articles
-    assert milvus.aliased(done.conn, "gzqa") == done.collection
+    assert milvus_sync.aliased(done.conn, "gzqa") == done.collection
     assert milvus.count(done.conn, done.collection) == len(done.chunks)
     assert "1300亿元" in ask(done, Q_BAIYUN_2025).text
 
