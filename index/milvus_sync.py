@@ -14,7 +14,7 @@ import json
 import os
 import re
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 import numpy as np
@@ -67,13 +67,23 @@ def _dim(conn, name: str) -> int | None:
     return None
 
 
-def records(articles: Sequence[Article], chunks: Sequence[Chunk], corpus: Sequence[Sequence[str]],
+Tokens = Sequence[str] | Mapping[str, int]  # a chunk's tokens in order, or as {term: count}
+
+
+def token_list(terms: Tokens) -> list[str]:
+    """A chunk's tokens; {term: count} gives each term `count` times (BM25 reads counts, not order)."""
+    if isinstance(terms, Mapping):
+        return [t for t, n in terms.items() for _ in range(int(n))]
+    return list(terms)
+
+
+def records(articles: Sequence[Article] | Mapping[str, Article], chunks: Sequence[Chunk], corpus: Sequence[Tokens],
             fingerprint: str) -> list[dict]:
     """Chunks and their tokens → Milvus rows without vectors, each with the sha1 of its content and model."""
-    by_source = {a.source: a for a in articles}
+    by_source = articles if isinstance(articles, Mapping) else {a.source: a for a in articles}
     out = []
     for chunk, terms in zip(chunks, corpus):
-        article = by_source[chunk.source]
+        article, terms = by_source[chunk.source], token_list(terms)
         row = {"id": chunk.id, "article": chunk.source, "text": chunk.text, "tokens": " ".join(terms),
                "words": " ".join(word(t) for t in terms), "year": article.year_number or 0,
                "place": article.city.value if article.city else "", "section": " › ".join(chunk.section),
@@ -103,8 +113,8 @@ def aliased(conn, alias: str) -> str | None:
     return conn.describe_alias(alias)["collection_name"]
 
 
-def sync(build_dir: Path, published: dict, articles: Sequence[Article], chunks: Sequence[Chunk],
-         corpus: Sequence[Sequence[str]], vectors: np.ndarray, model: dict,
+def sync(build_dir: Path, published: dict, articles: Sequence[Article] | Mapping[str, Article],
+         chunks: Sequence[Chunk], corpus: Sequence[Tokens], vectors: np.ndarray, model: dict,
          progress=lambda message: None, address: str | None = None) -> dict:
     """Write a build's chunks to Milvus and name the collection in its manifest; returns that "milvus" entry.
 
@@ -164,7 +174,7 @@ def sync(build_dir: Path, published: dict, articles: Sequence[Article], chunks: 
              "chunks": len(rows), "dim": dim, "upserted": len(todo), "deleted": len(gone),
              "bm25": {"k1": BM25_K1, "b": BM25_B, "tokens": f"index.tokenize.tokens as sha1 words (t + {WORD_HEX} hex)"}}
     terms = Path(build_dir) / TERMS
-    df = Counter(t for chunk_terms in corpus for t in set(chunk_terms))
+    df = Counter(t for chunk_terms in corpus for t in set(chunk_terms))  # a mapping's keys are its terms
     with open(terms, "w", encoding="utf-8") as handle:
         json.dump({"chunks": len(rows), "df": dict(sorted(df.items()))}, handle, ensure_ascii=False)
         handle.flush()

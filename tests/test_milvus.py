@@ -237,7 +237,7 @@ def test_cli_backend_flag_answers_and_errors_are_one_line(fake_index: Path, tmp_
     assert built.returncode == 0 and "embedded 0" in built.stdout, built.stderr  # vectors reused, rows written
     answered = run("ask", Q_BAIYUN_2026, "--index-dir", str(index_dir), GZQA_BACKEND="milvus")
     assert answered.returncode == 0 and "1400亿元" in answered.stdout, answered.stderr
-    status = run("--backend", "milvus", "index", "status", "--index-dir", str(index_dir))
+    status = run("index", "status", "--backend", "milvus", "--index-dir", str(index_dir))  # after the command too
     assert f"backend: milvus at {lite}, collection gzqa_v1_" in status.stdout
     milvus.client(lite)  # this process holds the lite folder now
     held = run("--backend", "milvus", "ask", Q_BAIYUN_2026, "--index-dir", str(index_dir))

@@ -120,9 +120,9 @@ def cmd_serve(args: argparse.Namespace) -> int:
 def parser() -> argparse.ArgumentParser:
     """The `gzqa` argument parser: every command with its options and defaults."""
     top = argparse.ArgumentParser(prog="gzqa", description="Cited answers from Guangzhou high-quality-development reports.")
-    top.add_argument("--backend", choices=("embedded", "milvus"),
-                     help="index backend (default: GZQA_BACKEND, else embedded: BM25 + faiss on disk; milvus: "
-                          "a Milvus collection at GZQA_MILVUS_URI, default var/milvus.db)")
+    backend_help = ("index backend (default: GZQA_BACKEND, else embedded: BM25 + faiss on disk; milvus: "
+                    "a Milvus collection at GZQA_MILVUS_URI, default var/milvus.db)")
+    top.add_argument("--backend", choices=("embedded", "milvus"), help=backend_help)
     sub = top.add_subparsers(dest="command", required=True)
 
     def places(p: argparse.ArgumentParser, seeds: bool = True) -> None:
@@ -130,6 +130,8 @@ def parser() -> argparse.ArgumentParser:
         if seeds:
             p.add_argument("--seeds", type=Path, default=DEFAULT_SEEDS, help="folder of .txt articles")
         p.add_argument("--index-dir", type=Path, default=DEFAULT_INDEX, help="index location")
+        # also after the command ("gzqa ask --backend milvus …"); SUPPRESS keeps a flag given before it
+        p.add_argument("--backend", choices=("embedded", "milvus"), default=argparse.SUPPRESS, help=backend_help)
 
     index = sub.add_parser("index", help="build, update, inspect the index").add_subparsers(dest="action", required=True)
     for name, force_help in (("build", "rebuild from scratch, re-embedding everything"),
