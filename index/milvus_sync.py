@@ -124,29 +124,8 @@ def sync(build_dir: Path, published: dict, articles: Sequence[Article] | Mapping
     it left), checked, and the alias moved to it. Call before publishing `build_dir`.
     """
     address = address or uri()
-    conn = client(address)
-    live_entry = published.get("milvus") or {}
-    alias = base()
-    names = collection_names(alias)
-    live = live_entry.get("collection") if same_uri(live_entry.get("uri", ""), address) else None
-    target = names[1] if live == names[0] else names[0]
-    if aliased(conn, alias) == target:
-        # the alias names what is about to change (a crash after moving it, before publishing): point it back first
-        if live and conn.has_collection(live):
-            conn.alter_alias(live, alias)
-        else:
-            conn.drop_alias(alias)
-    for stale in conn.list_collections():  # older schemas' collections
-        if re.fullmatch(f"{alias}_v[0-9]+_[ab]", stale) and stale not in names:
-            conn.drop_collection(stale)
-    dim = int(vectors.shape[1])
-    if conn.has_collection(target) and _dim(conn, target) != dim:
-        progress(f"Milvus collection {target} holds {_dim(conn, target)}-d vectors, the model gives {dim}: made anew")
-        conn.drop_collection(target)
-    if not conn.has_collection(target):
-        _create(conn, target, dim)
-    conn.load_collection(target)
-
+    conn, alias, dim = client(address), base(), int(vectors.shape[1])
+    target = _target(conn, alias, published, address, dim, progress)
     rows = records(articles, chunks, corpus, model["fingerprint"])
     have = held(conn, target)
     wanted = {r["id"] for r in rows}
@@ -156,8 +135,7 @@ def sync(build_dir: Path, published: dict, articles: Sequence[Article] | Mapping
     if gone:
         conn.delete(target, ids=gone)
     for start in range(0, len(todo), BATCH):
-        part = todo[start:start + BATCH]
-        conn.upsert(target, [{**rows[n], "vector": vectors[n].tolist()} for n in part])
+        conn.upsert(target, [{**rows[n], "vector": vectors[n].tolist()} for n in todo[start:start + BATCH]])
         if start == 0:
             publish.pause("milvus-half")
     conn.flush(target)
@@ -173,25 +151,55 @@ def sync(build_dir: Path, published: dict, articles: Sequence[Article] | Mapping
     entry = {"uri": address, "alias": alias, "collection": target, "schema_version": SCHEMA_VERSION,
              "chunks": len(rows), "dim": dim, "upserted": len(todo), "deleted": len(gone),
              "bm25": {"k1": BM25_K1, "b": BM25_B, "tokens": f"index.tokenize.tokens as sha1 words (t + {WORD_HEX} hex)"}}
-    terms = Path(build_dir) / TERMS
+    _record(Path(build_dir), corpus, entry)
+    return entry
+
+
+def _target(conn, alias: str, published: dict, address: str, dim: int, progress) -> str:
+    """The collection to write: the one the published build does not name, made if needed, never aliased."""
+    names = collection_names(alias)
+    live_entry = published.get("milvus") or {}
+    live = live_entry.get("collection") if same_uri(live_entry.get("uri", ""), address) else None
+    target = names[1] if live == names[0] else names[0]
+    if aliased(conn, alias) == target:
+        # the alias names what is about to change (a crash after moving it, before publishing): point it back first
+        if live and conn.has_collection(live):
+            conn.alter_alias(live, alias)
+        else:
+            conn.drop_alias(alias)
+    for stale in conn.list_collections():  # older schemas' collections
+        if re.fullmatch(f"{alias}_v[0-9]+_[ab]", stale) and stale not in names:
+            conn.drop_collection(stale)
+    if conn.has_collection(target) and _dim(conn, target) != dim:
+        progress(f"Milvus collection {target} holds {_dim(conn, target)}-d vectors, the model gives {dim}: made anew")
+        conn.drop_collection(target)
+    if not conn.has_collection(target):
+        _create(conn, target, dim)
+    conn.load_collection(target)
+    return target
+
+
+def _record(build_dir: Path, corpus: Sequence[Tokens], entry: dict) -> None:
+    """Write terms.json (df of each token, for idf) and the "milvus" entry into the build's manifest."""
+    terms = build_dir / TERMS
     df = Counter(t for chunk_terms in corpus for t in set(chunk_terms))  # a mapping's keys are its terms
     with open(terms, "w", encoding="utf-8") as handle:
-        json.dump({"chunks": len(rows), "df": dict(sorted(df.items()))}, handle, ensure_ascii=False)
+        json.dump({"chunks": entry["chunks"], "df": dict(sorted(df.items()))}, handle, ensure_ascii=False)
         handle.flush()
         os.fsync(handle.fileno())
-    path = Path(build_dir) / "manifest.json"
+    path = build_dir / "manifest.json"
     manifest = json.loads(path.read_text(encoding="utf-8"))
     manifest["milvus"] = entry
     manifest["files"][TERMS] = store.file_sha256(terms)
     path.write_text(json.dumps(manifest, ensure_ascii=False, indent=2), encoding="utf-8")
-    return entry
 
 
 def in_sync(manifest: dict, address: str | None = None) -> bool:
     """Does the manifest name a whole collection of this schema in the Milvus at `address`?"""
     entry = manifest.get("milvus") or {}
     address = address or uri()
-    if entry.get("schema_version") != SCHEMA_VERSION or not same_uri(entry.get("uri", ""), address):
+    if (entry.get("schema_version") != SCHEMA_VERSION or not same_uri(entry.get("uri", ""), address)
+            or TERMS not in manifest.get("files", {})):
         return False
     conn = client(address)
     return conn.has_collection(entry["collection"]) and count(conn, entry["collection"]) == entry.get("chunks")
