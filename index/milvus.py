@@ -55,6 +55,7 @@ BM25_K1, BM25_B = 1.2, 0.75  # the embedded path's BM25Plus parameters (index.bm
 MAX_LIMIT = 16384  # Milvus refuses a larger top-k
 TEXT_MAX = 65535  # Milvus' VARCHAR limit, in bytes
 WORD_HEX = 15  # 60 bits of sha1: no two of a few million tokens share a word
+TERMS_CACHE = 4096  # chunks' tokens kept per loaded index (a question reads ~100): a long-lived serve stays small
 TERMS = "terms.json"  # in the build: {term: chunks holding it}, for idf (the catalogue's statistics, like its chunks)
 
 
@@ -208,7 +209,20 @@ class MilvusIndex:
         df = self.df.get(term, 0)
         return math.log((len(self.chunks) + 1) / df) if df else 0.0
 
+    def _search(self, data: list, field_name: str, metric: str, k: int) -> list[dict]:
+        """One search of this index's collection; a Milvus gone away is an error naming the fix, not a traceback."""
+        from pymilvus.exceptions import MilvusException
+
+        try:
+            return self.conn.search(self.collection, data, anns_field=field_name, limit=min(k, MAX_LIMIT),
+                                    search_params={"metric_type": metric}, output_fields=["tokens"])[0]
+        except MilvusException as err:
+            raise MilvusUnavailable(f"Milvus search in {self.collection} failed ({str(err)[:80]}) — check that "
+                                    f"Milvus at {self.manifest['milvus']['uri']} is running, then ask again") from err
+
     def _hits(self, found: Iterable[dict]) -> list[tuple[int, float]]:
+        if len(self._terms) > TERMS_CACHE:
+            self._terms.clear()
         out = []
         for hit in found:
             row = self._rows.get(hit["id"])
@@ -223,9 +237,7 @@ class MilvusIndex:
         words = " ".join(word(t) for t in dict.fromkeys(terms))
         if not words or not self.chunks:
             return []
-        found = self.conn.search(self.collection, [words], anns_field="sparse", limit=min(k, MAX_LIMIT),
-                                 search_params={"metric_type": "BM25"}, output_fields=["tokens"])
-        return self._hits(found[0])
+        return self._hits(self._search([words], "sparse", "BM25", k))
 
     def dense(self, text: str, k: int) -> list[tuple[int, float]]:
         """(row, cosine) of the `k` chunks nearest to `text`; the last question's vector is kept for a retry."""
@@ -233,10 +245,8 @@ class MilvusIndex:
             return []
         if self._last_query is None or self._last_query[0] != text:
             self._last_query = (text, self.query_encoder().query(text))
-        found = self.conn.search(self.collection, [np.asarray(self._last_query[1], dtype=np.float32).ravel().tolist()],
-                                 anns_field="vector", limit=min(k, MAX_LIMIT, len(self.chunks)),
-                                 search_params={"metric_type": "IP"}, output_fields=["tokens"])
-        return self._hits(found[0])
+        vector = np.asarray(self._last_query[1], dtype=np.float32).ravel().tolist()
+        return self._hits(self._search([vector], "vector", "IP", min(k, len(self.chunks))))
 
     def query_encoder(self):
         """The question encoder this index was built for (loaded once, on first use)."""
