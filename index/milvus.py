@@ -1,12 +1,13 @@
-"""The Milvus backend of `index.api.Index`: postings and vectors in a Milvus collection, the catalogue on disk.
+"""The Milvus backend of `index.api.Index`: postings and vectors searched in Milvus, the catalogue from the build.
 
-What lives where (a choice): the published build directory keeps what is small and
-read whole — manifest, articles.jsonl, chunks.jsonl, terms.json — and Milvus holds what grows
-with the corpus and is searched: one row per chunk (id, content hash, article,
-text, the project's tokens, year, place, section, lines), a BM25 sparse field and
-the e5 vector. Articles stay on disk because Milvus caps a VARCHAR at 64 KiB and an
-article can be 10 MiB; the rows carry the chunk text and metadata anyway, so a
-hit is readable in Milvus' own tools (Attu, `query`).
+What lives where (a choice): Milvus holds one row per chunk (id, content hash,
+article, text, the project's tokens, year, place, section, lines), a BM25 sparse
+field and the e5 vector, and answers `lexical` and `dense`. The published build
+directory stays what it is for the embedded backend — manifest, articles and
+their texts, chunks, BM25 statistics, vectors — and gives the catalogue: articles
+(Milvus caps a VARCHAR at 64 KiB, an article can be 10 MiB), chunks by row, and
+`terms`/`idf` for qa/'s coverage, exactly the embedded backend's. So the two
+backends differ only in retrieval, and a Milvus build is a whole embedded build.
 
 Tokens: BM25 must see the project's tokens (jieba + dictionary + synonyms,
 `index.tokenize.tokens`), not an analyzer's. Text joined by spaces is not
@@ -16,30 +17,26 @@ breaks and cuts Chinese into single characters, and lite has no `whitespace`. So
 each token is written as a word of [a-z0-9] only (`word`: "t" + 15 hex digits of
 its sha1), which every Milvus tokenizer keeps whole and lower-case: the BM25
 field holds the same terms on lite and on a server. The `tokens` field keeps the
-readable tokens (they are `terms(row)`).
+readable tokens, for people and Milvus' own tools.
 
 Scores: Milvus ranks with its own BM25 (idf log(1 + (N-df+.5)/(df+.5)), k1, b
-below); `idf(term)`, which qa/ weighs coverage with, is the embedded path's
-BM25Plus idf log((N+1)/df), from a {term: df} table the build keeps (terms.json:
-one lookup per term, where a TEXT_MATCH count in Milvus was one round trip each,
-≈10–20 ms on lite, 0.2–1 s a question). Dense: FLAT index, inner product over the normalised e5 vectors (= cosine, exact, as faiss).
+below; statistics per segment on milvus-lite) where the embedded path has
+BM25Plus: the same chunks match, the order can differ a little. Dense: FLAT
+index, inner product over the normalised e5 vectors (= cosine, exact, as faiss).
 
 Writing a build into Milvus, blue/green under an alias: `index.milvus_sync`.
 milvus-lite runs inside the process that opens it, so one process at a time holds
 its folder (a lock next to it says so); a server (GZQA_MILVUS_URI=http://…) is
-shared. pymilvus is imported here only, lazily.
+shared. pymilvus is imported here and in `index.milvus_sync` only, lazily.
 """
 from __future__ import annotations
 
 import fcntl
 import hashlib
-import json
-import math
 import os
 import re
 import threading
-from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -55,8 +52,6 @@ BM25_K1, BM25_B = 1.2, 0.75  # the embedded path's BM25Plus parameters (index.bm
 MAX_LIMIT = 16384  # Milvus refuses a larger top-k
 TEXT_MAX = 65535  # Milvus' VARCHAR limit, in bytes
 WORD_HEX = 15  # 60 bits of sha1: no two of a few million tokens share a word
-TERMS_CACHE = 4096  # chunks' tokens kept per loaded index (a question reads ~100): a long-lived serve stays small
-TERMS = "terms.json"  # in the build: {term: chunks holding it}, for idf (the catalogue's statistics, like its chunks)
 
 
 def uri() -> str:
@@ -176,38 +171,51 @@ def count(conn, collection: str) -> int:
 
 @dataclass
 class MilvusIndex:
-    """The Milvus backend of `index.api.Index`: catalogue from the pinned build, search in its collection."""
+    """The Milvus backend of `index.api.Index`: the pinned build's catalogue, search in the collection it names.
 
-    path: Path
-    manifest: dict
-    articles: dict[str, Article]
-    chunks: list[Chunk]
+    Articles, chunks and the term statistics qa/ weighs coverage with (`terms`,
+    `idf`) are the build's, read by the embedded loader (`store.load`, which maps
+    postings and vectors rather than reading them, where the build layout allows);
+    `lexical` and `dense` are Milvus searches.
+    """
+
+    local: store.StoredIndex
     conn: object = field(repr=False)
     collection: str = ""
     _rows: dict[str, int] = field(default_factory=dict, repr=False)
-    _terms: dict[int, Counter] = field(default_factory=dict, repr=False)
-    df: dict[str, int] = field(default_factory=dict, repr=False)
     _encoder: object = field(default=None, repr=False)
     _last_query: tuple[str, object] | None = field(default=None, repr=False)
 
     def __post_init__(self) -> None:
-        self._rows = {c.id: n for n, c in enumerate(self.chunks)}
+        self._rows = {c.id: n for n, c in enumerate(self.local.chunks)}
+
+    @property
+    def path(self) -> Path:
+        return self.local.path
+
+    @property
+    def manifest(self) -> dict:
+        return self.local.manifest
+
+    @property
+    def articles(self) -> Mapping[str, Article]:
+        return self.local.articles
+
+    @property
+    def chunks(self) -> Sequence[Chunk]:
+        return self.local.chunks
 
     @property
     def model(self) -> dict:
         return self.manifest["model"]
 
-    def terms(self, row: int) -> Counter:
-        """The indexed tokens of chunk `row` (term → count), as stored in its Milvus row."""
-        if row not in self._terms:
-            found = self.conn.get(self.collection, ids=[self.chunks[row].id], output_fields=["tokens"])
-            self._terms[row] = Counter(found[0]["tokens"].split()) if found else Counter()
-        return self._terms[row]
+    def terms(self, row: int):
+        """The indexed tokens of chunk `row` (term → count), the build's: what Milvus' `tokens` field holds."""
+        return self.local.terms(row)
 
     def idf(self, term: str) -> float:
-        """BM25Plus idf log((N+1)/df) of `term`, as the embedded index gives it (0.0 when no chunk holds it)."""
-        df = self.df.get(term, 0)
-        return math.log((len(self.chunks) + 1) / df) if df else 0.0
+        """The build's BM25Plus idf of `term`, as the embedded backend gives it (0.0 when no chunk holds it)."""
+        return self.local.idf(term)
 
     def _search(self, data: list, field_name: str, metric: str, k: int) -> list[dict]:
         """One search of this index's collection; a Milvus gone away is an error naming the fix, not a traceback."""
@@ -215,20 +223,17 @@ class MilvusIndex:
 
         try:
             return self.conn.search(self.collection, data, anns_field=field_name, limit=min(k, MAX_LIMIT),
-                                    search_params={"metric_type": metric}, output_fields=["tokens"])[0]
+                                    search_params={"metric_type": metric}, output_fields=["id"])[0]
         except MilvusException as err:
             raise MilvusUnavailable(f"Milvus search in {self.collection} failed ({str(err)[:80]}) — check that "
                                     f"Milvus at {self.manifest['milvus']['uri']} is running, then ask again") from err
 
     def _hits(self, found: Iterable[dict]) -> list[tuple[int, float]]:
-        if len(self._terms) > TERMS_CACHE:
-            self._terms.clear()
         out = []
         for hit in found:
             row = self._rows.get(hit["id"])
             if row is None:
                 continue
-            self._terms.setdefault(row, Counter(hit["entity"]["tokens"].split()))
             out.append((row, abs(float(hit["distance"]))))  # lite reports BM25 negated; the order is right
         return out
 
@@ -263,26 +268,10 @@ class MilvusIndex:
 
 
 def load(index_dir: Path, check_rules: bool = True, address: str | None = None) -> MilvusIndex:
-    """The published build's catalogue and the Milvus collection it names, checked; a clear error if anything is off."""
-    index_dir = Path(index_dir)
-    for attempt in range(3):
-        build = index_dir.resolve()  # pin one build, and with it one collection
-        try:
-            return _load_build(index_dir, build, check_rules, address or uri())
-        except store.IndexProblem:
-            if attempt == 2 or index_dir.resolve() == build:
-                raise
-
-
-def _load_build(index_dir: Path, path: Path, check_rules: bool, address: str) -> MilvusIndex:
-    manifest = store.read_manifest(index_dir, path)
-    if check_rules:
-        from index.pipeline import pipeline_version
-
-        if manifest.get("pipeline_version") != pipeline_version():
-            raise store.IndexStale(f"index in {index_dir} was built by older rules "
-                                   f"({manifest.get('pipeline_version')}; now {pipeline_version()}) — {fix(index_dir)}")
-    entry = manifest.get("milvus")
+    """The published build (pinned once) and the Milvus collection it names, checked; a clear error if anything is off."""
+    index_dir, address = Path(index_dir), address or uri()
+    local = store.load(index_dir, check_rules=check_rules)
+    entry = local.manifest.get("milvus")
     if not entry:
         raise store.IndexStale(f"index in {index_dir} was not written to Milvus — {fix(index_dir)}")
     if entry.get("schema_version") != SCHEMA_VERSION:
@@ -291,23 +280,13 @@ def _load_build(index_dir: Path, path: Path, check_rules: bool, address: str) ->
     if not same_uri(entry.get("uri", ""), address):
         raise store.IndexStale(f"index in {index_dir} was written to Milvus at {entry.get('uri')}, not at {address} "
                                f"(GZQA_MILVUS_URI) — {fix(index_dir)}")
-    for name in ("articles.jsonl", "chunks.jsonl", TERMS):
-        try:
-            intact = store.file_sha256(path / name) == manifest["files"].get(name)
-        except OSError as err:
-            raise store.IndexCorrupt(f"index in {index_dir} lacks {name} ({err.strerror}) — {store.FIX}") from err
-        if not intact:
-            raise store.IndexCorrupt(f"index in {index_dir} is damaged ({name} does not match its checksum) — {store.FIX}")
-    articles = {a["source"]: Article.from_json(a) for a in store.read_jsonl(path / "articles.jsonl")}
-    chunks = [Chunk.from_json(c) for c in store.read_jsonl(path / "chunks.jsonl")]
-    df = json.loads((path / TERMS).read_text(encoding="utf-8"))["df"]
     conn = client(address)
     collection = entry["collection"]
     if not conn.has_collection(collection):
         raise store.IndexCorrupt(f"Milvus at {address} lacks the collection {collection} — {fix(index_dir)}")
     conn.load_collection(collection)
     held_now = count(conn, collection)
-    if not len(chunks) == held_now == entry.get("chunks"):
+    if not len(local.chunks) == held_now == entry.get("chunks"):
         raise store.IndexCorrupt(f"Milvus collection {collection} holds {held_now} chunks, the index "
-                                 f"{len(chunks)} — {fix(index_dir)}")
-    return MilvusIndex(path, manifest, articles, chunks, conn, collection, df=df)
+                                 f"{len(local.chunks)} — {fix(index_dir)}")
+    return MilvusIndex(local, conn, collection)

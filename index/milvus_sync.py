@@ -11,9 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import re
-from collections import Counter
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
@@ -21,7 +19,7 @@ import numpy as np
 
 from index import publish, store
 from index.chunk import indexed_text
-from index.milvus import (BM25_B, BM25_K1, SCHEMA_VERSION, TERMS, TEXT_MAX, WORD_HEX, base, client, count, fix,
+from index.milvus import (BM25_B, BM25_K1, SCHEMA_VERSION, TEXT_MAX, WORD_HEX, base, client, count, fix,
                           same_uri, uri, word)
 from index.records import Article, Chunk
 
@@ -151,7 +149,7 @@ def sync(build_dir: Path, published: dict, articles: Sequence[Article] | Mapping
     entry = {"uri": address, "alias": alias, "collection": target, "schema_version": SCHEMA_VERSION,
              "chunks": len(rows), "dim": dim, "upserted": len(todo), "deleted": len(gone),
              "bm25": {"k1": BM25_K1, "b": BM25_B, "tokens": f"index.tokenize.tokens as sha1 words (t + {WORD_HEX} hex)"}}
-    _record(Path(build_dir), corpus, entry)
+    _record(Path(build_dir), entry)
     return entry
 
 
@@ -179,18 +177,11 @@ def _target(conn, alias: str, published: dict, address: str, dim: int, progress)
     return target
 
 
-def _record(build_dir: Path, corpus: Sequence[Tokens], entry: dict) -> None:
-    """Write terms.json (df of each token, for idf) and the "milvus" entry into the build's manifest."""
-    terms = build_dir / TERMS
-    df = Counter(t for chunk_terms in corpus for t in set(chunk_terms))  # a mapping's keys are its terms
-    with open(terms, "w", encoding="utf-8") as handle:
-        json.dump({"chunks": entry["chunks"], "df": dict(sorted(df.items()))}, handle, ensure_ascii=False)
-        handle.flush()
-        os.fsync(handle.fileno())
+def _record(build_dir: Path, entry: dict) -> None:
+    """Write the "milvus" entry into the build's manifest (the manifest is not among its checksummed files)."""
     path = build_dir / "manifest.json"
     manifest = json.loads(path.read_text(encoding="utf-8"))
     manifest["milvus"] = entry
-    manifest["files"][TERMS] = store.file_sha256(terms)
     path.write_text(json.dumps(manifest, ensure_ascii=False, indent=2), encoding="utf-8")
 
 
@@ -198,8 +189,7 @@ def in_sync(manifest: dict, address: str | None = None) -> bool:
     """Does the manifest name a whole collection of this schema in the Milvus at `address`?"""
     entry = manifest.get("milvus") or {}
     address = address or uri()
-    if (entry.get("schema_version") != SCHEMA_VERSION or not same_uri(entry.get("uri", ""), address)
-            or TERMS not in manifest.get("files", {})):
+    if entry.get("schema_version") != SCHEMA_VERSION or not same_uri(entry.get("uri", ""), address):
         return False
     conn = client(address)
     return conn.has_collection(entry["collection"]) and count(conn, entry["collection"]) == entry.get("chunks")
