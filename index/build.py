@@ -21,6 +21,7 @@ import numpy as np
 
 from index import DEFAULT_MODEL, bm25, embed, publish, store, tokenize, vectors
 from index.chunk import ChunkSizes, chunk_article, indexed_text
+from index.facts import write_facts
 from index.load import fingerprint, read_seeds
 from index.meta import describe
 from index.records import Article, Chunk, Rejected
@@ -197,6 +198,7 @@ def _write(path: Path, articles: list[Article], chunks: list[Chunk], corpus: lis
     store.write_jsonl(path / "chunks.jsonl", [c.to_json() for c in chunks])
     bm25.save(bm25.fit(corpus, settings.bm25), path / "bm25.json")
     vectors.save(rows, path / "vectors.faiss")
+    facts = write_facts(path / "facts.jsonl", articles)
     manifest = {
         "schema_version": store.SCHEMA_VERSION,
         "built_at": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
@@ -208,7 +210,7 @@ def _write(path: Path, articles: list[Article], chunks: list[Chunk], corpus: lis
         "seeds": seeds,
         "rejected": [{"source": r.source, "reason": r.reason} for r in rejected],
         "counts": {"articles": len(articles), "chunks": len(chunks), "embedded": embedded,
-                   "reused": len(chunks) - embedded},
+                   "reused": len(chunks) - embedded, "facts": facts},
         "files": {name: store.file_sha256(path / name) for name in store.DATA_FILES},
     }
     (path / "manifest.json").write_text(json.dumps(manifest, ensure_ascii=False, indent=2), encoding="utf-8")

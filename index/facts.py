@@ -1,0 +1,453 @@
+"""An article → its facts: one row per figure, bound to a place, a year and an indicator, cited verbatim.
+
+A fact is "<indicator><verb><figure>" as the reports state it: "完成固投1400亿元"
+→ (白云区, 2026, 固定资产投资, 1400 亿元, amount, target). The text is read in
+sentences of the cleaned blocks (OCR breaks joined), so a clause split over two
+raw lines is one clause, cited by both lines.
+
+Binding, in order of evidence:
+- place: the last place named before the figure in its section (a district, a
+  bureau, 广州/广东, another city's district: 茂名电白区 is 茂名市's), else the
+  section heading's, else the article's city. In a bureau's section, "广州将…" is
+  still the bureau speaking; a district named there does take over.
+- year: a year named earlier in the sentence ("力争到2027年", "在过去的2023年",
+  "过去一年" = the article's year − 1), else the article's year.
+- indicator: the words before the figure, back to the previous clause mark or
+  figure, less the verbs and time words around them; when they are empty, a
+  count's noun after the figure ("新增十个概念验证中心"), else the previous
+  figure's indicator in the sentence ("完成固投1400亿元,增长5%以上" → 固投 twice).
+  A list before one figure gives one row each ("规上工业、社零增长5%").
+- target or result: result when the sentence speaks of the past (过去, 去年, 拥有,
+  据统计 …) or of a year before the article's; otherwise target (these are
+  reports of goals).
+
+Concessions: "分别" pairs lists in order only when the counts agree; a figure
+whose words are all elsewhere (a heading, the previous sentence) is left out;
+towns are read only after a city name ("江门台山四九镇").
+"""
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+from index import lexicon
+from index.chunk import quote, sections
+from index.clean import blocks, heading_title
+from index.records import Article, line_of
+
+VERSION = "1"  # bump when extraction changes: part of the pipeline version an index is checked against
+
+# Canonical indicator names (first) and the forms the reports and users write. Data, not logic.
+INDICATORS: tuple[tuple[str, ...], ...] = (
+    ("地区生产总值", "GDP", "gdp", "生产总值", "经济总量", "地区生产总值总量"),
+    ("固定资产投资", "固投", "固定资产投资额", "固定资产投资总额", "完成固投"),
+    ("规上工业总产值", "规模以上工业总产值", "规上工业产值", "规模以上工业产值"),
+    ("规上工业增加值", "规模以上工业增加值"),
+    ("社会消费品零售总额", "社零", "社零额", "社消零", "社消零总额", "社会消费品零售额", "社零总额"),
+    ("外贸进出口", "外贸进出口总值", "进出口总值", "外贸", "进出口"),
+    ("工业投资", "工投", "工业投资额"),
+    ("技改投资", "技术改造投资"),
+    ("新开工项目",),
+    ("游客", "接待游客", "年接待游客"),
+    ("研发经费投入", "研发投入", "研发经费"),
+)
+# Words that only point back at the indicator just named: "总量突破3000亿元", "增速不低于6%".
+PRONOUN_INDICATORS = frozenset("总量 规模 总额 总值 增速 增幅 增长 全年 其中 各 均 分别 年".split())
+
+UNITS = ("亿元|万元|元|万亩|亩|公顷|万平方米|平方米|平方公里|万方|方|吨|公里|千米|%|倍|"
+         "万人次|人次|万人|万名|名|人|万个|个|万家|家|万项|项|条|场|套|万套|所|座|宗|户|栋|辆|片|村|亿|万")
+COUNT_UNITS = frozenset("个 家 项 条 场 人次 万人次 人 万人 名 万名 套 万套 所 座 宗 户 万户 栋 辆 万辆 片 村 万个 万家 万项".split())
+PREFIX_QUALIFIERS = "不低于|不少于|不超过|超过|超|突破|达到|达|约|近|逾|迈上|跨越|向"
+FIGURE = re.compile(
+    rf"(?P<pre>{PREFIX_QUALIFIERS})?"
+    r"(?:(?P<num>\d+(?:\.\d+)?)(?P<mul>[十百千万亿]*)|(?P<bare>[十百千万]+)(?=[个家项条场名套所座宗户栋辆]|亿元|万亩|亩))"
+    r"(?P<about>多|余)?"
+    rf"(?P<unit>{UNITS})"
+    r"(?P<post>以上|左右|以内|以下|多)?"
+    r"(?![级年月日号期])")
+CN_NUMBER = {"十": 10, "百": 100, "千": 1000, "万": 10000}
+GROWTH = re.compile(r"(?:增长|增速|增幅|增速为|增速目标为|同比增长|年均增长|增长率|增加|提速)[^，,；;。、]{0,3}$")
+CLAUSE_MARK = re.compile(r"[，,；;：:。！？!?（）()]")
+SENTENCE = re.compile(r"[^。！？!?；;]*(?:[。！？!?；;]+['\"”’」』）)]*|$)")
+
+# Leading words that are no part of an indicator: modal verbs, time words, the speaker's frame.
+LEAD = re.compile(
+    r"^(?:[“”\"'、]|今年|全年|年内|新的一年|当年|将|要|再|并|和|及|以及|同时|其中|推动|推进|努力|力争|争取|确保|"
+    r"实现|完成|锚定|紧盯|全力|冲刺|计划|预计|预估|可|能|该区|全区|全市|全省|主要|经济发展主要目标是|"
+    r"主要经济增长目标是|目标是|目标为|的目标是|目标|是|为|在|了|都|也|还|就|更|进一步|如(?=推动|推进)|力促|着力|[一二三四五]年|"
+    r"累计|共|均|各|实际中|我们|继续|持续|加快|大力|更加|深入|加大力度|以超常规的举措|"
+    r"(?:20\d\d)年(?:底|末)?|到|至|从|起|向)+")
+# Trailing words between an indicator and its figure: the verb of the statement.
+TRAIL = re.compile(
+    r"(?:[“”\"'、]|增速目标为|增速为|增长率|同比增长|年均增长|增长|增速|增幅|提升至|提升到|提高至|提高到|提升|提高|"
+    r"达到|达|突破|超过|超|完成|实现|迈上|跨越|迈进|为|是|约|近|逾|均|各|分别|计划|保持|至|到|在|将|"
+    r"不低于|不少于|再|共计|共|累计|已|要|可|预计|预估|连续\d+年)+$")
+# Words ending in a verb: the figure after them counts the verb's object ("新增十个概念验证中心").
+VERB_END = re.compile(r"(?:推进|推动|形成|打造|实施|新增|引进|新引进|培育|建设|布局|举办|推出|拥有|集聚了|申请了|汇集了|"
+                      r"组织|启动|加快|聚焦|挖掘|提供|培养|支持|新开工|开工|招引|新招引|抓好|安排|引育|获批|"
+                      r"对接|用好|出让|建成|完成|增加|筹建|分布|发挥|有)$")
+# A figure before a noun counts that noun: "培养500名技术经理人" → 技术经理人.
+AFTER_NOUN = re.compile(r"[\u4e00-\u9fffA-Za-z]{1,16}")
+AFTER_STOP = re.compile(r"(?:集中攻坚|攻坚|落地|(?<!新)开工|动工|建成|投产|取得|开展|实施|增资|加快|率先|以上|以及|和|"
+                        r"新台阶|关口|大关|台阶|一季度|全覆盖|完成|实现|等|齐聚|里程碑|目标|到|产业导入|“).*$")
+MAX_INDICATOR = 20
+PERIODS = re.compile(r"[一二三四]季度|上半年|下半年")
+RESULT_CUES = re.compile(r"过去|去年(?!\d{1,2}月)|上一年|拥有|集聚了|据统计|迎来了|已经|已达|目前|截至|连续\d+年")
+# What sets the year of a paragraph: "力争到2027年", "在过去的2023年", "过去一年" (the report's year − 1), "今年".
+CONTEXT_YEAR = re.compile(r"(?P<past_named>过去的?)?(?:到|至|从)?(?P<named>20\d\d)年(?!\d{1,2}月|以前|前|一季度)"
+                          r"|(?P<past>过去一年|过去的一年|去年(?!\d{1,2}月)|上一年)|今年|新的一年")
+STRIVE = re.compile(r"力争|争取")
+
+HOME = lexicon.HOME_CITY
+PROVINCE = lexicon.HOME_PROVINCE
+CITY_NAMES = "|".join(sorted(lexicon.CITIES, key=len, reverse=True))
+DISTRICT_NAMES = "|".join(lexicon.DISTRICTS)
+BODY_FORMS = sorted({f: g[0] for g in lexicon.BODIES for f in g}.items(), key=lambda kv: -len(kv[0]))
+PLACE = re.compile(
+    rf"(?P<body_owner>广州市|广东省|广东|市|省)?(?P<body>{'|'.join(re.escape(f) for f, _ in BODY_FORMS)})"
+    rf"|(?P<city_d>{CITY_NAMES})市?(?P<district>{DISTRICT_NAMES})区?"
+    rf"|(?P<home_d>{DISTRICT_NAMES})(?:区|(?=将|要|今年|全年|新的|的目标|作为|坚持|推动|是全市))"
+    rf"|(?P<city_o>{CITY_NAMES})市?(?P<other_d>(?!开发|高新|自贸|保税|新区|中心|商务|城区|园区)[\u4e00-\u9fff]{{2}})区"
+    rf"|(?P<city_t>{CITY_NAMES})市?(?:[\u4e00-\u9fff]{{2}}(?!镇))?(?P<town>[\u4e00-\u9fff]{{2}}镇)"
+    r"|(?P<province>广东省|广东|全省)"
+    rf"|(?P<city>{CITY_NAMES})(?:市(?!场))?")
+BODY_CANONICAL = dict(BODY_FORMS)
+
+
+@dataclass(frozen=True)
+class Place:
+    """Where a figure belongs: its name ("白云区", "工信局", "广州市"), kind, and the city (or province) it is in."""
+
+    name: str
+    kind: str  # "district" | "bureau" | "city" | "province" | "town"
+    city: str
+
+
+@dataclass(frozen=True)
+class Fact:
+    """One figure of one article, bound to place, year and indicator, with the clause it was read from."""
+
+    source: str
+    place: str
+    place_kind: str
+    city: str
+    year: int | None
+    indicator: str  # canonical name ("固定资产投资") or the report's own words for other indicators
+    value: float
+    unit: str  # "亿元", "%", "个" … as written (a bare "亿" is "亿元")
+    kind: str  # "amount" | "rate" (growth) | "count" | "share"
+    qualifier: str  # "以上", "不低于", "约", "突破", "力争" … joined by "、"; "" for none
+    status: str  # "target" | "result"
+    figure: str  # the figure as written: "1400亿元", "5%以上"
+    clause: str  # the sentence it stands in, verbatim (line breaks removed)
+    lines: tuple[int, int]  # 1-based inclusive lines of the clause in seeds/<source>
+    char_start: int  # raw offsets of the figure in the article text
+    char_end: int
+
+    def to_json(self) -> dict:
+        """This fact as a line of facts.jsonl."""
+        out = asdict(self)
+        out["lines"] = list(self.lines)
+        return out
+
+    @classmethod
+    def from_json(cls, data: dict) -> "Fact":
+        """A line of facts.jsonl → the fact again."""
+        return cls(**{**data, "lines": tuple(data["lines"])})
+
+
+def canonical_indicator(words: str) -> str:
+    """An indicator as written ("固投", "GDP", "规模以上工业总产值") → its canonical name; other words unchanged."""
+    words = words.strip()
+    for group in INDICATORS:
+        if words in group or words.lower() in group:
+            return group[0]
+    for form, canonical in lexicon.canonical_forms().items():  # 社消零总额 → 社会消费品零售总额, via the lexicon
+        if words == form and any(canonical == g[0] for g in INDICATORS):
+            return canonical
+    return words
+
+
+def indicator_forms(words: str) -> tuple[str, ...]:
+    """A user's indicator ("固投", "GDP增速") → the canonical names and words to match facts by."""
+    words = words.strip()
+    found = {canonical_indicator(words)}
+    for group in INDICATORS:
+        if any(form.lower() in words.lower() for form in group if len(form) > 1):
+            found.add(group[0])
+    return tuple(sorted(found))
+
+
+def parse_place(m: re.Match, city: str) -> Place:
+    """A PLACE match → the place it names, in `city` (the article's) unless the words name another city."""
+    if m["body"]:
+        owner = PROVINCE if m["body_owner"] in ("广东省", "广东", "省") else city
+        return Place(BODY_CANONICAL[m["body"]], "bureau", owner)
+    if m["district"]:
+        return Place(f"{m['district']}区", "district", f"{m['city_d']}市")
+    if m["home_d"]:
+        return Place(f"{m['home_d']}区", "district", HOME if city == PROVINCE else city)
+    if m["other_d"]:
+        return Place(f"{m['other_d']}区", "district", f"{m['city_o']}市")
+    if m["town"]:
+        return Place(m["town"], "town", f"{m['city_t']}市")
+    if m["province"]:
+        return Place(PROVINCE, "province", PROVINCE)
+    return Place(f"{m['city']}市", "city", f"{m['city']}市")
+
+
+def places_in(text: str, city: str) -> list[tuple[int, Place]]:
+    """(offset, place) of each place named in `text`."""
+    return [(m.start(), parse_place(m, city)) for m in PLACE.finditer(text)]
+
+
+def heading_place(path: tuple[str, ...], city: str) -> Place | None:
+    """The place a section is about: the last one named in its deepest heading that names one."""
+    for title in reversed(path):
+        found = places_in(title, city)
+        if found:
+            return found[-1][1]
+    return None
+
+
+def figure_value(m: re.Match) -> tuple[float, str]:
+    """A FIGURE match → (value, unit) as written: "1400亿元" → (1400, "亿元"), "千家" → (1000, "家")."""
+    unit = m["unit"]
+    if m["num"]:
+        value = float(m["num"])
+        unit = (m["mul"] or "") + unit
+    else:
+        value = 1.0
+        for ch in m["bare"]:
+            value *= CN_NUMBER[ch]
+    if unit == "亿":
+        unit = "亿元"
+    if unit.startswith("亿亿"):
+        unit = unit[1:]
+    return value, unit
+
+
+def figure_kind(unit: str, before: str) -> str:
+    """amount, rate (a growth), share (a proportion) or count, from the unit and the words before."""
+    if unit == "%" or unit == "倍":
+        return "rate" if GROWTH.search(before) else "share"
+    if unit in COUNT_UNITS:
+        return "count"
+    return "amount"
+
+
+def trim(words: str) -> str:
+    """The words between a clause mark and a figure → the indicator in them ("" when only verbs remain)."""
+    words = words.strip()
+    previous = None
+    while words != previous:
+        previous = words
+        words = LEAD.sub("", words)
+        words = TRAIL.sub("", words)
+        words = words.strip("“”\"' 、")
+    return words
+
+
+def split_list(words: str, run: int = 1) -> list[str]:
+    """"地区生产总值、社消零总额和固定资产投资" → the three; "规上工业总产值和增加值" → 规上工业总产值, 规上工业增加值.
+
+    Split only when the last item is an indicator the table knows, or when as many figures follow as
+    there are items ("新型储能、美妆产业规模突破200亿元、450亿元"): "国家、省重大科技项目" is one thing.
+    """
+    parts = [p for p in re.split(r"、|和|及|与", words) if p]
+    known = bool(parts) and any(parts[-1] in group for group in INDICATORS)
+    if len(parts) < 2 or not (known or len(parts) == run or parts[-1] in ("增加值", "总产值")):
+        return [words]
+    out = [parts[0]]
+    for p in parts[1:]:
+        if p in ("增加值", "总产值", "产值") and out:  # the head is shared: 规上工业总产值和增加值
+            stem = re.sub(r"(总产值|增加值|产值)$", "", out[0])
+            p = stem + p
+        out.append(p)
+    return out
+
+
+def year_context(sentence: str, year: int | None, past: bool, article_year: int | None) -> tuple[int | None, bool]:
+    """The year (and past-ness) a sentence leaves in effect for the rest of its paragraph."""
+    for m in CONTEXT_YEAR.finditer(sentence):
+        if m["named"]:
+            year = int(m["named"])
+            past = bool(article_year and year < article_year) or bool(m["past_named"])
+        elif m["past"]:
+            year, past = (article_year - 1 if article_year else None), True
+        else:  # 今年, 新的一年
+            year, past = article_year, False
+    return year, past
+
+
+def extract(article: Article) -> list[Fact]:
+    """An article → its facts, in reading order."""
+    text, city = article.text, (article.city.value if article.city else HOME)
+    year = article.year_number
+    out: list[Fact] = []
+    for path, section_blocks in sections(blocks(text)):
+        section_place = heading_place(path, city)
+        current = section_place or Place(city, "province" if city == PROVINCE else "city", city)
+        for block in section_blocks:
+            context = (year, False)  # a year named in one sentence holds for the rest of its paragraph
+            for m in SENTENCE.finditer(block.text):
+                if m.end() > m.start():
+                    current = _sentence_facts(article, block, m.group(), m.start(), current, section_place,
+                                              context, year, city, out)
+                    context = year_context(m.group(), *context, year)
+    return out
+
+
+def _sentence_facts(article: Article, block, sentence: str, offset: int, current: Place,
+                    section_place: Place | None, context: tuple[int | None, bool], year: int | None, city: str,
+                    out: list[Fact]) -> Place:
+    """Append the facts of one sentence to `out`; → the place in effect at its end."""
+    named = places_in(sentence, city)
+    figures = [m for m in FIGURE.finditer(sentence) if _is_figure(sentence, m)]
+    raw_start = block.raw_offset(offset)
+    raw_end = block.raw_offset(offset + len(sentence.rstrip()), is_end=True)
+    clause = quote(article.text, raw_start, raw_end)
+    lines = (line_of(article.text, raw_start), line_of(article.text, raw_end))
+    runs: list[list[re.Match]] = []  # figures joined by "、" only: "突破200亿元、450亿元"
+    for m in figures:
+        if runs and sentence[runs[-1][-1].end():m.start()].strip() == "、":
+            runs[-1].append(m)
+        else:
+            runs.append([m])
+    previous: list[str] = []
+    consumed = 0  # the end of the words the last figure used (its figure, or the noun after it)
+    for run in runs:
+        first = run[0]
+        place = current
+        for at, p in named:
+            if at < first.start() and _takes_over(p, place, section_place):
+                place = p
+        before = sentence[:first.start()]
+        fy, past = year_context(before, *context, year)
+        past = past or bool(RESULT_CUES.search(before))
+        cut = max([0, consumed if consumed <= first.start() else 0]
+                  + [c.end() for c in CLAUSE_MARK.finditer(sentence, 0, first.start())]
+                  + [f.end() for f in figures if f.end() <= first.start()])
+        own = sentence[cut:first.start()]
+        period = PERIODS.search(own)
+        words = trim(PERIODS.sub("", _drop_places(own)))
+        names, used = _indicators(words, sentence, first, previous, len(run))
+        consumed = max(consumed, first.end() + used)
+        if not names:
+            continue
+        previous = names
+        kind_of_run = figure_kind(figure_value(first)[1], before)
+        for i, m in enumerate(run):
+            value, unit = figure_value(m)
+            own_names = [names[i]] if len(names) == len(run) > 1 else names
+            if i > 0 and m["unit"] in COUNT_UNITS:  # "十个概念验证中心、百个成果应用场景": each its own noun
+                after = _after_noun(sentence, m)
+                own_names = [after] if after else own_names
+                consumed = max(consumed, m.end() + len(after))
+            kind = kind_of_run if unit == figure_value(first)[1] else figure_kind(unit, before)
+            qualifiers = [q for q in (("力争" if STRIVE.search(before) else ""), m["pre"] or "", m["about"] or "",
+                                      m["post"] or "") if q and q != "向"]
+            f_start, f_end = block.raw_offset(offset + m.start()), block.raw_offset(offset + m.end(), is_end=True)
+            for name in own_names:
+                indicator = canonical_indicator(name) + (f"（{period.group()}）" if period else "")
+                out.append(Fact(article.source, place.name, place.kind, place.city, fy, indicator, value, unit, kind,
+                                "、".join(dict.fromkeys(qualifiers)), "result" if past else "target",
+                                m.group(), clause, lines, f_start, f_end))
+    for at, p in named:
+        if _takes_over(p, current, section_place):
+            current = p
+    return current
+
+
+def _is_figure(sentence: str, m: re.Match) -> bool:
+    """A quantity worth a row: not a bare year, a date, a code ("5G"), a slogan ("万亩千亿"), part of "百亿级"."""
+    if m["unit"] in ("亿", "万") and not m["num"]:
+        return False
+    tail = sentence[m.end():m.end() + 1]
+    if m["unit"] == "万" and (not tail or tail in "，,。、；;"):
+        return False  # "累计建成10万" cut short
+    if m.start() > 0 and sentence[m.start() - 1] in "“\"" and not m["num"]:
+        return False
+    return True
+
+
+def _takes_over(p: Place, current: Place, section_place: Place | None) -> bool:
+    """Does a place named in the text become the one spoken of?
+
+    In a bureau's section only another bureau does (its figures are the bureau's, though it says "广州将…");
+    in a section about a district or town, neither its city nor the province does ("广东禄归华田公司").
+    """
+    if section_place and section_place.kind == "bureau":
+        return p.kind == "bureau"
+    if section_place and section_place.kind in ("district", "town"):
+        if p.kind == "province" or (p.kind == "city" and p.name == section_place.city):
+            return False
+    return True
+
+
+def _drop_places(words: str) -> str:
+    """Indicator words with the place names and the speaker in them removed ("白云区固投" → "固投")."""
+    words = PLACE.sub("", words)
+    return re.sub(r"^.*?(?:书记|区长|市长|局长|主任)[\u4e00-\u9fff]{2,3}(?:表示|指出|介绍|强调)", "", words)
+
+
+def _after_noun(sentence: str, m: re.Match) -> str:
+    """The noun a figure qualifies when it stands before it: "培养500名技术经理人" → 技术经理人 ("" when none).
+
+    "X的Y" after the figure is Y ("100公里的活力创新轴"); otherwise the noun stops at its first 的.
+    """
+    if m["unit"] in ("%", "倍"):
+        return ""  # "17.6%的目标": a rate qualifies no noun
+    found = AFTER_NOUN.match(sentence, m.end())
+    if not found:
+        return ""
+    words = found.group()
+    parts = [p for p in words.split("的") if p]
+    if not parts:
+        return ""
+    words = parts[-1] if len(parts[-1]) > 2 or len(parts) == 1 else parts[-2]
+    words = AFTER_STOP.sub("", words)
+    return words if len(words) > 1 else ""
+
+
+def _indicators(words: str, sentence: str, m: re.Match, previous: list[str], run: int) -> tuple[list[str], int]:
+    """The indicator names a figure is bound to (one per listed indicator; [] when none can be told),
+    and how many characters after the figure they used.
+
+    The words before the figure name it, unless they end in a verb whose object the figure counts
+    ("新增十个概念验证中心", "拥有1.3万家高新技术企业") or the figure is a count of the noun after it;
+    empty words point back at the previous figure's ("完成固投1400亿元,增长5%以上") when nothing but a
+    clause mark follows the figure.
+    """
+    after = _after_noun(sentence, m)
+    own = words if words and words not in PRONOUN_INDICATORS and len(words) > 1 else ""
+    explicit = sentence[m.end():m.end() + 1] == "的"
+    if after and (not own or VERB_END.search(own) or m["unit"] in COUNT_UNITS or explicit):
+        short = own if own and len(own) <= 4 and not VERB_END.search(own) else ""
+        return [short + after], len(after) + explicit
+    if own:
+        parts = split_list(own, run)
+        if len(parts) == 1 and len(own) > MAX_INDICATOR:
+            own = re.split(r"[^\u4e00-\u9fffA-Za-z]", own)[-1]
+            parts = [own] if 1 < len(own) <= MAX_INDICATOR else []
+        return parts, 0
+    following = sentence[m.end():m.end() + 4]
+    if following[:1] in ("", "，", ",", "。", "；", ";", "、", "）", ")") or AFTER_STOP.match(following):
+        return list(previous), 0
+    return [], 0
+
+
+def extract_all(articles: list[Article]) -> list[Fact]:
+    """Every article's facts, in the articles' order (milliseconds an article: recomputed on every update)."""
+    return [f for a in articles for f in extract(a)]
+
+
+def write_facts(path: Path, articles: list[Article]) -> int:
+    """The articles' facts → `path` as JSON lines (facts.jsonl of a build); → how many."""
+    found = extract_all(articles)
+    with open(path, "w", encoding="utf-8") as handle:
+        for f in found:
+            handle.write(json.dumps(f.to_json(), ensure_ascii=False) + "\n")
+    return len(found)
