@@ -29,7 +29,7 @@ from __future__ import annotations
 
 import json
 import re
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 
 from index import lexicon
@@ -75,7 +75,7 @@ SENTENCE = re.compile(r"[^。！？!?；;]*(?:[。！？!?；;]+['\"”’」』
 # Leading words that are no part of an indicator: modal verbs, time words, the speaker's frame.
 LEAD = re.compile(
     r"^(?:[“”\"'、]|今年|全年|年内|新的一年|当年|将|要|再|并|和|及|以及|同时|其中|推动|推进|努力|力争|争取|确保|"
-    r"实现|完成|锚定|紧盯|全力|冲刺|计划|预计|预估|可|能|该区|全区|全市|全省|主要|经济发展主要目标是|"
+    r"实现|完成|锚定|紧盯|全力|冲刺|计划|预计|预估|可|能|该区|尽快|把|全区|全市|全省|主要|经济发展主要目标是|"
     r"主要经济增长目标是|目标是|目标为|的目标是|目标|是|为|在|了|都|也|还|就|更|进一步|如(?=推动|推进)|力促|着力|[一二三四五]年|"
     r"累计|共|均|各|实际中|我们|继续|持续|加快|大力|更加|深入|加大力度|以超常规的举措|"
     r"(?:20\d\d)年(?:底|末)?|到|至|从|起|向)+")
@@ -89,16 +89,23 @@ VERB_END = re.compile(r"(?:推进|推动|形成|打造|实施|新增|引进|新�
                       r"组织|启动|加快|聚焦|挖掘|提供|培养|支持|新开工|开工|招引|新招引|抓好|安排|引育|获批|"
                       r"对接|用好|出让|建成|完成|增加|筹建|分布|发挥|有)$")
 # A figure before a noun counts that noun: "培养500名技术经理人" → 技术经理人.
-AFTER_NOUN = re.compile(r"[\u4e00-\u9fffA-Za-z]{1,16}")
-AFTER_STOP = re.compile(r"(?:集中攻坚|攻坚|落地|(?<!新)开工|动工|建成|投产|取得|开展|实施|增资|加快|率先|以上|以及|和|"
-                        r"新台阶|关口|大关|台阶|一季度|全覆盖|完成|实现|等|齐聚|里程碑|目标|到|产业导入|“).*$")
+AFTER_LIMIT = 16
+AFTER_NOUN = re.compile(rf"[\u4e00-\u9fffA-Za-z]{{1,{AFTER_LIMIT}}}")
+AFTER_VERB = re.compile(r"促进|推动|实现|加快|助力|带动|实施|开展")
+AFTER_STOP = re.compile(r"(?:集中攻坚|攻坚|落地|(?<!新)开工|动工|建成|投产|取得|开展|实施|增资|加快|率先|以上|以及|"
+                        r"新台阶|关口|大关|台阶|一季度|全覆盖|完成|实现|等|齐聚|里程碑|目标|到|产业导入|共计|迈进|“|和$|外$|(?<=[\u4e00-\u9fff]{4})和).*$")
 MAX_INDICATOR = 20
 PERIODS = re.compile(r"[一二三四]季度|上半年|下半年")
-RESULT_CUES = re.compile(r"过去|去年(?!\d{1,2}月)|上一年|拥有|集聚了|据统计|迎来了|已经|已达|目前|截至|连续\d+年")
+PERIOD_VERB = re.compile(r"(?P<period>[一二三四]季度|上半年|下半年)(?P<verb>新开工|开工|竣工|投产|动工)")
+RESULT_CUES = re.compile(r"过去|去年(?!\d{1,2}月)|上一年|拥有|据统计|已经|已达|目前|截至|连续\d+年|已[\u4e00-\u9fff]{1,3}了|"
+                         r"(?:集聚|申请|汇集|迎来|取得|获得)了")
 # What sets the year of a paragraph: "力争到2027年", "在过去的2023年", "过去一年" (the report's year − 1), "今年".
 CONTEXT_YEAR = re.compile(r"(?P<past_named>过去的?)?(?:到|至|从)?(?P<named>20\d\d)年(?!\d{1,2}月|以前|前|一季度)"
                           r"|(?P<past>过去一年|过去的一年|去年(?!\d{1,2}月)|上一年)|今年|新的一年")
 STRIVE = re.compile(r"力争|争取")
+GOAL = re.compile(r"将(?!军)|(?<![主重需只紧])要(?![求素点闻])|力争|争取|确保|计划|预计|预估|规划|目标|努力|锚定|紧盯|"
+                  r"冲刺|全力|加快|尽快|推进|推动|举措|安排|提升至|提升到|提高至|提高到|今年(?!的)|全年|年内|新的一年|力促|到20\d\d年|从20\d\d年起")
+FULL_STOP = re.compile(r"[。！？!?]")
 
 HOME = lexicon.HOME_CITY
 PROVINCE = lexicon.HOME_PROVINCE
@@ -111,7 +118,7 @@ PLACE = re.compile(
     rf"|(?P<home_d>{DISTRICT_NAMES})(?:区|(?=将|要|今年|全年|新的|的目标|作为|坚持|推动|是全市))"
     rf"|(?P<city_o>{CITY_NAMES})市?(?P<other_d>(?!开发|高新|自贸|保税|新区|中心|商务|城区|园区)[\u4e00-\u9fff]{{2}})区"
     rf"|(?P<city_t>{CITY_NAMES})市?(?:[\u4e00-\u9fff]{{2}}(?!镇))?(?P<town>[\u4e00-\u9fff]{{2}}镇)"
-    r"|(?P<province>广东省|广东|全省)"
+    r"|(?P<province>广东省|广东|全省(?!\d))"
     rf"|(?P<city>{CITY_NAMES})(?:市(?!场))?")
 BODY_CANONICAL = dict(BODY_FORMS)
 
@@ -316,6 +323,7 @@ def _sentence_facts(article: Article, block, sentence: str, offset: int, current
             runs[-1].append(m)
         else:
             runs.append([m])
+    first_row = len(out)
     previous: list[str] = []
     consumed = 0  # the end of the words the last figure used (its figure, or the noun after it)
     for run in runs:
@@ -326,7 +334,11 @@ def _sentence_facts(article: Article, block, sentence: str, offset: int, current
                 place = p
         before = sentence[:first.start()]
         fy, past = year_context(before, *context, year)
-        past = past or bool(RESULT_CUES.search(before))
+        # a goal is stated as one: a word of its sentence or of the sentence before says so ("将", "力争",
+        # "今年", "计划" …); without one the sentence describes what is ("占地约12万平方米", "该基金规模达15亿元")
+        aimed = GOAL.search(block.text, _previous_sentence_start(block.text, offset + first.start()),
+                            offset + first.start()) is not None
+        past = past or bool(RESULT_CUES.search(before)) or not aimed
         cut = max([0, consumed if consumed <= first.start() else 0]
                   + [c.end() for c in CLAUSE_MARK.finditer(sentence, 0, first.start())]
                   + [f.end() for f in figures if f.end() <= first.start()])
@@ -337,7 +349,7 @@ def _sentence_facts(article: Article, block, sentence: str, offset: int, current
         consumed = max(consumed, first.end() + used)
         if not names:
             continue
-        previous = names
+        previous = names if not used else []  # a count's noun is no indicator for the figures after it
         kind_of_run = figure_kind(figure_value(first)[1], before)
         for i, m in enumerate(run):
             value, unit = figure_value(m)
@@ -355,10 +367,28 @@ def _sentence_facts(article: Article, block, sentence: str, offset: int, current
                 out.append(Fact(article.source, place.name, place.kind, place.city, fy, indicator, value, unit, kind,
                                 "、".join(dict.fromkeys(qualifiers)), "result" if past else "target",
                                 m.group(), clause, lines, f_start, f_end))
+    _share_heads(out, first_row)
     for at, p in named:
         if _takes_over(p, current, section_place):
             current = p
     return current
+
+
+def _share_heads(out: list[Fact], start: int) -> None:
+    """Graded counts of one sentence share the last one's head noun: "2个百亿级、10个十亿级、100个亿级项目"."""
+    rows = out[start:]
+    heads = [f.indicator.split("级", 1)[1] for f in rows if "级" in f.indicator and not f.indicator.endswith("级")]
+    if not heads:
+        return
+    for i, f in enumerate(rows, start=start):
+        if f.kind == "count" and f.indicator.endswith("级"):
+            out[i] = replace(f, indicator=f.indicator + heads[-1])
+
+
+def _previous_sentence_start(text: str, at: int) -> int:
+    """Where the sentence before the one holding offset `at` starts (sentences end at 。！？, not at ；)."""
+    ends = [m.end() for m in FULL_STOP.finditer(text, 0, at)]
+    return ends[-2] if len(ends) >= 2 else 0
 
 
 def _is_figure(sentence: str, m: re.Match) -> bool:
@@ -368,8 +398,8 @@ def _is_figure(sentence: str, m: re.Match) -> bool:
     tail = sentence[m.end():m.end() + 1]
     if m["unit"] == "万" and (not tail or tail in "，,。、；;"):
         return False  # "累计建成10万" cut short
-    if m.start() > 0 and sentence[m.start() - 1] in "“\"" and not m["num"]:
-        return False
+    if not m["num"] and (sentence[m.start() - 1:m.start()] in ("“", '"') or tail == "的"):
+        return False  # "“万亩千亿”", "破百万辆的…": a slogan or a milestone, not a figure
     return True
 
 
@@ -398,18 +428,24 @@ def _after_noun(sentence: str, m: re.Match) -> str:
 
     "X的Y" after the figure is Y ("100公里的活力创新轴"); otherwise the noun stops at its first 的.
     """
-    if m["unit"] in ("%", "倍"):
-        return ""  # "17.6%的目标": a rate qualifies no noun
+    if m["unit"] in ("%", "倍") and sentence[m.end():m.end() + 1] != "的":
+        return ""  # "增长5%以上": a rate qualifies no noun, unless it says so ("70%的国家和省重点实验室")
     found = AFTER_NOUN.match(sentence, m.end())
-    if not found:
-        return ""
+    if not found or AFTER_VERB.match(found.group()):
+        return ""  # "20条促进外资…": a verb follows, no noun
     words = found.group()
+    truncated = len(words) == AFTER_LIMIT and AFTER_NOUN.match(sentence, found.end()) is not None
     parts = [p for p in words.split("的") if p]
     if not parts:
         return ""
     words = parts[-1] if len(parts[-1]) > 2 or len(parts) == 1 else parts[-2]
-    words = AFTER_STOP.sub("", words)
-    return words if len(words) > 1 else ""
+    stopped = AFTER_STOP.sub("", words)
+    if truncated and stopped == words:
+        return ""  # longer than a noun and nothing ends it: a clause, not what the figure counts
+    timed = PERIOD_VERB.match(words, len(stopped))
+    if timed and len(stopped) > 1:  # "30个项目一季度新开工" → 新开工项目（一季度）
+        return f"{timed['verb']}{stopped}（{timed['period']}）"
+    return stopped if len(stopped) > 1 else ""
 
 
 def _indicators(words: str, sentence: str, m: re.Match, previous: list[str], run: int) -> tuple[list[str], int]:
@@ -424,9 +460,19 @@ def _indicators(words: str, sentence: str, m: re.Match, previous: list[str], run
     after = _after_noun(sentence, m)
     own = words if words and words not in PRONOUN_INDICATORS and len(words) > 1 else ""
     explicit = sentence[m.end():m.end() + 1] == "的"
+    if re.search(r"\d", own):
+        return [], 0  # a figure we did not read sits in the words ("仅用4年零8个月迎来了"): the binding is unsure
+    known = any(own in group for group in INDICATORS)
+    if after and own and not known and not explicit and not VERB_END.search(own) \
+            and figure_kind(figure_value(m)[1], "") == "amount" and len(own) > 2:
+        return [], 0  # "投资超10亿元制造业项目": the amount is an attribute of the noun after it, not a figure of its own
+    if after and m["unit"] in ("%", "倍") and own and not VERB_END.search(own):
+        after = ""  # "工业投资增长28%的经济发展目标": the rate is the words before it
     if after and (not own or VERB_END.search(own) or m["unit"] in COUNT_UNITS or explicit):
         short = own if own and len(own) <= 4 and not VERB_END.search(own) else ""
         return [short + after], len(after) + explicit
+    if own and VERB_END.fullmatch(own):
+        return [], 0  # "对接21条…": a verb and a figure, the noun unread
     if own:
         parts = split_list(own, run)
         if len(parts) == 1 and len(own) > MAX_INDICATOR:
@@ -434,7 +480,7 @@ def _indicators(words: str, sentence: str, m: re.Match, previous: list[str], run
             parts = [own] if 1 < len(own) <= MAX_INDICATOR else []
         return parts, 0
     following = sentence[m.end():m.end() + 4]
-    if following[:1] in ("", "，", ",", "。", "；", ";", "、", "）", ")") or AFTER_STOP.match(following):
+    if following[:1] in ("", "，", ",", "。", "；", ";", "、", "）", ")", "的") or AFTER_STOP.match(following):
         return list(previous), 0
     return [], 0
 
