@@ -198,7 +198,7 @@ def _write(path: Path, articles: list[Article], chunks: list[Chunk], corpus: lis
     store.write_jsonl(path / "chunks.jsonl", [c.to_json() for c in chunks])
     bm25.save(bm25.fit(corpus, settings.bm25), path / "bm25.json")
     vectors.save(rows, path / "vectors.faiss")
-    facts = write_facts(path / "facts.jsonl", articles)
+    write_facts(path / "facts.jsonl", articles)
     manifest = {
         "schema_version": store.SCHEMA_VERSION,
         "built_at": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
@@ -210,7 +210,7 @@ def _write(path: Path, articles: list[Article], chunks: list[Chunk], corpus: lis
         "seeds": seeds,
         "rejected": [{"source": r.source, "reason": r.reason} for r in rejected],
         "counts": {"articles": len(articles), "chunks": len(chunks), "embedded": embedded,
-                   "reused": len(chunks) - embedded, "facts": facts},
+                   "reused": len(chunks) - embedded},
         "files": {name: store.file_sha256(path / name) for name in store.DATA_FILES},
     }
     (path / "manifest.json").write_text(json.dumps(manifest, ensure_ascii=False, indent=2), encoding="utf-8")
