@@ -6,24 +6,27 @@ sentences of the cleaned blocks (OCR breaks joined), so a clause split over two
 raw lines is one clause, cited by both lines.
 
 Binding, in order of evidence:
-- place: the last place named before the figure in its section (a district, a
-  bureau, 广州/广东, another city's district: 茂名电白区 is 茂名市's), else the
-  section heading's, else the article's city. In a bureau's section, "广州将…" is
-  still the bureau speaking; a district named there does take over.
-- year: a year named earlier in the sentence ("力争到2027年", "在过去的2023年",
-  "过去一年" = the article's year − 1), else the article's year.
+- place (`index.places`): the last place named before the figure in its section,
+  else the section heading's, else the article's city. In a bureau's section only
+  another bureau takes over ("广州将…" is still the bureau speaking); in a
+  district's, neither its city nor the province does.
+- year: a year named earlier in the paragraph ("力争到2027年", "在过去的2023年";
+  "过去一年" = the article's year − 1; "今年" back to the article's), else the
+  article's year.
 - indicator: the words before the figure, back to the previous clause mark or
-  figure, less the verbs and time words around them; when they are empty, a
-  count's noun after the figure ("新增十个概念验证中心"), else the previous
-  figure's indicator in the sentence ("完成固投1400亿元,增长5%以上" → 固投 twice).
-  A list before one figure gives one row each ("规上工业、社零增长5%").
-- target or result: result when the sentence speaks of the past (过去, 去年, 拥有,
-  据统计 …) or of a year before the article's; otherwise target (these are
-  reports of goals).
+  figure, less the verbs and time words around them. A count binds the noun after
+  it ("新增十个概念验证中心", "拥有1.3万家高新技术企业"); empty words point back at
+  the previous figure's indicator ("完成固投1400亿元,增长5%以上" → 固投 twice).
+  A list before one figure gives one row each ("规上工业、社零增长5%"); as many
+  figures as items pair in order ("A、B突破200亿元、450亿元").
+- target or result: a result when the paragraph speaks of the past (过去, 去年,
+  拥有, 据统计, 已…了) or the year is before the article's, or when neither the
+  sentence nor the one before says it is a goal (将, 力争, 计划, 今年, 全年 …):
+  "占地约12万平方米" describes, it does not aim.
 
-Concessions: "分别" pairs lists in order only when the counts agree; a figure
-whose words are all elsewhere (a heading, the previous sentence) is left out;
-towns are read only after a city name ("江门台山四九镇").
+Concessions: a figure whose words are unsure (a number inside them, a bare verb,
+an amount that qualifies the noun after it: "投资超10亿元制造业项目") is left out
+rather than guessed; figures in headings are left out (the text repeats them).
 """
 from __future__ import annotations
 
@@ -34,7 +37,9 @@ from pathlib import Path
 
 from index import lexicon
 from index.chunk import quote, sections
-from index.clean import blocks, heading_title
+from index.clean import blocks
+from index.figures import COUNT_UNITS, FIGURE, figure_kind, figure_value, is_figure
+from index.places import HOME, PLACE, PROVINCE, Place, heading_place, places_in, takes_over
 from index.records import Article, line_of
 
 VERSION = "1"  # bump when extraction changes: part of the pipeline version an index is checked against
@@ -56,19 +61,6 @@ INDICATORS: tuple[tuple[str, ...], ...] = (
 # Words that only point back at the indicator just named: "总量突破3000亿元", "增速不低于6%".
 PRONOUN_INDICATORS = frozenset("总量 规模 总额 总值 增速 增幅 增长 全年 其中 各 均 分别 年".split())
 
-UNITS = ("亿元|万元|元|万亩|亩|公顷|万平方米|平方米|平方公里|万方|方|吨|公里|千米|%|倍|"
-         "万人次|人次|万人|万名|名|人|万个|个|万家|家|万项|项|条|场|套|万套|所|座|宗|户|栋|辆|片|村|亿|万")
-COUNT_UNITS = frozenset("个 家 项 条 场 人次 万人次 人 万人 名 万名 套 万套 所 座 宗 户 万户 栋 辆 万辆 片 村 万个 万家 万项".split())
-PREFIX_QUALIFIERS = "不低于|不少于|不超过|超过|超|突破|达到|达|约|近|逾|迈上|跨越|向"
-FIGURE = re.compile(
-    rf"(?P<pre>{PREFIX_QUALIFIERS})?"
-    r"(?:(?P<num>\d+(?:\.\d+)?)(?P<mul>[十百千万亿]*)|(?P<bare>[十百千万]+)(?=[个家项条场名套所座宗户栋辆]|亿元|万亩|亩))"
-    r"(?P<about>多|余)?"
-    rf"(?P<unit>{UNITS})"
-    r"(?P<post>以上|左右|以内|以下|多)?"
-    r"(?![级年月日号期])")
-CN_NUMBER = {"十": 10, "百": 100, "千": 1000, "万": 10000}
-GROWTH = re.compile(r"(?:增长|增速|增幅|增速为|增速目标为|同比增长|年均增长|增长率|增加|提速)[^，,；;。、]{0,3}$")
 CLAUSE_MARK = re.compile(r"[，,；;：:。！？!?（）()]")
 SENTENCE = re.compile(r"[^。！？!?；;]*(?:[。！？!?；;]+['\"”’」』）)]*|$)")
 
@@ -106,31 +98,6 @@ STRIVE = re.compile(r"力争|争取")
 GOAL = re.compile(r"将(?!军)|(?<![主重需只紧])要(?![求素点闻])|力争|争取|确保|计划|预计|预估|规划|目标|努力|锚定|紧盯|"
                   r"冲刺|全力|加快|尽快|推进|推动|举措|安排|提升至|提升到|提高至|提高到|今年(?!的)|全年|年内|新的一年|力促|到20\d\d年|从20\d\d年起")
 FULL_STOP = re.compile(r"[。！？!?]")
-
-HOME = lexicon.HOME_CITY
-PROVINCE = lexicon.HOME_PROVINCE
-CITY_NAMES = "|".join(sorted(lexicon.CITIES, key=len, reverse=True))
-DISTRICT_NAMES = "|".join(lexicon.DISTRICTS)
-BODY_FORMS = sorted({f: g[0] for g in lexicon.BODIES for f in g}.items(), key=lambda kv: -len(kv[0]))
-PLACE = re.compile(
-    rf"(?P<body_owner>广州市|广东省|广东|市|省)?(?P<body>{'|'.join(re.escape(f) for f, _ in BODY_FORMS)})"
-    rf"|(?P<city_d>{CITY_NAMES})市?(?P<district>{DISTRICT_NAMES})区?"
-    rf"|(?P<home_d>{DISTRICT_NAMES})(?:区|(?=将|要|今年|全年|新的|的目标|作为|坚持|推动|是全市))"
-    rf"|(?P<city_o>{CITY_NAMES})市?(?P<other_d>(?!开发|高新|自贸|保税|新区|中心|商务|城区|园区)[\u4e00-\u9fff]{{2}})区"
-    rf"|(?P<city_t>{CITY_NAMES})市?(?:[\u4e00-\u9fff]{{2}}(?!镇))?(?P<town>[\u4e00-\u9fff]{{2}}镇)"
-    r"|(?P<province>广东省|广东|全省(?!\d))"
-    rf"|(?P<city>{CITY_NAMES})(?:市(?!场))?")
-BODY_CANONICAL = dict(BODY_FORMS)
-
-
-@dataclass(frozen=True)
-class Place:
-    """Where a figure belongs: its name ("白云区", "工信局", "广州市"), kind, and the city (or province) it is in."""
-
-    name: str
-    kind: str  # "district" | "bureau" | "city" | "province" | "town"
-    city: str
-
 
 @dataclass(frozen=True)
 class Fact:
@@ -185,64 +152,6 @@ def indicator_forms(words: str) -> tuple[str, ...]:
         if any(form.lower() in words.lower() for form in group if len(form) > 1):
             found.add(group[0])
     return tuple(sorted(found))
-
-
-def parse_place(m: re.Match, city: str) -> Place:
-    """A PLACE match → the place it names, in `city` (the article's) unless the words name another city."""
-    if m["body"]:
-        owner = PROVINCE if m["body_owner"] in ("广东省", "广东", "省") else city
-        return Place(BODY_CANONICAL[m["body"]], "bureau", owner)
-    if m["district"]:
-        return Place(f"{m['district']}区", "district", f"{m['city_d']}市")
-    if m["home_d"]:
-        return Place(f"{m['home_d']}区", "district", HOME if city == PROVINCE else city)
-    if m["other_d"]:
-        return Place(f"{m['other_d']}区", "district", f"{m['city_o']}市")
-    if m["town"]:
-        return Place(m["town"], "town", f"{m['city_t']}市")
-    if m["province"]:
-        return Place(PROVINCE, "province", PROVINCE)
-    return Place(f"{m['city']}市", "city", f"{m['city']}市")
-
-
-def places_in(text: str, city: str) -> list[tuple[int, Place]]:
-    """(offset, place) of each place named in `text`."""
-    return [(m.start(), parse_place(m, city)) for m in PLACE.finditer(text)]
-
-
-def heading_place(path: tuple[str, ...], city: str) -> Place | None:
-    """The place a section is about: the last one named in its deepest heading that names one."""
-    for title in reversed(path):
-        found = places_in(title, city)
-        if found:
-            return found[-1][1]
-    return None
-
-
-def figure_value(m: re.Match) -> tuple[float, str]:
-    """A FIGURE match → (value, unit) as written: "1400亿元" → (1400, "亿元"), "千家" → (1000, "家")."""
-    unit = m["unit"]
-    if m["num"]:
-        value = float(m["num"])
-        unit = (m["mul"] or "") + unit
-    else:
-        value = 1.0
-        for ch in m["bare"]:
-            value *= CN_NUMBER[ch]
-    if unit == "亿":
-        unit = "亿元"
-    if unit.startswith("亿亿"):
-        unit = unit[1:]
-    return value, unit
-
-
-def figure_kind(unit: str, before: str) -> str:
-    """amount, rate (a growth), share (a proportion) or count, from the unit and the words before."""
-    if unit == "%" or unit == "倍":
-        return "rate" if GROWTH.search(before) else "share"
-    if unit in COUNT_UNITS:
-        return "count"
-    return "amount"
 
 
 def trim(words: str) -> str:
@@ -312,7 +221,7 @@ def _sentence_facts(article: Article, block, sentence: str, offset: int, current
                     out: list[Fact]) -> Place:
     """Append the facts of one sentence to `out`; → the place in effect at its end."""
     named = places_in(sentence, city)
-    figures = [m for m in FIGURE.finditer(sentence) if _is_figure(sentence, m)]
+    figures = [m for m in FIGURE.finditer(sentence) if is_figure(sentence, m)]
     raw_start = block.raw_offset(offset)
     raw_end = block.raw_offset(offset + len(sentence.rstrip()), is_end=True)
     clause = quote(article.text, raw_start, raw_end)
@@ -330,7 +239,7 @@ def _sentence_facts(article: Article, block, sentence: str, offset: int, current
         first = run[0]
         place = current
         for at, p in named:
-            if at < first.start() and _takes_over(p, place, section_place):
+            if at < first.start() and takes_over(p, place, section_place):
                 place = p
         before = sentence[:first.start()]
         fy, past = year_context(before, *context, year)
@@ -369,7 +278,7 @@ def _sentence_facts(article: Article, block, sentence: str, offset: int, current
                                 m.group(), clause, lines, f_start, f_end))
     _share_heads(out, first_row)
     for at, p in named:
-        if _takes_over(p, current, section_place):
+        if takes_over(p, current, section_place):
             current = p
     return current
 
@@ -389,32 +298,6 @@ def _previous_sentence_start(text: str, at: int) -> int:
     """Where the sentence before the one holding offset `at` starts (sentences end at 。！？, not at ；)."""
     ends = [m.end() for m in FULL_STOP.finditer(text, 0, at)]
     return ends[-2] if len(ends) >= 2 else 0
-
-
-def _is_figure(sentence: str, m: re.Match) -> bool:
-    """A quantity worth a row: not a bare year, a date, a code ("5G"), a slogan ("万亩千亿"), part of "百亿级"."""
-    if m["unit"] in ("亿", "万") and not m["num"]:
-        return False
-    tail = sentence[m.end():m.end() + 1]
-    if m["unit"] == "万" and (not tail or tail in "，,。、；;"):
-        return False  # "累计建成10万" cut short
-    if not m["num"] and (sentence[m.start() - 1:m.start()] in ("“", '"') or tail == "的"):
-        return False  # "“万亩千亿”", "破百万辆的…": a slogan or a milestone, not a figure
-    return True
-
-
-def _takes_over(p: Place, current: Place, section_place: Place | None) -> bool:
-    """Does a place named in the text become the one spoken of?
-
-    In a bureau's section only another bureau does (its figures are the bureau's, though it says "广州将…");
-    in a section about a district or town, neither its city nor the province does ("广东禄归华田公司").
-    """
-    if section_place and section_place.kind == "bureau":
-        return p.kind == "bureau"
-    if section_place and section_place.kind in ("district", "town"):
-        if p.kind == "province" or (p.kind == "city" and p.name == section_place.city):
-            return False
-    return True
 
 
 def _drop_places(words: str) -> str:
