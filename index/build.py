@@ -150,6 +150,7 @@ def update(seeds_dir: Path, index_dir: Path, model: str | None = None, force: bo
 
         progress("writing index")
         tmp = publish.new_build_dir(index_dir)
+        write_facts(tmp / store.FACTS, articles, previous=old)  # facts of unchanged articles are reused
         _write(tmp, articles, chunks, corpus, rows, rejected, seeds, {**identity, "dim": rows.shape[1]}, settings,
                embedded=embedded)
         publish.pause("written")
@@ -198,7 +199,6 @@ def _write(path: Path, articles: list[Article], chunks: list[Chunk], corpus: lis
     store.write_jsonl(path / "chunks.jsonl", [c.to_json() for c in chunks])
     bm25.save(bm25.fit(corpus, settings.bm25), path / "bm25.json")
     vectors.save(rows, path / "vectors.faiss")
-    write_facts(path / "facts.jsonl", articles)
     manifest = {
         "schema_version": store.SCHEMA_VERSION,
         "built_at": time.strftime("%Y-%m-%dT%H:%M:%S%z"),

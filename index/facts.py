@@ -373,10 +373,23 @@ def extract_all(articles: list[Article]) -> list[Fact]:
     return [f for a in articles for f in extract(a)]
 
 
-def write_facts(path: Path, articles: list[Article]) -> int:
-    """The articles' facts → `path` as JSON lines (facts.jsonl of a build); → how many."""
-    found = extract_all(articles)
+def write_facts(path: Path, articles: list[Article], previous=None) -> tuple[int, int]:
+    """The articles' facts → `path` as JSON lines (facts.jsonl of a build); → (rows written, articles reused).
+
+    `previous` (the published index, or None): an article whose text (sha256) it holds, read by the same
+    pipeline version, keeps its facts from there; only new or changed articles are read again.
+    """
+    from index.pipeline import pipeline_version  # the pipeline version includes this module's VERSION
+
+    kept: dict[str, list[Fact]] = {}
+    if previous is not None and previous.manifest.get("pipeline_version") == pipeline_version():
+        same = {a.source for a in articles if (old := previous.articles.get(a.source)) and old.sha256 == a.sha256}
+        for f in previous.facts():
+            if f.source in same:
+                kept.setdefault(f.source, []).append(f)
+        kept.update({source: [] for source in same if source not in kept})
+    found = [f for a in articles for f in (kept[a.source] if a.source in kept else extract(a))]
     with open(path, "w", encoding="utf-8") as handle:
         for f in found:
             handle.write(json.dumps(f.to_json(), ensure_ascii=False) + "\n")
-    return len(found)
+    return len(found), len(kept)

@@ -26,10 +26,11 @@ from index.facts import Fact
 from index.records import Article, Chunk
 
 SCHEMA_VERSION = 2  # 2: manifest holds "files", the sha256 of each data file
-DATA_FILES = ("articles.jsonl", "chunks.jsonl", "bm25.json", "vectors.faiss", "facts.jsonl")
+FACTS = "facts.jsonl"
+DATA_FILES = ("articles.jsonl", "chunks.jsonl", "bm25.json", "vectors.faiss", FACTS)
 # Added after schema 2 without a schema change: an index that lacks it was built by older rules (its
 # pipeline version says so, and `gzqa index update` adds it, reusing the vectors), it is not damaged.
-OPTIONAL_FILES = ("facts.jsonl",)
+OPTIONAL_FILES = (FACTS,)
 FILES = ("manifest.json",) + DATA_FILES
 FIX = "run 'gzqa index build --force'"
 
@@ -193,7 +194,7 @@ def _load_build(index_dir: Path, path: Path) -> StoredIndex:
         chunks = [Chunk.from_json(c) for c in read_jsonl(path / "chunks.jsonl")]
         model = bm25.load(path / "bm25.json")
         vecs = vectors.load(path / "vectors.faiss")
-        facts = tuple(load_facts(path / "facts.jsonl")) if "facts.jsonl" in manifest["files"] else ()
+        facts = tuple(load_facts(path / FACTS)) if FACTS in manifest["files"] else ()
     except (OSError, ValueError, KeyError, TypeError, RuntimeError) as err:
         raise IndexCorrupt(f"index in {index_dir} is damaged ({err.__class__.__name__}: {str(err)[:80]}) — {FIX}") from err
     counts = manifest["counts"]

@@ -103,8 +103,8 @@ def test_a_damaged_facts_file_is_an_error_naming_the_fix(tmp_path):
         store.load(tmp_path / "index")
 
 
-def test_a_new_article_s_facts_appear_after_update(seeds_copy, tmp_path):
-    from index import store
+def test_a_new_article_s_facts_appear_after_update_and_only_it_is_read_again(seeds_copy, tmp_path, monkeypatch):
+    from index import facts, store
     from index.build import update
     from qa.facts import select
 
@@ -114,7 +114,13 @@ def test_a_new_article_s_facts_appear_after_update(seeds_copy, tmp_path):
     (seeds_copy / "从化区2026年大会.txt").write_text(
         "# 从化区召开2026年高质量发展大会\n\n今年是“十五五”开局之年。\n\n从化区委书记表示，从化今年将推动地区生产总值增长5%，"
         "完成固投260亿元、增长8%。\n", encoding="utf-8")
+    read: list[str] = []
+    original = facts.extract
+    monkeypatch.setattr(facts, "extract", lambda article: read.append(article.source) or original(article))
+    before = store.load(index_dir).facts()
     report = update(seeds_copy, index_dir)
+    assert read == ["从化区2026年大会.txt"]  # the five unchanged articles keep their rows
+    assert [f for f in store.load(index_dir).facts() if f.source != "从化区2026年大会.txt"] == list(before)
     assert report.added == ("从化区2026年大会.txt",) and report.embedded < report.chunks
     got = select(store.load(index_dir).facts(), place="从化", year=2026, indicator="固投")
     assert [(f.figure, f.source, f.lines) for f in got] == [("260亿元", "从化区2026年大会.txt", (5, 5)),
