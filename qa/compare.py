@@ -98,8 +98,10 @@ def answer(index: Index, question: str, year: int | None = None) -> Answer | Non
     """A comparison or ranking question → its answer from the facts; None when the question is neither."""
     text = question.strip()
     ranking, comparing = bool(RANK.search(text)), bool(COMPARE.search(text))
+    if not (ranking or comparing):
+        return None
     indicator = asked_indicator(text)
-    if not (ranking or comparing) or indicator is None:
+    if indicator is None:
         return None
     facts = [f for f in index.facts() if indicator_matches(f, indicator)]
     kind = asked_kind(text, facts)

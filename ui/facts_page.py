@@ -107,6 +107,8 @@ CSS = """
   text-align: left; vertical-align: top; padding: 5px 8px; border: 0;
   border-bottom: 1px solid var(--border-color-primary); background: none; }
 .gzqa table.facts-table td.clause { font-size: 13px; opacity: 0.8; min-width: 16em; }
+.gzqa table.facts-table td:nth-child(-n+6), .gzqa table.facts-grid td:nth-child(-n+3),
+.gzqa table.facts-grid td.cell { white-space: nowrap; }
 .gzqa table.facts-table td.where { font-size: 12px; word-break: break-all; }
 .gzqa table.facts-grid td.cell.empty { opacity: 0.4; }
 .gzqa a.fact-link { color: #2563eb; cursor: pointer; }
