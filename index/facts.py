@@ -39,7 +39,7 @@ from index import lexicon
 from index.chunk import quote, sections
 from index.clean import blocks
 from index.figures import COUNT_UNITS, FIGURE, figure_kind, figure_value, is_figure
-from index.places import HOME, PLACE, PROVINCE, Place, heading_place, places_in, takes_over
+from index.places import HOME, PLACE, PROVINCE, Place, heading_place, parse_place, places_in, takes_over
 from index.records import Article, line_of
 
 VERSION = "1"  # bump when extraction changes: part of the pipeline version an index is checked against
@@ -75,7 +75,7 @@ LEAD = re.compile(
 TRAIL = re.compile(
     r"(?:[“”\"'、]|增速目标为|增速为|增长率|同比增长|年均增长|增长|增速|增幅|提升至|提升到|提高至|提高到|提升|提高|"
     r"达到|达|突破|超过|超|完成|实现|迈上|跨越|迈进|为|是|约|近|逾|均|各|分别|计划|保持|至|到|在|将|"
-    r"不低于|不少于|再|共计|共|累计|已|要|可|预计|预估|连续\d+年)+$")
+    r"不低于|不少于|再|共计|共|累计|已|要|可|预计|预估|力争|争取|确保|努力|连续\d+年)+$")
 # Words ending in a verb: the figure after them counts the verb's object ("新增十个概念验证中心").
 VERB_END = re.compile(r"(?:推进|推动|形成|打造|实施|新增|引进|新引进|培育|建设|布局|举办|推出|拥有|集聚了|申请了|汇集了|"
                       r"组织|启动|加快|聚焦|挖掘|提供|培养|支持|新开工|开工|招引|新招引|抓好|安排|引育|获批|"
@@ -253,7 +253,7 @@ def _sentence_facts(article: Article, block, sentence: str, offset: int, current
                   + [f.end() for f in figures if f.end() <= first.start()])
         own = sentence[cut:first.start()]
         period = PERIODS.search(own)
-        words = trim(PERIODS.sub("", _drop_places(own)))
+        words = trim(PERIODS.sub("", _drop_places(own, city)))
         names, used = _indicators(words, sentence, first, previous, len(run))
         consumed = max(consumed, first.end() + used)
         if not names:
@@ -300,9 +300,9 @@ def _previous_sentence_start(text: str, at: int) -> int:
     return ends[-2] if len(ends) >= 2 else 0
 
 
-def _drop_places(words: str) -> str:
+def _drop_places(words: str, city: str) -> str:
     """Indicator words with the place names and the speaker in them removed ("白云区固投" → "固投")."""
-    words = PLACE.sub("", words)
+    words = PLACE.sub(lambda m: "" if parse_place(m, city) else m.group(), words)
     return re.sub(r"^.*?(?:书记|区长|市长|局长|主任)[\u4e00-\u9fff]{2,3}(?:表示|指出|介绍|强调)", "", words)
 
 

@@ -16,14 +16,17 @@ HOME = lexicon.HOME_CITY
 PROVINCE = lexicon.HOME_PROVINCE
 CITY_NAMES = "|".join(sorted(lexicon.CITIES, key=len, reverse=True))
 DISTRICT_NAMES = "|".join(lexicon.DISTRICTS)
+# "XX区" that are zones, not districts: 开发区, 自贸区, 园区 … (a district named as a subject: "南山区今年将…")
+NOT_DISTRICT = "开发|高新|自贸|保税|新区|中心|商务|城区|园区|片区|景区|校区|社区|街区|试验|示范|功能|核心|重点|产业|集聚|合作"
 BODY_FORMS = sorted({f: g[0] for g in lexicon.BODIES for f in g}.items(), key=lambda kv: -len(kv[0]))
 PLACE = re.compile(
     rf"(?P<body_owner>广州市|广东省|广东|市|省)?(?P<body>{'|'.join(re.escape(f) for f, _ in BODY_FORMS)})"
     rf"|(?P<city_d>{CITY_NAMES})市?(?P<district>{DISTRICT_NAMES})区?"
     rf"|(?P<home_d>{DISTRICT_NAMES})(?:区|(?=将|要|今年|全年|新的|的目标|作为|坚持|推动|是全市))"
-    rf"|(?P<city_o>{CITY_NAMES})市?(?P<other_d>(?!开发|高新|自贸|保税|新区|中心|商务|城区|园区)[\u4e00-\u9fff]{{2}})区"
+    rf"|(?P<city_o>{CITY_NAMES})市?(?P<other_d>(?!{NOT_DISTRICT})[\u4e00-\u9fff]{{2}})区"
     rf"|(?P<city_t>{CITY_NAMES})市?(?:[\u4e00-\u9fff]{{2}}(?!镇))?(?P<town>[\u4e00-\u9fff]{{2}}镇)"
     r"|(?P<province>广东省|广东|全省(?!\d))"
+    rf"|(?P<subject_d>(?!{NOT_DISTRICT})(?![\u4e00-\u9fff]?[该本全各我两])[\u4e00-\u9fff]{{2}})区(?=今年|将|要|全年|新的一年|力争)"
     rf"|(?P<city>{CITY_NAMES})(?:市(?!场))?")
 BODY_CANONICAL = dict(BODY_FORMS)
 
@@ -37,7 +40,7 @@ class Place:
     city: str
 
 
-def parse_place(m: re.Match, city: str) -> Place:
+def parse_place(m: re.Match, city: str) -> Place | None:
     """A PLACE match → the place it names, in `city` (the article's) unless the words name another city."""
     if m["body"]:
         owner = PROVINCE if m["body_owner"] in ("广东省", "广东", "省") else city
@@ -50,6 +53,8 @@ def parse_place(m: re.Match, city: str) -> Place:
         return Place(f"{m['other_d']}区", "district", f"{m['city_o']}市")
     if m["town"]:
         return Place(m["town"], "town", f"{m['city_t']}市")
+    if m["subject_d"]:  # a district the lexicon does not know: the article's city's (Guangzhou has only its 11)
+        return Place(f"{m['subject_d']}区", "district", city) if city not in (HOME, PROVINCE) else None
     if m["province"]:
         return Place(PROVINCE, "province", PROVINCE)
     return Place(f"{m['city']}市", "city", f"{m['city']}市")
@@ -57,7 +62,7 @@ def parse_place(m: re.Match, city: str) -> Place:
 
 def places_in(text: str, city: str) -> list[tuple[int, Place]]:
     """(offset, place) of each place named in `text`."""
-    return [(m.start(), parse_place(m, city)) for m in PLACE.finditer(text)]
+    return [(m.start(), p) for m in PLACE.finditer(text) if (p := parse_place(m, city)) is not None]
 
 
 def heading_place(path: tuple[str, ...], city: str) -> Place | None:

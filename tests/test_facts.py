@@ -49,9 +49,10 @@ def test_respectively_pairs_lists_and_counts_bind_the_noun_after_them():
 
 def test_the_place_is_in_the_city_the_article_speaks_of():
     shenzhen = ("# 深圳市召开高质量发展大会\n\n深圳市委书记表示，深圳今年要拼经济。深圳南山区今年将推动地区生产总值增长6%。"
-                "深圳市南山区固定资产投资增长10%。深圳全市新增企业5000家。\n")
+                "深圳市南山区固定资产投资增长10%。宝安区将推动规上工业总产值增长6%。\n")
     found = facts_of(shenzhen)
     assert {(f.place, f.city) for f in found if f.indicator in ("地区生产总值", "固定资产投资")} == {("南山区", "深圳市")}
+    assert [(f.place, f.city) for f in found if f.indicator == "规上工业总产值"] == [("宝安区", "深圳市")]
     guiyang = "# 贵阳市白云区推进会\n\n贵阳市白云区今年将推动地区生产总值增长7%。贵阳市今年新增项目30个。\n"
     assert [(f.place, f.city) for f in facts_of(guiyang) if f.indicator == "地区生产总值"] == [("白云区", "贵阳市")]
 
