@@ -96,9 +96,11 @@ def app(seeds_dir: Path, index_dir: Path, assistant: Assistant | None = None) ->
         chosen = select(stored.facts(), place=place or None, year=int(year) if year and year != ALL_YEARS else None,
                         indicator=indicator or None, kind=kind or None, status=status or None)
         rows = ordered(chosen, by=sort or "source")
-        # the grid has every year the corpus has a figure for, whatever the year filter: a column left empty says so
+        # the grid has a column per year the reports speak of (2024 | 2026), whatever the year filter: a cell left
+        # empty says the corpus has no figure for that year
         wide = select(stored.facts(), place=place or None, indicator=indicator or None, kind=kind or None)
-        years, grid = comparison_grid(wide, status=status or "target")
+        report_years = sorted({a.year_number for a in stored.articles.values() if a.year_number})
+        years, grid = comparison_grid(wide, years=report_years or None, status=status or "target")
         texts = {f.source: stored.articles[f.source].text for f in rows + [c for r in grid for c in r.cells if c]}
         path = downloads / "gzqa-facts.csv"
         path.write_text("\ufeff" + csv_text(rows), encoding="utf-8")  # BOM: spreadsheet programs read UTF-8 then
