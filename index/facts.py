@@ -37,7 +37,7 @@ from pathlib import Path
 
 from index import lexicon
 from index.chunk import quote, sections
-from index.clean import blocks
+from index.clean import Block, blocks
 from index.figures import COUNT_UNITS, FIGURE, figure_kind, figure_value, is_figure
 from index.places import HOME, PLACE, PROVINCE, Place, heading_place, parse_place, places_in, takes_over
 from index.records import Article, line_of
@@ -98,6 +98,7 @@ STRIVE = re.compile(r"力争|争取")
 GOAL = re.compile(r"将(?!军)|(?<![主重需只紧])要(?![求素点闻])|力争|争取|确保|计划|预计|预估|规划|目标|努力|锚定|紧盯|"
                   r"冲刺|全力|加快|尽快|推进|推动|举措|安排|提升至|提升到|提高至|提高到|今年(?!的)|全年|年内|新的一年|力促|到20\d\d年|从20\d\d年起")
 FULL_STOP = re.compile(r"[。！？!?]")
+
 
 @dataclass(frozen=True)
 class Fact:
@@ -216,7 +217,7 @@ def extract(article: Article) -> list[Fact]:
     return out
 
 
-def _sentence_facts(article: Article, block, sentence: str, offset: int, current: Place,
+def _sentence_facts(article: Article, block: Block, sentence: str, offset: int, current: Place,
                     section_place: Place | None, context: tuple[int | None, bool], year: int | None, city: str,
                     out: list[Fact]) -> Place:
     """Append the facts of one sentence to `out`; → the place in effect at its end."""

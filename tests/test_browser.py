@@ -275,9 +275,11 @@ def test_facts_tab_filters_links_each_row_to_its_lines_compares_years_and_downlo
     grid = page.locator("#facts-result table.facts-grid")
     expect(grid.locator("thead th")).to_contain_text(["2024年", "2026年"])
     baiyun = grid.locator("tbody tr", has_text="白云区").filter(has_text="总量")
-    expect(baiyun.locator("td.cell")).to_have_text(["突破1410亿元", "1400亿元"])
+    expect(baiyun.locator("td.cell[data-year='2024']")).to_have_text("突破1410亿元")
+    expect(baiyun.locator("td.cell[data-year='2026']")).to_have_text("1400亿元")
     conghua = grid.locator("tbody tr", has_text="从化区").filter(has_text="总量")
-    expect(conghua.locator("td.cell")).to_have_text(["达230亿元", "—"])  # 2026 says nothing: never 2024's figure
+    expect(conghua.locator("td.cell[data-year='2024']")).to_have_text("达230亿元")
+    expect(conghua.locator("td.cell[data-year='2026']")).to_have_text("—")  # 2026 says nothing: never 2024's figure
     with page.expect_download() as download:
         page.locator("#facts-csv").click()
     content = Path(download.value.path()).read_text(encoding="utf-8-sig")

@@ -47,8 +47,9 @@ def comparison(years: Sequence[int], grid: Sequence[GridRow]) -> str:
     head = "".join(f"<th>{y}年</th>" for y in years)
     rows = []
     for r in grid:
-        cells = "".join(f'<td class="cell">{fact_link(c, c.figure)}</td>' if c else
-                        '<td class="cell empty" title="语料中没有这一年的数字">—</td>' for c in r.cells)
+        cells = "".join(f'<td class="cell" data-year="{y}">{fact_link(c, c.figure)}</td>' if c else
+                        f'<td class="cell empty" data-year="{y}" title="语料中没有这一年的数字">—</td>'
+                        for y, c in zip(years, r.cells))
         place = r.place if r.city in (r.place, "广州市") else f"{r.city}{r.place}"
         rows.append(f'<tr><td>{esc(place)}</td><td>{esc(r.indicator)}</td>'
                     f'<td>{esc(KIND_LABELS.get(r.kind, r.kind))}</td>{cells}</tr>')
