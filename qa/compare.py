@@ -12,6 +12,8 @@ cannot tell), so `qa.answer.ask` goes on to retrieval as before.
 from __future__ import annotations
 
 import re
+from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from index import lexicon
@@ -30,6 +32,7 @@ WANTS_RESULT = re.compile(r"完成了|实际|实绩|过去一年|去年完成")
 OTHER_WORDS = re.compile(r"\d{4}年|哪个区|哪些区|哪个|哪些|目标|比|多还是少|高还是低|最高|最低|最多|最少|是多少|多少|"
                          r"排名|排序|[的了吗呢？?]")
 DISTRICTS = tuple(f"{d}区" for d in lexicon.DISTRICTS)
+MIN_OWN_INDICATOR = 3  # a report's own indicator words a question must hold: "投资", "项目" alone name too much
 KIND_WORDS = {"amount": "", "rate": "增速", "count": "", "share": "比重"}
 
 
@@ -56,19 +59,24 @@ class TableRow:
                 "value": self.value, "unit": self.unit, "citation": self.citation, "rank": self.rank}
 
 
-def asked_indicator(text: str) -> str | None:
-    """The canonical indicator a question names ("固投" → 固定资产投资), the longest form found; None if none."""
+def asked_indicator(text: str, facts: Sequence[Fact] = ()) -> str | None:
+    """The indicator a question names: a canonical one by any form ("固投" → 固定资产投资), else the longest
+    indicator of the facts the question holds ("城市更新投资"; at least MIN_OWN_INDICATOR characters); None if none."""
     found = [(len(form), group[0]) for group in INDICATORS for form in group if form.lower() in text.lower()]
-    return max(found)[1] if found else None
+    if found:
+        return max(found)[1]
+    own = {base_indicator(f) for f in facts if len(base_indicator(f)) >= MIN_OWN_INDICATOR}
+    named = [name for name in own if name in text]
+    return max(named, key=lambda name: (len(name), name)) if named else None
 
 
 def asked_kind(text: str, facts: list[Fact]) -> str:
-    """rate when the question says 增速/增长, amount when it says 总量/规模; else amount if the facts have one."""
-    if WANTS_AMOUNT.search(text):
-        return "amount"
-    if WANTS_RATE.search(text):
+    """rate when the question says 增速/增长 (and not 总量/规模); else the kind the indicator's figures mostly
+    are besides rates (an amount for 固投, a count for 游客), else rate."""
+    if WANTS_RATE.search(text) and not WANTS_AMOUNT.search(text):
         return "rate"
-    return "amount" if any(f.kind == "amount" for f in facts) else "rate"
+    kinds = Counter(f.kind for f in facts if f.kind != "rate")
+    return kinds.most_common(1)[0][0] if kinds else "rate"
 
 
 def pick(facts: list[Fact], place: str, year: int | None, indicator: str, kind: str, status: str) -> Fact | None:
@@ -88,10 +96,14 @@ def citation(n: int, fact: Fact, index: Index) -> Citation:
                     f"{fact.source}#L{fact.lines[0]}")
 
 
+def number(value: float) -> str:
+    """1400.0 → "1400", 0.50 → "0.5" (two decimals at most: differences of figures written with one)."""
+    return f"{value:.2f}".rstrip("0").rstrip(".")
+
+
 def amount_text(value: float, unit: str) -> str:
-    """12.0, "亿元" → "12亿元"; 0.5, "%" → "0.5个百分点" (a difference of rates is in points)."""
-    number = f"{value:.2f}".rstrip("0").rstrip(".")
-    return f"{number}个百分点" if unit == "%" else f"{number}{unit}"
+    """A difference: 12.0, "亿元" → "12亿元"; 0.5, "%" → "0.5个百分点" (a difference of rates is in points)."""
+    return f"{number(value)}个百分点" if unit == "%" else f"{number(value)}{unit}"
 
 
 def answer(index: Index, question: str, year: int | None = None) -> Answer | None:
@@ -100,10 +112,10 @@ def answer(index: Index, question: str, year: int | None = None) -> Answer | Non
     ranking, comparing = bool(RANK.search(text)), bool(COMPARE.search(text))
     if not (ranking or comparing):
         return None
-    indicator = asked_indicator(text)
+    indicator = asked_indicator(text, index.facts())
     if indicator is None:
         return None
-    facts = [f for f in index.facts() if indicator_matches(f, indicator)]
+    facts = [f for f in index.facts() if base_indicator(f) == indicator or indicator_matches(f, indicator)]
     kind = asked_kind(text, facts)
     status = "result" if WANTS_RESULT.search(text) else "target"
     years = tuple(dict.fromkeys(int(y) for y in YEAR.findall(text)))  # in the question's order: its subject first
@@ -118,7 +130,15 @@ def answer(index: Index, question: str, year: int | None = None) -> Answer | Non
 
 def rank(index: Index, question: str, facts: list[Fact], indicator: str, kind: str, status: str,
          year: int | None) -> Answer:
-    """Every Guangzhou district with a figure for `indicator` in `year`, ranked; the ones without named."""
+    """Every Guangzhou district with a figure for `indicator` in `year`, ranked; the ones without named.
+
+    No year asked: the newest year any district has a figure for, and the note says so.
+    """
+    assumed = ""
+    if year is None:
+        year = max((f.year for f in facts if f.place in DISTRICTS and f.year and f.kind == kind
+                    and f.status == status and f.indicator == indicator), default=None)
+        assumed = f"问题未指定年份，按有数字的最新年份{year}年排序。" if year else ""
     found = [(d, pick(facts, d, year, indicator, kind, status)) for d in DISTRICTS]
     ranked = [(d, f) for d, f in found if f is not None]
     ranked.sort(key=lambda x: x[1].value, reverse=not ASCENDING.search(question))
@@ -131,7 +151,7 @@ def rank(index: Index, question: str, facts: list[Fact], indicator: str, kind: s
     silent = [d for d, f in found if f is None]
     what = f"{year}年" if year else ""
     label = label_of(indicator, kind, status)
-    note = (f"语料中没有{'、'.join(silent)}{what}的{label}数字。" if silent else "") + \
+    note = assumed + (f"语料中没有{'、'.join(silent)}{what}的{label}数字。" if silent else "") + \
         ("名次按数值比较（“以上”“左右”等限定词照录，未计入）。" if ranked else "")
     if not ranked:
         return Answer(question, False, None, None, None, f"语料中没有任何区{what}的{label}数字。", (),
@@ -159,14 +179,14 @@ def compare(index: Index, question: str, facts: list[Fact], indicator: str, kind
     picked = [(place, y, label, pick(facts, place, y, indicator, kind, status)) for place, y, label in sides]
     found = [(place, y, label, f) for place, y, label, f in picked if f is not None]
     cites = tuple(citation(n, f, index) for n, (_, _, _, f) in enumerate(found, start=1))
-    number = {id(f): n for n, (_, _, _, f) in enumerate(found, start=1)}
+    numbered = {id(f): n for n, (_, _, _, f) in enumerate(found, start=1)}
     rows = tuple(TableRow(label, place, y, f.figure if f else None, f.value if f else None, f.unit if f else None,
-                          number.get(id(f)) if f else None) for place, y, label, f in picked)
+                          numbered.get(id(f)) if f else None) for place, y, label, f in picked)
     label = label_of(indicator, kind, status)
     asked_years = tuple(sorted({y for _, y, _, _ in picked if y}))
     if len(found) < 2:
         silent = "、".join(f"{place}{y}年" if y else place for place, y, _, f in picked if f is None)
-        known = "；".join(f"{place}{y}年为{f.figure}（引文[{number[id(f)]}]）" for place, y, _, f in found)
+        known = "；".join(f"{place}{y}年为{f.figure}（引文[{numbered[id(f)]}]）" for place, y, _, f in found)
         note = f"语料中没有{silent}的{label}数字，无法比较" + (f"；{known}。" if known else "。")
         return Answer(question, False, None, None, None, note, cites, asked_years, False, table=rows, computed=None)
     (p1, y1, l1, a), (p2, y2, l2, b) = found
@@ -182,7 +202,7 @@ def compare(index: Index, question: str, facts: list[Fact], indicator: str, kind
         figure = f"{word}{amount_text(abs(diff), a.unit)}"
         verdict = figure
     text = f"{who}：{l1}{a.figure}，比{l2}的{b.figure}{verdict}。"
-    computed = f"{amount_text(a.value, a.unit)} − {amount_text(b.value, b.unit)} = {'' if diff >= 0 else '−'}" \
+    computed = f"{number(a.value)}{a.unit} − {number(b.value)}{b.unit} = {'' if diff >= 0 else '−'}" \
                f"{amount_text(abs(diff), a.unit)}（计算得出，非原文）"
     qualifiers = [f"{f.figure}" for f in (a, b) if f.qualifier]
     note = f"按原文数字相减；{'、'.join(qualifiers)}带限定词，差额只是按数字计算。" if qualifiers else None

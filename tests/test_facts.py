@@ -211,3 +211,19 @@ def test_the_comparison_grid_never_fills_a_year_from_another(fake_index):
     cells = {r.place: tuple(c.figure if c else None for c in r.cells) for r in grid if r.indicator == "固定资产投资"}
     assert years == (2024, 2026)
     assert cells["白云区"] == ("突破1410亿元", "1400亿元") and cells["从化区"] == ("达230亿元", None)
+
+
+def test_comparisons_take_the_kind_the_question_asks_and_the_report_s_own_indicators(fake_index):
+    from index import store
+    from qa.answer import ask
+
+    stored = store.load(fake_index)
+    rates = ask(stored, "白云区2026年固投增速目标比2024年高还是低")
+    assert rates.answered and rates.figure == "低11个百分点" and rates.computed.startswith("5% − 16% = −11个百分点")
+    visitors = ask(stored, "花都区2026年游客目标比2024年多还是少")  # a count, and 2024 gives none
+    assert not visitors.answered and "没有花都区2024年的游客目标" in visitors.note
+    assert [r.figure for r in visitors.table] == ["超2500万人次", None]
+    own = ask(stored, "住建局2026年城市更新投资比2024年多还是少")  # an indicator in the report's own words
+    assert [r.figure for r in own.table] == ["2200亿元", None]
+    undated = ask(stored, "哪个区GDP增速目标最高")
+    assert undated.years == (2026,) and "按有数字的最新年份2026年" in undated.note
