@@ -19,7 +19,12 @@ DISTRICT_NAMES = "|".join(lexicon.DISTRICTS)
 # "XX区" that are zones, not districts: 开发区, 自贸区, 园区 … (a district named as a subject: "南山区今年将…")
 NOT_DISTRICT = "开发|高新|自贸|保税|新区|中心|商务|城区|园区|片区|景区|校区|社区|街区|试验|示范|功能|核心|重点|产业|集聚|合作"
 BODY_FORMS = sorted({f: g[0] for g in lexicon.BODIES for f in g}.items(), key=lambda kv: -len(kv[0]))
+# The first characters any place can start with: a lookahead on them lets the scan skip every other
+# position at once (six times faster over the seeds, the same matches).
+FIRST = "".join(sorted({w[0] for w in (*lexicon.CITIES, *lexicon.DISTRICTS, *(f for f, _ in BODY_FORMS),
+                                       "广州市", "广东省", "市", "省", "全省")}))
 PLACE = re.compile(
+    rf"(?=[{FIRST}]|[\u4e00-\u9fff]{{2}}区)(?:"
     rf"(?P<body_owner>广州市|广东省|广东|市|省)?(?P<body>{'|'.join(re.escape(f) for f, _ in BODY_FORMS)})"
     rf"|(?P<city_d>{CITY_NAMES})市?(?P<district>{DISTRICT_NAMES})区?"
     rf"|(?P<home_d>{DISTRICT_NAMES})(?:区|(?=将|要|今年|全年|新的|的目标|作为|坚持|推动|是全市))"
@@ -27,7 +32,7 @@ PLACE = re.compile(
     rf"|(?P<city_t>{CITY_NAMES})市?(?:[\u4e00-\u9fff]{{2}}(?!镇))?(?P<town>[\u4e00-\u9fff]{{2}}镇)"
     r"|(?P<province>广东省|广东|全省(?!\d))"
     rf"|(?P<subject_d>(?!{NOT_DISTRICT})(?![\u4e00-\u9fff]?[该本全各我两])[\u4e00-\u9fff]{{2}})区(?=今年|将|要|全年|新的一年|力争)"
-    rf"|(?P<city>{CITY_NAMES})(?:市(?!场))?")
+    rf"|(?P<city>{CITY_NAMES})(?:市(?!场))?)")
 BODY_CANONICAL = dict(BODY_FORMS)
 
 
