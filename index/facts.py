@@ -81,12 +81,12 @@ VERB_END = re.compile(r"(?:推进|推动|形成|打造|实施|新增|引进|新�
                       r"组织|启动|加快|聚焦|挖掘|提供|培养|支持|新开工|开工|招引|新招引|抓好|安排|引育|获批|"
                       r"对接|用好|出让|建成|完成|增加|筹建|分布|发挥|有)$")
 # A figure before a noun counts that noun: "培养500名技术经理人" → 技术经理人.
-AFTER_LIMIT = 16
+AFTER_LIMIT = 16  # a counted noun is at most this long ("省级专精特新中小企业和创新型中小企业" is 18: cut at 和)
 AFTER_NOUN = re.compile(rf"[\u4e00-\u9fffA-Za-z]{{1,{AFTER_LIMIT}}}")
 AFTER_VERB = re.compile(r"促进|推动|实现|加快|助力|带动|实施|开展")
 AFTER_STOP = re.compile(r"(?:集中攻坚|攻坚|落地|(?<!新)开工|动工|建成|投产|取得|开展|实施|增资|加快|率先|以上|以及|"
                         r"新台阶|关口|大关|台阶|一季度|全覆盖|完成|实现|等|齐聚|里程碑|目标|到|产业导入|共计|迈进|“|和$|外$|(?<=[\u4e00-\u9fff]{4})和).*$")
-MAX_INDICATOR = 20
+MAX_INDICATOR = 20  # longer words before a figure are a clause, not a name: only their tail after a mark is kept
 PERIODS = re.compile(r"[一二三四]季度|上半年|下半年")
 PERIOD_VERB = re.compile(r"(?P<period>[一二三四]季度|上半年|下半年)(?P<verb>新开工|开工|竣工|投产|动工)")
 RESULT_CUES = re.compile(r"过去|去年(?!\d{1,2}月)|上一年|拥有|据统计|已经|已达|目前|截至|连续\d+年|已[\u4e00-\u9fff]{1,3}了|"
