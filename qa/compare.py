@@ -29,8 +29,6 @@ ASCENDING = re.compile(r"最低|最少|最小|最慢")
 WANTS_RATE = re.compile(r"增速|增长|增幅|增长率|百分之")
 WANTS_AMOUNT = re.compile(r"总量|规模|总额|总值|多少亿|金额|投资额|完成多少")
 WANTS_RESULT = re.compile(r"完成了|实际|实绩|过去一年|去年完成")
-OTHER_WORDS = re.compile(r"\d{4}年|哪个区|哪些区|哪个|哪些|目标|比|多还是少|高还是低|最高|最低|最多|最少|是多少|多少|"
-                         r"排名|排序|[的了吗呢？?]")
 DISTRICTS = tuple(f"{d}区" for d in lexicon.DISTRICTS)
 MIN_OWN_INDICATOR = 3  # a report's own indicator words a question must hold: "投资", "项目" alone name too much
 KIND_WORDS = {"amount": "", "rate": "增速", "count": "", "share": "比重"}
@@ -55,6 +53,7 @@ class TableRow:
     rank: int | None = None
 
     def to_json(self) -> dict:
+        """This row in `gzqa ask --json`'s "table"."""
         return {"label": self.label, "place": self.place, "year": self.year, "figure": self.figure,
                 "value": self.value, "unit": self.unit, "citation": self.citation, "rank": self.rank}
 
@@ -119,8 +118,8 @@ def answer(index: Index, question: str, year: int | None = None) -> Answer | Non
     kind = asked_kind(text, facts)
     status = "result" if WANTS_RESULT.search(text) else "target"
     years = tuple(dict.fromkeys(int(y) for y in YEAR.findall(text)))  # in the question's order: its subject first
-    if year is not None:
-        years = (year,) + tuple(y for y in years if y != year) if comparing else (year,)
+    if year is not None and (ranking or not years):  # a comparison names its own years; the flag fills a gap
+        years = (year,)
     q = parse(text)
     places = [p.name for p in q.places if p.kind in ("district", "body", "scope")]
     if ranking:
@@ -158,12 +157,11 @@ def rank(index: Index, question: str, facts: list[Fact], indicator: str, kind: s
                       (year,) if year else (), False, table=(), computed=None)
     top = [r for r in rows if r.rank == 1]
     head = "、".join(f"{r.place}（{r.figure}）" for r in top)
-    best = "最低" if ASCENDING.search(question) else "最高"
+    best, order = ("最低", " < ") if ASCENDING.search(question) else ("最高", " > ")
     text = f"{what}{label}{best}的是{head}。"
+    computed = f"按数值排序（计算得出）：{order.join(f'{r.place} {r.figure}' for r in rows)}"
     return Answer(question, True, text, top[0].figure, 1, note, cites, (year,) if year else (), False,
-                  table=tuple(rows), computed=f"按数值排序（计算得出）：{' > '.join(f'{r.place} {r.figure}' for r in rows)}"
-                  if not ASCENDING.search(question) else
-                  f"按数值排序（计算得出）：{' < '.join(f'{r.place} {r.figure}' for r in rows)}")
+                  table=tuple(rows), computed=computed)
 
 
 def compare(index: Index, question: str, facts: list[Fact], indicator: str, kind: str, status: str,
