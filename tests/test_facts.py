@@ -227,3 +227,13 @@ def test_comparisons_take_the_kind_the_question_asks_and_the_report_s_own_indica
     assert [r.figure for r in own.table] == ["2200亿元", None]
     undated = ask(stored, "哪个区GDP增速目标最高")
     assert undated.years == (2026,) and "按有数字的最新年份2026年" in undated.note
+
+
+def test_cli_ask_shows_a_comparison_with_both_citations(fake_index, capsys):
+    out = run_cli(capsys, "ask", "白云区2026年固投目标比2024年多还是少", "--index-dir", str(fake_index))
+    assert "少10亿元" in out and "计算: 1400亿元 − 1410亿元 = −10亿元" in out
+    assert "2026年: 1400亿元  [1]" in out and "2024年: 突破1410亿元  [2]" in out
+    assert f"{BAIYUN_2026} 第59行" in out and f"{BAIYUN_2024} 第41行" in out
+    got = json.loads(run_cli(capsys, "ask", "--json", "2026年哪个区GDP增速目标最高", "--index-dir", str(fake_index)))
+    assert [(r["place"], r["rank"], got["passages"][r["citation"] - 1]["lines"]) for r in got["table"]][:2] == [
+        ("海珠区", 1, [83, 83]), ("南沙区", 1, [51, 51])]
