@@ -23,7 +23,7 @@ from qa.answer import Answer, Citation
 from qa.facts import base_indicator, indicator_matches
 from qa.question import YEAR, parse
 
-COMPARE = re.compile(r"比.{0,12}?(?:多|少|高|低|大|小|快|慢)|多还是少|高还是低|大还是小|增加还是减少|相比|对比|比较|变化|差多少|差距")
+COMPARE = re.compile(r"比.{0,12}?(?:多|少|高|低|大|小|快|慢)|哪个(?:区|更)?(?:高|低|多|少|大|小)|多还是少|高还是低|大还是小|增加还是减少|相比|对比|比较|变化|差多少|差距")
 RANK = re.compile(r"(?:哪个|哪些|哪一个|哪几个|各)(?:区|部门|局|地方)?.{0,24}?(?:最高|最低|最多|最少|最大|最小|最快|最慢)|排名|排序|排行")
 ASCENDING = re.compile(r"最低|最少|最小|最慢")
 WANTS_RATE = re.compile(r"增速|增长|增幅|增长率|百分之")
@@ -121,7 +121,9 @@ def answer(index: Index, question: str, year: int | None = None) -> Answer | Non
     if year is not None and (ranking or not years):  # a comparison names its own years; the flag fills a gap
         years = (year,)
     q = parse(text)
-    places = [p.name for p in q.places if p.kind in ("district", "body", "scope")]
+    asked = [p for p in q.places if p.kind in ("district", "body", "scope")]
+    at = {p.name: min((i for i in (text.find(f) for f in p.forms) if i >= 0), default=len(text)) for p in asked}
+    places = sorted(at, key=at.get)  # in the question's order: its subject first
     if ranking:
         return rank(index, text, facts, indicator, kind, status, years[0] if years else None)
     return compare(index, text, facts, indicator, kind, status, places, list(years))

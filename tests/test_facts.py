@@ -237,3 +237,12 @@ def test_cli_ask_shows_a_comparison_with_both_citations(fake_index, capsys):
     got = json.loads(run_cli(capsys, "ask", "--json", "2026年哪个区GDP增速目标最高", "--index-dir", str(fake_index)))
     assert [(r["place"], r["rank"], got["passages"][r["citation"] - 1]["lines"]) for r in got["table"]][:2] == [
         ("海珠区", 1, [83, 83]), ("南沙区", 1, [51, 51])]
+
+
+def test_two_places_in_one_year_compare_in_the_question_s_order(fake_index):
+    from index import store
+    from qa.answer import ask
+
+    answer = ask(store.load(fake_index), "白云区和天河区2026年固投增速目标哪个高")
+    assert [(r.label, r.figure) for r in answer.table] == [("白云区", "5%以上"), ("天河区", "10%以上")]
+    assert answer.figure == "低5个百分点"
