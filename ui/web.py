@@ -7,6 +7,7 @@ it up on the next question. Uploads land only in seeds/, by the rules of `ui.upl
 """
 from __future__ import annotations
 
+import hashlib
 import os
 import queue
 import tempfile
@@ -102,8 +103,10 @@ def app(seeds_dir: Path, index_dir: Path, assistant: Assistant | None = None) ->
         report_years = sorted({a.year_number for a in stored.articles.values() if a.year_number})
         years, grid = comparison_grid(wide, years=report_years or None, status=status or "target")
         texts = {f.source: stored.articles[f.source].text for f in rows + [c for r in grid for c in r.cells if c]}
-        path = downloads / "gzqa-facts.csv"
-        path.write_text("\ufeff" + csv_text(rows), encoding="utf-8")  # BOM: spreadsheet programs read UTF-8 then
+        table = "\ufeff" + csv_text(rows)  # BOM: spreadsheet programs read UTF-8 then
+        # named by content: two people filtering at once never get each other's file
+        path = downloads / f"gzqa-facts-{hashlib.sha1(table.encode('utf-8')).hexdigest()[:12]}.csv"
+        path.write_text(table, encoding="utf-8")
         return facts_page.page(rows, years, grid, texts), gr.DownloadButton(value=str(path))
 
     def refresh() -> tuple:
