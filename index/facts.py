@@ -322,7 +322,10 @@ def _after_noun(sentence: str, m: re.Match) -> str:
     parts = [p for p in words.split("的") if p]
     if not parts:
         return ""
-    words = parts[-1] if len(parts[-1]) > 2 or len(parts) == 1 else parts[-2]
+    if len(parts) > 1 and len(parts[-1]) <= 2 and len(parts[-2]) <= 2:
+        words = parts[-2] + parts[-1]  # "2条村的改造" → 村改造
+    else:
+        words = parts[-1] if len(parts[-1]) > 2 or len(parts) == 1 else parts[-2]
     stopped = AFTER_STOP.sub("", words)
     if truncated and stopped == words:
         return ""  # longer than a noun and nothing ends it: a clause, not what the figure counts
