@@ -17,8 +17,6 @@ from index import lexicon
 from index.facts import Fact, indicator_forms
 from qa.question import find_places
 
-KINDS = {"amount": "总量", "rate": "增速", "count": "数量", "share": "比重"}
-STATUSES = {"target": "目标", "result": "实绩"}
 PERIOD = re.compile(r"（[^）]*）$")  # "地区生产总值（一季度）": a period of the year, not the year's figure
 
 
@@ -97,11 +95,6 @@ SORTS = {
 def ordered(facts: Sequence[Fact], by: str = "source") -> list[Fact]:
     """Facts sorted by one of SORTS' keys (stable: ties keep the index's order)."""
     return sorted(facts, key=SORTS[by])
-
-
-def value_text(f: Fact) -> str:
-    """A fact's figure as a reader expects it: the words as written ("突破1410亿元", "5%以上")."""
-    return f.figure
 
 
 @dataclass(frozen=True)
