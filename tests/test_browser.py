@@ -284,3 +284,18 @@ def test_facts_tab_filters_links_each_row_to_its_lines_compares_years_and_downlo
         page.locator("#facts-csv").click()
     content = Path(download.value.path()).read_text(encoding="utf-8-sig")
     assert content.count("\n") == 7 and "1400亿元" in content and "003_ceb711fc79301318.txt,59,59" in content
+
+
+@pytest.mark.browser
+def test_facts_tab_at_phone_width_scrolls_its_tables_not_the_page(browser, server):
+    from playwright.sync_api import expect
+
+    page = open_page(browser, server, width=375, height=812)
+    try:
+        page.get_by_role("tab", name="指标一览").click()
+        page.locator("#facts-place textarea, #facts-place input").first.fill("白云")
+        page.locator("#facts-button").click()
+        expect(page.locator("#facts-result table.facts-table tbody tr").first).to_be_visible()
+        assert page.evaluate("document.documentElement.scrollWidth") <= 375
+    finally:
+        page.context.close()
