@@ -18,7 +18,8 @@ from dataclasses import dataclass
 
 from index import lexicon
 from index.api import Index
-from index.facts import INDICATORS, Fact
+from index.facts import Fact
+from index.indicators import INDICATORS
 from qa.answer import Answer, Citation
 from qa.facts import base_indicator, indicator_matches
 from qa.question import YEAR, parse

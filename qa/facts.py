@@ -14,7 +14,8 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from index import lexicon
-from index.facts import Fact, indicator_forms
+from index.facts import Fact
+from index.indicators import indicator_forms
 from qa.question import find_places
 
 PERIOD = re.compile(r"（[^）]*）$")  # "地区生产总值（一季度）": a period of the year, not the year's figure
