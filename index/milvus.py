@@ -173,8 +173,8 @@ def count(conn, collection: str) -> int:
 class MilvusIndex:
     """The Milvus backend of `index.api.Index`: the pinned build's catalogue, search in the collection it names.
 
-    Articles, chunks and the term statistics qa/ weighs coverage with (`terms`,
-    `idf`) are the build's, read by the embedded loader (`store.load`, which maps
+    Articles, chunks, facts and the term statistics qa/ weighs coverage with
+    (`terms`, `idf`) are the build's, read by the embedded loader (`store.load`, which maps
     postings and vectors rather than reading them, where the build layout allows);
     `lexical` and `dense` are Milvus searches.
     """
@@ -216,6 +216,10 @@ class MilvusIndex:
     def idf(self, term: str) -> float:
         """The build's BM25Plus idf of `term`, as the embedded backend gives it (0.0 when no chunk holds it)."""
         return self.local.idf(term)
+
+    def facts(self):
+        """Every figure the articles state: the build's facts table (`index.api.Index.facts`)."""
+        return self.local.facts()
 
     def _search(self, data: list, field_name: str, metric: str, k: int) -> list[dict]:
         """One search of this index's collection; a Milvus gone away is an error naming the fix, not a traceback."""
