@@ -82,6 +82,7 @@ def test_project_tokens_become_words_every_milvus_tokenizer_keeps_whole(both):
 def test_terms_idf_and_lexical_matches_are_the_embedded_ones(both):
     embedded, remote = both
     assert remote.chunks == embedded.chunks and remote.articles == embedded.articles
+    assert remote.facts() == embedded.facts() and remote.facts()
     for row in range(len(embedded.chunks)):
         assert dict(remote.terms(row)) == dict(embedded.terms(row))
     sample = sorted({t for row in range(0, len(embedded.chunks), 7) for t in embedded.terms(row)})
