@@ -16,7 +16,7 @@ from index.api import Index
 from qa.extract import Extract, answer_span
 from qa.shapes import TITLED_NAME, has_figure
 from qa.question import RELATIVE_YEARS, Question, parse
-from qa.retrieve import OPENING, Hit, is_subject, latest_year, search, where
+from qa.retrieve import OPENING, RETRIEVERS, Hit, is_subject, latest_year, search, where
 
 MIN_COVERAGE = 0.5
 PERSON_MIN_COVERAGE = 0.25
@@ -44,6 +44,16 @@ class Citation:
 
 
 @dataclass(frozen=True)
+class Rejected:
+    """The candidate answer the decision turned down: its words, which citation holds them, and why."""
+
+    text: str
+    citation: int | None
+    confidence: float
+    reason: str
+
+
+@dataclass(frozen=True)
 class Answer:
     """What `ask` returns: the answer (or why there is none) and the numbered passages behind it."""
 
@@ -56,6 +66,8 @@ class Answer:
     citations: tuple[Citation, ...]
     years: tuple[int, ...]  # the years searched for (empty: any)
     year_assumed: bool
+    confidence: float | None = None  # the calibrated probability that the answer is right (qa/calibration.py)
+    nearest: Rejected | None = None  # not found: the best candidate words turned down, and why
 
     def to_json(self) -> dict:
         """The JSON shape of `gzqa ask --json`."""
@@ -65,6 +77,10 @@ class Answer:
             "answer": ({"text": self.text, "figure": self.figure, "citation": self.citation}
                        if self.answered else None),
             "note": self.note,
+            "confidence": None if self.confidence is None else round(self.confidence, 3),
+            "nearest": (None if self.nearest is None else
+                        {"text": self.nearest.text, "citation": self.nearest.citation,
+                         "confidence": round(self.nearest.confidence, 3), "why": self.nearest.reason}),
             "years": list(self.years),
             "passages": [{"rank": c.n, "text": c.text, "source": c.source, "title": c.title, "date": c.date,
                           "year": c.year, "section": c.section, "lines": list(c.lines),
@@ -136,14 +152,15 @@ def min_coverage(q: Question, hit: Hit) -> float:
     return MIN_COVERAGE
 
 
-def attempt(index: Index, q: Question, sources: tuple[str, ...] | None) -> tuple[list[Hit], Extract | None]:
+def attempt(index: Index, q: Question, sources: tuple[str, ...] | None,
+            retrievers: tuple[str, ...] = RETRIEVERS) -> tuple[list[Hit], Extract | None]:
     """Hits for `q`, the answering one first, and its answering words (None when no hit answers).
 
     The first of the top `ANSWER_DEPTH` hits that can answer does: a passage
     listing several districts may rank first and yet hold the asked one's
     figure nowhere; the next passage may.
     """
-    hits = search(index, q, sources=sources)
+    hits = search(index, q, sources=sources, retrievers=retrievers)
     for i, hit in enumerate(hits[:ANSWER_DEPTH]):
         if not (hit.year_ok and hit.place_ok and hit.coverage >= min_coverage(q, hit)
                 and (q.wants != "number" or q.unit is None or has_figure(hit.chunk.text, q.unit))):
@@ -155,7 +172,7 @@ def attempt(index: Index, q: Question, sources: tuple[str, ...] | None) -> tuple
 
 
 def ask(index: Index, question: str, k: int = DEFAULT_K, year: int | None = None,
-        sources: tuple[str, ...] | None = None) -> Answer:
+        sources: tuple[str, ...] | None = None, retrievers: tuple[str, ...] = RETRIEVERS) -> Answer:
     """Answer `question` from `index`; `year` overrides the year read from the question.
 
     "今年" is read as the newest year the corpus speaks of. When that year has no
@@ -171,14 +188,14 @@ def ask(index: Index, question: str, k: int = DEFAULT_K, year: int | None = None
         q = replace(q, years=(year,), year_assumed=False)
     elif q.dates and not q.years:  # "2月25日的会上": the year of the report of that meeting
         q = replace(q, years=meeting_years(index, q.dates))
-    hits, extract = attempt(index, q, sources)
+    hits, extract = attempt(index, q, sources, retrievers)
     note = None
     if not CJK.search(q.text):  # the reports are Chinese: words like "Baiyun" match nothing in them
         hits = sorted(hits, key=lambda h: (-h.score, h.chunk.id))
         return Answer(question, False, None, None, None, "语料是中文报道，请用中文提问，例如：白云区2026年固投目标是多少",
                       cite(index, hits[:k]), q.years, q.year_assumed)
     if extract is None and q.year_assumed:
-        open_hits, open_extract = attempt(index, replace(q, years=(), year_assumed=False), sources)
+        open_hits, open_extract = attempt(index, replace(q, years=(), year_assumed=False), sources, retrievers)
         if open_extract is not None:
             asked, found, word = q.years[0], open_hits[0].year, relative_word(q)
             meant = (f"（说的是它的{word}，即{found + q.relative}年）" if q.relative and found

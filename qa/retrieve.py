@@ -23,6 +23,7 @@ from qa.shapes import TITLED_NAME, has_figure
 from qa.question import SAID_RELATIVE, Question, dense_text
 
 CANDIDATES = 50
+RETRIEVERS = ("bm25", "dense")
 COVERAGE_WEIGHT = 0.6
 SHAPE_BONUS = 0.1  # the chunk holds what is asked for: a figure (in the asked unit), an official by name
 SUBJECT_BONUS = 0.1  # the asked place is what the chunk is about: its section, or its opening words
@@ -41,6 +42,7 @@ class Hit:
     fused: float  # RRF score
     score: float  # final relevance within its year/place tier
     ranks: tuple[tuple[str, int | None], ...]  # per retriever, 1-based
+    cosine: float = 0.0  # dense similarity of the question and the chunk (0.0: dense not asked)
 
 
 def article_year(index: Index, source: str) -> int | None:
@@ -159,8 +161,27 @@ def evidence_for(index: Index, question: Question, row: int) -> Evidence:
                     coverage(question.terms, index.terms(row), index.idf, chunk.text), bonus)
 
 
+def candidates(index: Index, question: Question, retrievers: tuple[str, ...] = RETRIEVERS,
+               k: int = CANDIDATES) -> tuple[list[int], dict[str, list[int]], dict[int, float]]:
+    """The fused candidate rows (best first), each retriever's own ranking, and the dense cosines.
+
+    `retrievers` ("bm25", "dense", or both) is what `gzqa eval --retrievers` varies
+    to tell what each half contributes.
+    """
+    rankings: dict[str, list[int]] = {}
+    cosines: dict[int, float] = {}
+    if "bm25" in retrievers:
+        rankings["bm25"] = [row for row, _ in index.lexical(question.search_terms, k)]
+    if "dense" in retrievers:
+        found = index.dense(dense_text(question), k)
+        rankings["dense"] = [row for row, _ in found]
+        cosines = dict(found)
+    fused = [row for row, _ in rrf(list(rankings.values()))]
+    return fused, rankings, cosines
+
+
 def search(index: Index, question: Question, k: int = CANDIDATES,
-           sources: tuple[str, ...] | None = None) -> list[Hit]:
+           sources: tuple[str, ...] | None = None, retrievers: tuple[str, ...] = RETRIEVERS) -> list[Hit]:
     """Question → hits, best first (all fused candidates, not only the top few).
 
     The question encoder is most of a warm query's time (≈17 ms of ≈22). Running
@@ -169,18 +190,18 @@ def search(index: Index, question: Question, k: int = CANDIDATES,
     """
     if sources:  # filter before the cut, not after: all of a chosen article's chunks compete
         k = len(index.chunks)
-    lexical = [row for row, _ in index.lexical(question.search_terms, k)]
-    dense = [row for row, _ in index.dense(dense_text(question), k)]
-    fused = rrf([lexical, dense])
-    lexical_rank = {row: n for n, row in enumerate(lexical, start=1)}
-    dense_rank = {row: n for n, row in enumerate(dense, start=1)}
+    fused_rows, rankings, cosines = candidates(index, question, retrievers, k)
+    fused = rrf(list(rankings.values()))
+    rank_of = {name: {row: n for n, row in enumerate(rows, start=1)} for name, rows in rankings.items()}
+    floor = min(cosines.values(), default=0.0)  # a chunk outside the dense list is no nearer than its last
     top = fused[0][1] if fused else 1.0
     hits = []
     for row, score in fused:
         if sources and index.chunks[row].source not in sources:
             continue
         e = evidence_for(index, question, row)
-        ranks = (("bm25", lexical_rank.get(row)), ("dense", dense_rank.get(row)))
+        ranks = tuple((name, rank_of[name].get(row) if name in rank_of else None) for name in RETRIEVERS)
         relevance = COVERAGE_WEIGHT * e.coverage + (1 - COVERAGE_WEIGHT) * score / top + e.bonus
-        hits.append(Hit(index.chunks[row], e.year, e.year_ok, e.place_ok, e.coverage, score, relevance, ranks))
+        hits.append(Hit(index.chunks[row], e.year, e.year_ok, e.place_ok, e.coverage, score, relevance, ranks,
+                        cosines.get(row, floor)))
     return sorted(hits, key=lambda h: (not h.year_ok, not h.place_ok, -h.score, h.chunk.id))
