@@ -15,7 +15,7 @@ from dataclasses import dataclass, replace
 from index.api import Index
 from qa.extract import Extract, answer_span
 from qa.shapes import TITLED_NAME, has_figure
-from qa.question import RELATIVE_YEARS, Question, parse
+from qa.question import RELATIVE_YEARS, Place, Question, parse
 from qa.retrieve import OPENING, RETRIEVERS, Hit, is_subject, latest_year, search, where
 
 MIN_COVERAGE = 0.5
@@ -171,6 +171,27 @@ def attempt(index: Index, q: Question, sources: tuple[str, ...] | None,
     return hits, None
 
 
+LATIN_NAME = re.compile(r"[a-z][a-z0-9&]+")
+
+
+def unknown_names(index: Index, q: Question) -> Question:
+    """A Latin word the corpus never uses ("panyou", a misspelt district) is a name the answer must speak of.
+
+    Never dropped silently: left out, "panyou 2024年固投" would be answered with another district's figure.
+    """
+    if not CJK.search(q.text):
+        return q
+    unknown = [t for t in q.terms if LATIN_NAME.fullmatch(t) and index.idf(t) <= 0]
+    return replace(q, places=q.places + tuple(Place(t, (t,), "other") for t in unknown)) if unknown else q
+
+
+def reading_note(q: Question) -> str | None:
+    """How a district typed by sound or slip was read: "按天河区理解（问题中写的是“天和区”）"."""
+    if not q.readings:
+        return None
+    return "".join(f"按{meant}理解（问题中写的是“{typed}”）。" for typed, meant in q.readings)
+
+
 def ask(index: Index, question: str, k: int = DEFAULT_K, year: int | None = None,
         sources: tuple[str, ...] | None = None, retrievers: tuple[str, ...] = RETRIEVERS) -> Answer:
     """Answer `question` from `index`; `year` overrides the year read from the question.
@@ -180,7 +201,7 @@ def ask(index: Index, question: str, k: int = DEFAULT_K, year: int | None = None
     an article's own "今年" is its year, and a reader asking "今年" may mean it.
     Likewise "去年" then means a report's own past year ("过去一年", "2023年" in a 2024 report).
     """
-    q = parse(question, latest_year(index))
+    q = unknown_names(index, parse(question, latest_year(index)))
     overridden = None
     if year is not None:
         if q.years and year not in q.years:
@@ -213,6 +234,6 @@ def ask(index: Index, question: str, k: int = DEFAULT_K, year: int | None = None
     answered = extract is not None
     if answered:
         note = " ".join(x for x in (note, others_asked(q, hits[0], hits[1:k])) if x) or None
-    note = " ".join(x for x in (overridden, note) if x) or None
+    note = " ".join(x for x in (reading_note(q), overridden, note) if x) or None
     return Answer(question, answered, extract.text if answered else None, extract.figure if answered else None,
                   1 if answered else None, note, cite(index, hits[:k]), q.years, q.year_assumed)
