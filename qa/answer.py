@@ -13,10 +13,14 @@ import re
 from dataclasses import dataclass, replace
 
 from index.api import Index
+from index.tokenize import tokens
+from qa.calibration import THRESHOLD, confidence, why
+from qa.coverage import coverage
 from qa.extract import Extract, answer_span
 from qa.shapes import TITLED_NAME, has_figure
 from qa.question import RELATIVE_YEARS, Place, Question, parse
-from qa.retrieve import OPENING, RETRIEVERS, Hit, is_subject, latest_year, search, where
+from qa.judge import OPENING, Signals, is_subject, signals, where
+from qa.retrieve import RETRIEVERS, Hit, latest_year, search
 
 MIN_COVERAGE = 0.5
 PERSON_MIN_COVERAGE = 0.25
@@ -152,23 +156,57 @@ def min_coverage(q: Question, hit: Hit) -> float:
     return MIN_COVERAGE
 
 
-def attempt(index: Index, q: Question, sources: tuple[str, ...] | None,
-            retrievers: tuple[str, ...] = RETRIEVERS) -> tuple[list[Hit], Extract | None]:
-    """Hits for `q`, the answering one first, and its answering words (None when no hit answers).
+@dataclass(frozen=True)
+class Candidate:
+    """A passage that could answer: its rank among the hits, its answering words, their signals and confidence."""
 
-    The first of the top `ANSWER_DEPTH` hits that can answer does: a passage
-    listing several districts may rank first and yet hold the asked one's
-    figure nowhere; the next passage may.
+    rank: int
+    hit: Hit
+    extract: Extract
+    signals: Signals
+    confidence: float
+    vetoed: bool = False  # cannot answer whatever its signals say (a number or date asked, none in the words)
+
+
+def candidates(index: Index, q: Question, hits: list[Hit]) -> list[Candidate]:
+    """The top `ANSWER_DEPTH` hits of the asked year and place, each with its answering words, scored.
+
+    A passage listing several districts may rank first and yet hold the asked
+    one's figure nowhere (its words speak of another place: not a candidate);
+    the next passage may.
     """
-    hits = search(index, q, sources=sources, retrievers=retrievers)
+    def said(text: str) -> float:
+        return coverage(q.terms, set(tokens(text)), index.idf, text)
+
+    out = []
     for i, hit in enumerate(hits[:ANSWER_DEPTH]):
-        if not (hit.year_ok and hit.place_ok and hit.coverage >= min_coverage(q, hit)
-                and (q.wants != "number" or q.unit is None or has_figure(hit.chunk.text, q.unit))):
+        if not (hit.year_ok and hit.place_ok):
             continue
         extract = answer_span(q, hit.chunk.text, index.idf)
-        if not extract.off_place:
-            return [hit] + hits[:i] + hits[i + 1:], extract
-    return hits, None
+        if extract.off_place:
+            continue
+        s = signals(q, hit.chunk, hit.coverage, hit.cosine, i, extract.text, extract.figure, said(extract.text), said,
+                    hit.coverage >= min_coverage(q, hit))
+        # A number or a date asked and none in the words (in the asked unit: "多少亿元" is not "增长17%"): these
+        # words cannot be the answer, however well they match; they stay the nearest rejected candidate.
+        vetoed = q.wants in ("number", "date") and not s.kind
+        out.append(Candidate(i, hit, extract, s, 0.0 if vetoed else confidence(s), vetoed))
+    return out
+
+
+def attempt(index: Index, q: Question, sources: tuple[str, ...] | None,
+            retrievers: tuple[str, ...] = RETRIEVERS) -> tuple[list[Hit], Candidate | None, Candidate | None]:
+    """Hits for `q` (the answering one first), the answer (None: not found), and the best candidate.
+
+    The candidate of highest confidence answers when its confidence reaches
+    `THRESHOLD` (qa/calibration.py); otherwise it is the nearest rejected one.
+    """
+    hits = search(index, q, sources=sources, retrievers=retrievers)
+    found = candidates(index, q, hits)
+    best = max(found, key=lambda c: (c.confidence, -c.rank), default=None)
+    if best is None or best.confidence < THRESHOLD:
+        return hits, None, best
+    return [best.hit] + [h for h in hits if h is not best.hit], best, best
 
 
 LATIN_NAME = re.compile(r"[a-z][a-z0-9&]+")
@@ -189,7 +227,20 @@ def reading_note(q: Question) -> str | None:
     """How a district typed by sound or slip was read: "按天河区理解（问题中写的是“天和区”）"."""
     if not q.readings:
         return None
-    return "".join(f"按{meant}理解（问题中写的是“{typed}”）。" for typed, meant in q.readings)
+    return "".join(f"按“{meant}”理解（问题中写的是“{typed}”）。" for typed, meant in q.readings)
+
+
+def prepare(index: Index, question: str, year: int | None = None) -> tuple[Question, str | None]:
+    """The question as searched (years, places, unknown names) and the note when `year` overrides it."""
+    q = unknown_names(index, parse(question, latest_year(index)))
+    overridden = None
+    if year is not None:
+        if q.years and year not in q.years:
+            overridden = f"按指定的{year}年回答（问题中写的是{'、'.join(f'{y}年' for y in q.years)}）。"
+        q = replace(q, years=(year,), year_assumed=False)
+    elif q.dates and not q.years:  # "2月25日的会上": the year of the report of that meeting
+        q = replace(q, years=meeting_years(index, q.dates))
+    return q, overridden
 
 
 def ask(index: Index, question: str, k: int = DEFAULT_K, year: int | None = None,
@@ -201,39 +252,40 @@ def ask(index: Index, question: str, k: int = DEFAULT_K, year: int | None = None
     an article's own "今年" is its year, and a reader asking "今年" may mean it.
     Likewise "去年" then means a report's own past year ("过去一年", "2023年" in a 2024 report).
     """
-    q = unknown_names(index, parse(question, latest_year(index)))
-    overridden = None
-    if year is not None:
-        if q.years and year not in q.years:
-            overridden = f"按指定的{year}年回答（问题中写的是{'、'.join(f'{y}年' for y in q.years)}）。"
-        q = replace(q, years=(year,), year_assumed=False)
-    elif q.dates and not q.years:  # "2月25日的会上": the year of the report of that meeting
-        q = replace(q, years=meeting_years(index, q.dates))
-    hits, extract = attempt(index, q, sources, retrievers)
+    q, overridden = prepare(index, question, year)
+    hits, chosen, best = attempt(index, q, sources, retrievers)
     note = None
     if not CJK.search(q.text):  # the reports are Chinese: words like "Baiyun" match nothing in them
         hits = sorted(hits, key=lambda h: (-h.score, h.chunk.id))
         return Answer(question, False, None, None, None, "语料是中文报道，请用中文提问，例如：白云区2026年固投目标是多少",
                       cite(index, hits[:k]), q.years, q.year_assumed)
-    if extract is None and q.year_assumed:
-        open_hits, open_extract = attempt(index, replace(q, years=(), year_assumed=False), sources, retrievers)
-        if open_extract is not None:
+    if chosen is None and q.year_assumed:
+        open_hits, open_chosen, open_best = attempt(index, replace(q, years=(), year_assumed=False), sources, retrievers)
+        if open_chosen is not None:
             asked, found, word = q.years[0], open_hits[0].year, relative_word(q)
             meant = (f"（说的是它的{word}，即{found + q.relative}年）" if q.relative and found
                      else f"（其中的“今年”指{found}年）")
             note = (f"问题中的“{word}”按语料最新的{asked}年理解，但{asked}年的报道没有说到这一项；"
                     f"下面的答案出自{found}年的报道{meant}，仅供参考。")
-            hits, extract = open_hits, open_extract
-    elif extract is not None and q.year_assumed:
+            hits, chosen = open_hits, open_chosen
+        elif best is None:
+            best = open_best
+    elif chosen is not None and q.year_assumed:
         note = f"问题中的“{relative_word(q)}”按语料最新的{q.years[0]}年理解。"
-    elif extract is not None and not q.years and hits[0].year:
+    elif chosen is not None and not q.years and hits[0].year:
         note = f"问题未指定年份；答案出自{hits[0].year}年的报道。"
-    if extract is None:  # nearest facts first: the asked place in another year beats another place
+    nearest = None
+    if chosen is None:  # nearest facts first: the asked place in another year beats another place
         hits = sorted(hits, key=lambda h: (not h.place_ok, -h.score, h.chunk.id))
         note = missing(q, hits[:k])
-    answered = extract is not None
+        if best is not None:
+            shown = next((n for n, h in enumerate(hits[:k], start=1) if h.chunk.id == best.hit.chunk.id), None)
+            nearest = Rejected(best.extract.text, shown, best.confidence, why(best.signals))
+    answered = chosen is not None
     if answered:
         note = " ".join(x for x in (note, others_asked(q, hits[0], hits[1:k])) if x) or None
     note = " ".join(x for x in (reading_note(q), overridden, note) if x) or None
+    extract = chosen.extract if answered else None
     return Answer(question, answered, extract.text if answered else None, extract.figure if answered else None,
-                  1 if answered else None, note, cite(index, hits[:k]), q.years, q.year_assumed)
+                  1 if answered else None, note, cite(index, hits[:k]), q.years, q.year_assumed,
+                  chosen.confidence if answered else (best.confidence if best else 0.0), nearest)

@@ -35,22 +35,29 @@ def plain(latin: str) -> str:
     return re.sub(r"[^a-z]", "", "".join(c for c in decomposed if not unicodedata.combining(c)))
 
 
+def lexicon_words() -> list[str]:
+    """The lexicon's Chinese words of 2–4 characters a slip may stand for (固投, 增速, 规上 …), districts aside."""
+    words = {w for w in lexicon.dictionary_words() + [f for g in lexicon.SYNONYMS for f in g]
+             if re.fullmatch(r"[\u4e00-\u9fff]{2,4}", w) and not any(d in w for d in lexicon.DISTRICTS)}
+    return sorted(words)
+
+
 def _table() -> dict:
-    """{"districts": {name: [syllable, …]}, "sounds": {character: [syllable, …]}} made with pypinyin."""
+    """{"districts": {name: [syllables per character]}, "words": {…}, "sounds": {character: [syllable, …]}}."""
     from pypinyin.pinyin_dict import pinyin_dict
 
     def syllables(char: str) -> list[str]:
         return sorted({plain(s) for s in pinyin_dict.get(ord(char), "").split(",") if s})
 
-    districts = {d: [syllables(c)[0] if len(syllables(c)) == 1 else syllables(c) for c in d]
-                 for d in lexicon.DISTRICTS}
-    wanted = {s for d in lexicon.DISTRICTS for c in d for s in syllables(c)}
+    districts = {d: [syllables(c) for c in d] for d in lexicon.DISTRICTS}
+    words = {w: [syllables(c) for c in w] for w in lexicon_words()}
+    wanted = {s for table in (districts, words) for said in table.values() for options in said for s in options}
     sounds = {}
     for code, readings in pinyin_dict.items():
         said = {plain(s) for s in readings.split(",")}
         if said & wanted and 0x4E00 <= code <= 0x9FFF:
             sounds[chr(code)] = sorted(said)
-    return {"districts": districts, "sounds": sounds}
+    return {"districts": districts, "words": words, "sounds": sounds}
 
 
 @functools.cache
@@ -58,8 +65,8 @@ def table() -> dict:
     """The sound table, from the cache folder (made on first use, per pypinyin version and lexicon)."""
     from importlib.metadata import version
 
-    key = hashlib.sha1(f"{version('pypinyin')} {lexicon.DISTRICTS}".encode()).hexdigest()[:12]
-    path = cache_dir() / f"district-sounds-{key}.json"
+    key = hashlib.sha1(f"{version('pypinyin')} {lexicon.DISTRICTS} {lexicon_words()}".encode()).hexdigest()[:12]
+    path = cache_dir() / f"sounds-{key}.json"
     if path.is_file():
         return json.loads(path.read_text(encoding="utf-8"))
     made = _table()
@@ -75,7 +82,20 @@ def sounds(char: str) -> set[str]:
 
 
 def district_sounds(district: str) -> list[set[str]]:
-    return [set(s) if isinstance(s, list) else {s} for s in table()["districts"][district]]
+    return [set(s) for s in table()["districts"][district]]
+
+
+def sounds_alike(typed: str, said: list[list[str]]) -> bool:
+    """Does every character of `typed` sound like the corresponding one of a word (syllables per character)?"""
+    return len(typed) == len(said) and all(sounds(c) & set(s) for c, s in zip(typed, said))
+
+
+def by_sound(word: str) -> str | None:
+    """The lexicon word a non-word sounds like: "固头" → 固投, "增素" → 增速 (None: none, or it is a word)."""
+    if is_word(word):
+        return None
+    alike = [w for w, said in table()["words"].items() if w != word and sounds_alike(word, said)]
+    return alike[0] if len(alike) == 1 else None
 
 
 def pinyin_forms(district: str) -> set[str]:
@@ -110,8 +130,9 @@ def by_slip(word: str, before_qu: bool) -> str | None:
     return None
 
 
-def read_districts(text: str) -> tuple[str, tuple[tuple[str, str], ...]]:
-    """`text` with districts typed by sound or slip replaced by their names, and the readings (typed, read as)."""
+def read_slips(text: str) -> tuple[str, tuple[tuple[str, str], ...]]:
+    """`text` with districts typed by sound or slip, and lexicon words typed by sound ("固头" for 固投),
+    replaced by what they stand for; and the readings (typed, read as)."""
     readings: list[tuple[str, str]] = []
 
     def latin(m: re.Match) -> str:
@@ -138,6 +159,14 @@ def read_districts(text: str) -> tuple[str, tuple[tuple[str, str], ...]]:
             out.append(d)
             readings.append((word + ("区" if text[i + 2:i + 3] == "区" else ""), f"{d}区"))
             i += 2
+            continue
+        meant = next(((n, w) for n in (4, 3, 2) if i in bounds and i + n in bounds
+                      and re.fullmatch(r"[\u4e00-\u9fff]+", text[i:i + n])
+                      for w in [by_sound(text[i:i + n])] if w), None)
+        if meant:
+            out.append(meant[1])
+            readings.append((text[i:i + meant[0]], meant[1]))
+            i += meant[0]
         else:
             out.append(text[i])
             i += 1

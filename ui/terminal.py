@@ -19,11 +19,16 @@ def answer_text(answer: Answer, color: bool = False) -> str:
     """An Answer → the answer line (or "未找到"), its note, then each numbered citation with source and lines."""
     lines = []
     if answer.answered:
-        lines.append(f"答案: {mark(answer.text, answer.figure, color)}  [{answer.citation}]")
+        sure = f"  (置信度 {answer.confidence:.0%})" if answer.confidence is not None else ""
+        lines.append(f"答案: {mark(answer.text, answer.figure, color)}  [{answer.citation}]{sure}")
     else:
         lines.append("未找到: 语料没有直接回答这个问题。")
     if answer.note:
         lines.append(f"说明: {answer.note}")
+    if not answer.answered and answer.nearest:
+        near = answer.nearest
+        cited = f" [{near.citation}]" if near.citation else ""
+        lines.append(f"最接近的说法: {near.text}{cited}（未采用：{near.reason}；置信度 {near.confidence:.0%}）")
     for c in answer.citations:
         label = "" if c.year_ok else "  (其他年份)"
         date = f" {c.date}" if c.date else ""
