@@ -119,6 +119,17 @@ def speaks_of(marks: list[tuple[int, bool]], at: int) -> bool | None:
 
 
 
+# Indicators by name (the lexicon's synonym groups of measured things); 增长, 规上, 项目 qualify, they measure nothing.
+INDICATORS = tuple(g for g in lexicon.SYNONYMS if g[0] not in ("增长", "规模以上", "项目")
+                   and not any(d in g[0] for d in lexicon.DISTRICTS) and g not in lexicon.BODIES)
+
+
+def foreign_indicator(question: Question, said_of: str) -> bool:
+    """Do a figure's lead words name an indicator the question does not ask ("全年社零额增长…" for GDP)?"""
+    asked = question.text.lower()
+    return any(any(f in said_of.lower() for f in g) and not any(f in asked for f in g) for g in INDICATORS)
+
+
 SHARE = re.compile(r"比重|占比|占[^，,；;。]{0,12}$")  # "占GDP比重达到30%": a share, not the indicator itself
 SHARE_ASKED = re.compile(r"比重|占比|占|比例|百分之")
 
@@ -153,7 +164,7 @@ class Signals:
     cosine: float  # dense similarity of question and passage (index vectors; 0 when dense is off)
     kind: float  # the answering words hold the kind of thing asked (figure in the unit, date, place, person)
     bound: float  # of the asked concepts in the words, the share in the figure's own lead words ("总产值" ≠ "增加值")
-    share: float  # the figure is a share ("占GDP比重") the question did not ask for
+    share: float  # the figure is of another indicator: a share ("占GDP比重"), or one named but not asked
     subject: float  # the asked place is what the passage is about (section or opening words)
     rank: float  # the passage's rank among the hits, 0 first
     enough: float  # the passage holds half the question's concepts (a quarter: who-questions on their official)
@@ -174,6 +185,7 @@ def signals(question: Question, chunk: Chunk, coverage_: float, cosine: float, r
     at = answer.find(figure) if figure else -1
     said_of = lead(answer, at) if at >= 0 else answer
     share = bool(figure and "%" in figure and SHARE.search(said_of) and not SHARE_ASKED.search(question.text))
+    share = share or (at >= 0 and foreign_indicator(question, said_of))
     # Of the question's concepts the words hold, the share said of the figure itself (its lead words):
     # "全年社零额增长不低于5.5%，…占GDP比重…" holds GDP, but not before 5.5%.
     bound = min(bound_of(said_of) / window, 1.0) if at >= 0 and question.wants == "number" and window else 1.0
