@@ -141,7 +141,7 @@ def main() -> int:
     print("\nreliability (cross-validated confidence of the answers given → share right):")
     print("| confidence | answers | right |")
     print("|---|---|---|")
-    bins = [chosen, 0.7, 0.8, 0.9, 0.95, 1.0001]
+    bins = sorted({chosen} | {b for b in (0.7, 0.8, 0.9, 0.95) if b > chosen} | {1.0001})
     answered = [decide(ps, rs, chosen) for _, _, ps, rs in per_q]
     for lo, hi in zip(bins, bins[1:]):
         inside = [r for a, r, p in answered if a and lo <= p < hi]
