@@ -134,13 +134,27 @@ def read_slips(text: str) -> tuple[str, tuple[tuple[str, str], ...]]:
     """`text` with districts typed by sound or slip, and lexicon words typed by sound ("固头" for 固投),
     replaced by what they stand for; and the readings (typed, read as)."""
     readings: list[tuple[str, str]] = []
+    if not re.search(r"[\u4e00-\u9fff]", text):  # English only: asked to ask in Chinese, not half-read
+        return text, ()
 
     def latin(m: re.Match) -> str:
-        d = by_pinyin(m.group())
-        if d is None:
-            return m.group()
-        readings.append((m.group(), f"{d}区"))
-        return d if re.match(r"\s*区", text[m.end():]) else f"{d}区"
+        parts = re.split(r"([\s'’-])", m.group())  # words and their separators: "GDP panyu", "Tian he"
+        words = parts[::2]
+        out, i = [], 0
+        while i < len(words):  # the longest run of words from i that spells a district ("tian he")
+            j = next((j for j in range(len(words), i, -1) if by_pinyin("".join(words[i:j]))), None)
+            if j is None:
+                out.append(words[i] + (parts[2 * i + 1] if 2 * i + 1 < len(parts) else ""))
+                i += 1
+                continue
+            d = by_pinyin("".join(words[i:j]))
+            typed = "".join(parts[2 * i:2 * j - 1])
+            readings.append((typed, f"{d}区"))
+            last = j == len(words)
+            out.append(d if last and re.match(r"\s*区", text[m.end():]) else f"{d}区")
+            out.append(parts[2 * j - 1] if 2 * j - 1 < len(parts) else "")
+            i = j
+        return "".join(out)
 
     text = re.sub(r"(?<=[A-Za-z\u00c0-\u024f])\s+(?=区)", "", LATIN_RUN.sub(latin, text))
     if not re.search(r"[\u4e00-\u9fff]", text):

@@ -97,3 +97,13 @@ def test_a_share_is_not_its_indicator():
                                                    ("增长5%以上", "5%", True), ("5%", "5%", True)])
 def test_grading_is_boundary_aware(text, expected, found):
     assert says(text, expected) is found
+
+
+def test_pinyin_among_other_latin_words_and_english_only():
+    assert read_slips("GDP panyu 2024年") == ("GDP 番禺区 2024年", (("panyu", "番禺区"),))
+    assert read_slips("What is Baiyun GDP target") == ("What is Baiyun GDP target", ())
+
+
+def test_bad_input_still_gets_a_clear_answer(stored):
+    english = ask(stored, "What is the GDP target of Baiyun")
+    assert not english.answered and "请用中文提问" in english.note
