@@ -17,24 +17,22 @@ from qa.judge import NAMES, Signals
 
 MAX_WRONG = 0.02  # at most 2 % of all questions answered with a wrong answer (issue 8)
 
-# Fitted by scripts/fit_answer.py (2026-11-30, real model, held-out 1–5: 552 candidates of 308 questions,
-# vetoed candidates left out), on the ranking before COSINE_WEIGHT (qa/retrieve.py). Cross-validated with
-# these: answer@1 0.921, answered-but-wrong 2 of 308 (0.6 %). A refit after COSINE_WEIGHT (cross-validated
-# 0.912, threshold 0.77) scored lower on held-out 3 and 5 (0.919, 0.757 against 0.973, 0.771), so this fit
-# stays. Each weight's reason is what its signal measures (qa/judge.py); its size is what the fit found.
+# Fitted by scripts/fit_answer.py (2026-11-30, real model, held-out 1–5: 549 candidates of 308 questions,
+# vetoed candidates left out). Cross-validated with these: answer@1 0.908, answered-but-wrong 2 of 308
+# (0.6 %). Each weight's reason is what its signal measures (qa/judge.py); its size is what the fit found.
 WEIGHTS = {
-    "coverage": 2.004,  # the passage holds the question's concepts
-    "window": 1.345,    # the answering words hold them: the words, not only the passage, answer
-    "cosine": 0.639,    # the passage means what the question asks even in other words (paraphrase)
-    "kind": 1.992,      # the words hold what is asked (a place, a person; a number or date is a veto instead)
-    "bound": -0.186,    # the figure is said of the asked concepts: ≈ 0, window, coverage and share tell it
-    "share": -0.600,    # the figure is of another indicator ("占GDP比重", "社零额增长…" for GDP growth)
-    "subject": 1.656,   # the asked place is what the passage is about
-    "rank": -2.379,     # a lower-ranked passage is less likely the one meant (per rank step)
-    "enough": 2.051,    # half the question's concepts are in the passage (the gate this decision replaced)
+    "coverage": 1.776,  # the passage holds the question's concepts
+    "window": 1.670,    # the answering words hold them: the words, not only the passage, answer
+    "cosine": 0.439,    # the passage means what the question asks even in other words (paraphrase)
+    "kind": 1.888,      # the words hold what is asked (a place, a person; a number or date is a veto instead)
+    "bound": -0.294,    # the figure is said of the asked concepts: small, window, coverage and share tell it
+    "share": -1.215,    # the figure is of another indicator ("占GDP比重", "社零额增长…" for GDP growth)
+    "subject": 1.240,   # the asked place is what the passage is about
+    "rank": -2.560,     # a lower-ranked passage is less likely the one meant (per rank step)
+    "enough": 1.599,    # half the question's concepts are in the passage (the gate this decision replaced)
 }
-INTERCEPT = -5.204
-THRESHOLD = 0.67  # ≤ MAX_WRONG answered wrongly, cross-validated, at the most gain (scripts/fit_answer.py)
+INTERCEPT = -4.257
+THRESHOLD = 0.77  # ≤ MAX_WRONG answered wrongly, cross-validated, at the most gain (scripts/fit_answer.py)
 
 
 # What a reader is told when the best candidate is turned down, by the signal that cost it most.

