@@ -178,18 +178,19 @@ def candidates(index: Index, q: Question, hits: list[Hit]) -> list[Candidate]:
     def said(text: str) -> float:
         return coverage(q.terms, set(tokens(text)), index.idf, text)
 
-    out = []
+    out, ahead = [], 0  # ahead: passages ranked before this one that could have answered
     for i, hit in enumerate(hits[:ANSWER_DEPTH]):
         if not (hit.year_ok and hit.place_ok):
             continue
         extract = answer_span(q, hit.chunk.text, index.idf)
         if extract.off_place:
             continue
-        s = signals(q, hit.chunk, hit.coverage, hit.cosine, i, extract.text, extract.figure, said(extract.text), said,
-                    hit.coverage >= min_coverage(q, hit))
+        s = signals(q, hit.chunk, hit.coverage, hit.cosine, ahead, extract.text, extract.figure, said(extract.text),
+                    said, hit.coverage >= min_coverage(q, hit))
         # A number or a date asked and none in the words (in the asked unit: "多少亿元" is not "增长17%"): these
         # words cannot be the answer, however well they match; they stay the nearest rejected candidate.
         vetoed = q.wants in ("number", "date") and not s.kind
+        ahead += not vetoed
         out.append(Candidate(i, hit, extract, s, 0.0 if vetoed else confidence(s), vetoed))
     return out
 

@@ -168,7 +168,7 @@ class Signals:
     bound: float  # of the asked concepts in the words, the share in the figure's own lead words ("总产值" ≠ "增加值")
     share: float  # the figure is of another indicator: a share ("占GDP比重"), or one named but not asked
     subject: float  # the asked place is what the passage is about (section or opening words)
-    rank: float  # the passage's rank among the hits, 0 first
+    rank: float  # how many passages that could answer rank before it (other year, place, no figure: not counted)
     enough: float  # the passage holds half the question's concepts (a quarter: who-questions on their official)
 
     def vector(self) -> list[float]:
