@@ -1,11 +1,13 @@
 """Question → Answer: retrieve, decide whether the corpus says it, extract the answer, cite.
 
-"Answered" needs one of the top passages of the asked year, naming the asked
-place or body, that holds enough of the question's concepts (`MIN_COVERAGE`,
-calibrated on the dev set), a figure in the asked unit ("多少个/多少家…"), and
-answering words that speak of the asked place. Otherwise the answer is "not
-found": the note says what is missing, and the nearest passages are still
-shown, labelled with their year.
+Each of the top passages of the asked year, naming the asked place or body,
+whose answering words speak of the asked place, is a candidate; its signals
+(qa/judge.py) give a calibrated confidence (qa/calibration.py), and the most
+confident answers when it reaches `THRESHOLD`. A number or date asked and none
+in the words (in the asked unit: "多少个/多少家…") vetoes a candidate. Otherwise
+the answer is "not found": the note says what is missing, the best candidate is
+shown as the nearest words with the reason it was turned down, and the nearest
+passages are still shown, labelled with their year.
 """
 from __future__ import annotations
 
@@ -17,12 +19,12 @@ from index.tokenize import tokens
 from qa.calibration import THRESHOLD, confidence, why
 from qa.coverage import coverage
 from qa.extract import Extract, answer_span
-from qa.shapes import TITLED_NAME, has_figure
+from qa.shapes import TITLED_NAME
 from qa.question import RELATIVE_YEARS, Place, Question, parse
 from qa.judge import OPENING, Signals, is_subject, signals, where
 from qa.retrieve import RETRIEVERS, Hit, latest_year, search
 
-MIN_COVERAGE = 0.5
+MIN_COVERAGE = 0.5  # the old gate, now the "enough" signal: half the question's concepts (dev-calibrated)
 PERSON_MIN_COVERAGE = 0.25
 ANSWER_DEPTH = 3
 CJK = re.compile(r"[\u4e00-\u9fff]")

@@ -1,24 +1,24 @@
 """Hybrid retrieval: BM25 and dense candidates, fused by RRF, then ranked by what the question asks.
 
+Whether a chunk speaks of the asked year and place is judged in qa/judge.py.
 Ranking order, strongest first:
 1. year: a passage of an asked year (its article's year, or the year named in
    the passage) always outranks one of another year;
 2. place: a passage naming the asked district/body outranks one that does not;
 3. relevance: idf-weighted coverage of the question's terms, blended with the
-   fused retrieval score, plus a small bonus when a "多少" question finds a
+   fused retrieval score and the chunk's place in the dense list, plus a small bonus when a "多少" question finds a
    figure in the unit it asks for ("多少个市委书记" → "21个市委书记"), or a
    "谁" question an official named after a title.
 """
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 
 from index.api import Index
 from index.records import Chunk
 from qa.coverage import coverage
 from qa.fuse import rrf
-from qa.judge import OPENING, is_subject, place_matches, where, year_matches  # noqa: F401 - where: for answer
+from qa.judge import is_subject, place_matches, year_matches
 from qa.shapes import TITLED_NAME, has_figure
 from qa.question import Question, dense_text
 
