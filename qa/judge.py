@@ -132,6 +132,8 @@ def foreign_indicator(question: Question, said_of: str) -> bool:
     return any(any(f in said_of.lower() for f in g) and not any(f in asked for f in g) for g in INDICATORS)
 
 
+DAY = re.compile(r"\d{1,2}月\d{1,2}日|\d{1,2}日")
+ASKS_DAY = re.compile(r"哪天|哪一天|几月几[日号]|几号|哪个日子|日期")
 SHARE = re.compile(r"比重|占比|占[^，,；;。]{0,12}$")  # "占GDP比重达到30%": a share, not the indicator itself
 SHARE_ASKED = re.compile(r"比重|占比|占|比例|百分之")
 
@@ -148,8 +150,8 @@ def answers_kind(question: Question, text: str) -> bool:
     """Do the words hold the kind of thing asked: a figure (in the asked unit), a date, a place, a person?"""
     if question.wants == "number":
         return has_figure(text, question.unit)
-    if question.wants == "date":
-        return bool(DATE.search(text))
+    if question.wants == "date":  # "哪天/几月几日" asks a day: a bare "2024年" does not say it
+        return bool(DAY.search(text) if ASKS_DAY.search(question.text) else DATE.search(text))
     if question.wants == "place":
         return bool(PLACE_NAME.search(text))
     if question.wants == "person":

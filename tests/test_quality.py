@@ -26,8 +26,8 @@ EXPECTED: dict[str, tuple[float, float, float, int, list[str]]] = {
     "heldout3": (0.89, 1.0, 0.11, 0, ["h3001", "h3002", "h3011"]),
     "heldout4": (1.0, 1.0, 0.0, 0, []),
     # blind set A: paraphrases that share no words with the report and that the decision does not trust
-    # enough to answer (not found, the nearest words shown), "哪天" answered with a year, and one
-    # unanswerable GDP-growth question answered with the 社零 figure beside "占GDP比重" (a080)
+    # enough to answer (not found, the nearest words shown), "哪天" (the day ranks below the top 3), and
+    # one unanswerable GDP-growth question answered with another sentence's figure (a080)
     "heldout5": (0.77, 0.95, 0.23, 2, ["a002", "a016", "a017", "a018", "a019", "a020", "a021", "a022", "a023",
                                        "a025", "a026", "a027", "a030", "a038", "a063", "a067", "a080"]),
 }
