@@ -13,6 +13,7 @@ from qa.calibration import NAMES, REASONS, WEIGHTS, confidence, why
 from qa.evaluate import says
 from qa.judge import Signals, lead
 from qa.spelling import by_pinyin, read_slips
+from ui.html import answer_card
 from ui.terminal import answer_text
 
 
@@ -72,7 +73,8 @@ def test_answer_json_has_confidence_and_the_nearest_rejected_words(stored):
     assert not refused.answered
     near = refused.to_json()["nearest"]
     assert "固定资产投资" in near["text"] and near["why"] == REASONS["kind"] and near["confidence"] == 0.0
-    assert "最接近的说法" in answer_text(refused)
+    assert "最接近的说法" in answer_text(refused) and "最接近的说法" in answer_card(refused)
+    assert "置信度" in answer_card(ask(stored, "白云区2026年固投目标是多少"))
     json.dumps(refused.to_json(), ensure_ascii=False)
 
 
