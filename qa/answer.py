@@ -72,12 +72,15 @@ class Answer:
     citations: tuple[Citation, ...]
     years: tuple[int, ...]  # the years searched for (empty: any)
     year_assumed: bool
+    table: tuple = ()  # a comparison's or ranking's rows (qa.compare.TableRow), each naming its citation
+    computed: str | None = None  # arithmetic done on the cited figures, labelled as computed
     confidence: float | None = None  # the calibrated probability that the answer is right (qa/calibration.py)
     nearest: Rejected | None = None  # not found: the best candidate words turned down, and why
 
     def to_json(self) -> dict:
         """The JSON shape of `gzqa ask --json`."""
-        return {
+        extra = {"table": [row.to_json() for row in self.table], "computed": self.computed} if self.table else {}
+        return {**extra, 
             "question": self.question,
             "answered": self.answered,
             "answer": ({"text": self.text, "figure": self.figure, "citation": self.citation}
@@ -255,6 +258,11 @@ def ask(index: Index, question: str, k: int = DEFAULT_K, year: int | None = None
     an article's own "今年" is its year, and a reader asking "今年" may mean it.
     Likewise "去年" then means a report's own past year ("过去一年", "2023年" in a 2024 report).
     """
+    from qa import compare  # imported here: qa.compare builds on this module's Answer
+
+    compared = compare.answer(index, question or "", year)  # "…比2024年多还是少", "哪个区…最高": from the facts
+    if compared is not None:
+        return compared
     q, overridden = prepare(index, question, year)
     hits, chosen, best = attempt(index, q, sources, retrievers)
     note = None
@@ -291,4 +299,4 @@ def ask(index: Index, question: str, k: int = DEFAULT_K, year: int | None = None
     extract = chosen.extract if answered else None
     return Answer(question, answered, extract.text if answered else None, extract.figure if answered else None,
                   1 if answered else None, note, cite(index, hits[:k]), q.years, q.year_assumed,
-                  chosen.confidence if answered else (best.confidence if best else 0.0), nearest)
+                  confidence=chosen.confidence if answered else (best.confidence if best else 0.0), nearest=nearest)
