@@ -232,13 +232,14 @@ class MilvusIndex:
             raise MilvusUnavailable(f"Milvus search in {self.collection} failed ({str(err)[:80]}) — check that "
                                     f"Milvus at {self.manifest['milvus']['uri']} is running, then ask again") from err
 
-    def _hits(self, found: Iterable[dict]) -> list[tuple[int, float]]:
+    def _hits(self, found: Iterable[dict], bm25: bool = False) -> list[tuple[int, float]]:
         out = []
         for hit in found:
             row = self._rows.get(hit["id"])
             if row is None:
                 continue
-            out.append((row, abs(float(hit["distance"]))))  # lite reports BM25 negated; the order is right
+            score = float(hit["distance"])  # BM25: lite reports it negated (the order is right); IP: the cosine
+            out.append((row, abs(score) if bm25 else score))
         return out
 
     def lexical(self, terms: Sequence[str], k: int) -> list[tuple[int, float]]:
@@ -246,7 +247,7 @@ class MilvusIndex:
         words = " ".join(word(t) for t in dict.fromkeys(terms))
         if not words or not self.chunks:
             return []
-        return self._hits(self._search([words], "sparse", "BM25", k))
+        return self._hits(self._search([words], "sparse", "BM25", k), bm25=True)
 
     def dense(self, text: str, k: int) -> list[tuple[int, float]]:
         """(row, cosine) of the `k` chunks nearest to `text`; the last question's vector is kept for a retry."""

@@ -95,6 +95,7 @@ def test_terms_idf_and_lexical_matches_are_the_embedded_ones(both):
         assert remote.lexical(terms, 5)[0][0] in {row for row, _ in embedded.lexical(terms, 5)}
     text = "白云区固定资产投资目标"
     assert [r for r, _ in remote.dense(text, 10)] == [r for r, _ in embedded.dense(text, 10)]
+    assert [c for _, c in remote.dense(text, 10)] == pytest.approx([c for _, c in embedded.dense(text, 10)], abs=1e-5)
 
 
 def test_same_top_passages_and_answers_as_embedded(both):
