@@ -124,3 +124,10 @@ def tokens(text: str) -> list[str]:
         if word in canonical and canonical[word] != word:
             out.append(canonical[word])
     return out
+
+
+@lru_cache(maxsize=256)
+def cached_tokens(text: str) -> tuple[str, ...]:
+    """`tokens(text)` as a tuple, remembered for the last few texts: a build tokenizes a batch of chunks for
+    BM25 just before the fake encoder tokenizes the same texts again."""
+    return tuple(tokens(text))
