@@ -18,6 +18,7 @@ lock of `index.publish` from start to publish, so two never interleave.
 """
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
@@ -36,7 +37,6 @@ from index.meta import describe
 from index.records import Rejected
 from index.pipeline import pipeline_version
 from index.status import seed_changes
-from index.tokenize import cached_tokens
 
 EMBED_BATCH = 64  # passages per encoder call: one checkpoint file and one progress step each
 
@@ -199,32 +199,30 @@ def update(seeds_dir: Path, index_dir: Path, model: str | None = None, force: bo
                 fresh.append(len(segments))
                 segments.append(Segment({}, t.text.encode("utf-8")))
         progress(f"{len(texts)} articles: {len(texts) - len(fresh)} carried over, {len(fresh)} to chunk")
-        new_chunks = []
-        for n in fresh:
-            t = texts[n]  # one segment per text, in the same order
-            article = describe(t.source, t.text, t.sha256)
-            chunks = chunk_article(article.source, article.text, settings.sizes)
-            segments[n].record = {**article.metadata(), "chunks": len(chunks)}
-            for c in chunks:
-                segments[n].lines.append((json.dumps(c.to_json(), ensure_ascii=False) + "\n").encode("utf-8"))
-                segments[n].keys.append(vector_key(identity["fingerprint"], indexed_text(c)))
-                new_chunks.append((n, c))
-        chunk_total = sum(s.record["chunks"] for s in segments)
-
-        reusable = _reusable_vectors(old, identity["fingerprint"], {t.source for t in texts},
-                                     {segments[n].record["source"] for n in fresh}) if same_model else {}
-        saved = checkpoint.Checkpoint(index_dir, identity["fingerprint"])
-        todo = {}
-        for n, c in new_chunks:
-            key = vector_key(identity["fingerprint"], indexed_text(c))
-            if key not in reusable and key not in saved.rows and key not in todo:
-                todo[key] = indexed_text(c)
-        progress(f"tokenizing {len(new_chunks)} chunks; embedding {len(todo)} new "
-                 f"(reusing {chunk_total - len(todo)})")
-        for n, c in new_chunks:
-            words = cached_tokens(indexed_text(c)) if todo else tokenize.tokens(indexed_text(c))
-            segments[n].postings.append((*bm25.count(words, ids, vocab), len(words)))
-        embedded = _embed(todo, saved, model, show_bar, on_embedded) if todo else 0
+        with _workers(len(fresh)) as pool:
+            prepared = pool.map(_prepare, [(texts[n].source, texts[n].text, texts[n].sha256, settings.sizes)
+                                           for n in fresh])
+            for n, (record, lines, chunk_texts) in zip(fresh, prepared):
+                segments[n].record, segments[n].lines = record, lines
+                segments[n].keys = [vector_key(identity["fingerprint"], t) for t in chunk_texts]
+            chunk_total = sum(s.record["chunks"] for s in segments)
+            reusable = _reusable_vectors(old, identity["fingerprint"], {t.source for t in texts},
+                                         {segments[n].record["source"] for n in fresh}) if same_model else {}
+            saved = checkpoint.Checkpoint(index_dir, identity["fingerprint"])
+            todo: dict[str, str] = {}
+            for n, (_, _, chunk_texts) in zip(fresh, prepared):
+                for key, text in zip(segments[n].keys, chunk_texts):
+                    if key not in reusable and key not in saved.rows:
+                        todo.setdefault(key, text)
+            progress(f"tokenizing {sum(len(p[2]) for p in prepared)} chunks; embedding {len(todo)} new "
+                     f"(reusing {chunk_total - len(todo)})")
+            embedder = Embedder(todo, saved, model, show_bar, on_embedded)
+            tokenized = pool.imap(_tokenize, [p[2] for p in prepared])
+            for n, (_, _, chunk_texts), words_of in zip(fresh, prepared, tokenized):
+                for key, text, words in zip(segments[n].keys, chunk_texts, words_of):
+                    segments[n].postings.append((*bm25.count(words, ids, vocab), len(words)))
+                    embedder.offer(key, text, words)
+            embedded = embedder.finish()
 
         progress("writing index")
         tmp = publish.new_build_dir(index_dir)
@@ -289,28 +287,99 @@ def _dim(saved: checkpoint.Checkpoint, reusable: dict[str, np.ndarray], model: s
     return 1
 
 
-def _embed(todo: dict[str, str], saved: checkpoint.Checkpoint, model: str, show_bar: bool,
-           on_embedded: Callable[[int, int], None] | None) -> int:
-    """Embed `todo` (key → text) in batches, each checkpointed as it is made; how many were embedded."""
-    encoder = embed.passage_encoder(model)
-    keys, total = list(todo), len(todo)
-    bar = None
-    if show_bar:
-        from tqdm import tqdm
+PARALLEL_MIN_ARTICLES = 40  # below this, worker start-up (jieba's dictionary, ≈0.3 s each) costs more than it saves
 
-        bar = tqdm(total=total, unit=" passages", desc="embedding", file=sys.stderr, smoothing=0.1)
-    try:
-        for start in range(0, total, EMBED_BATCH):
-            batch = keys[start:start + EMBED_BATCH]
-            saved.add(batch, encoder.passages([todo[k] for k in batch]))
-            if bar is not None:
-                bar.update(len(batch))
-            if on_embedded is not None:
-                on_embedded(min(start + EMBED_BATCH, total), total)
-    finally:
-        if bar is not None:
-            bar.close()
-    return total
+
+@contextlib.contextmanager
+def _workers(articles: int):
+    """A pool of processes (one a core) to chunk and tokenize many articles, or this process for a few.
+
+    jieba is pure Python: tokenizing is most of a large build, and it parallelises
+    by article. Workers (forkserver: clean processes, not copies of a threaded server) get plain
+    strings and return plain lists.
+    """
+    processes = min(os.cpu_count() or 1, MAX_WORKERS)
+    if articles < PARALLEL_MIN_ARTICLES or processes < 2:
+        yield _Serial()
+        return
+    import multiprocessing
+
+    with multiprocessing.get_context("forkserver").Pool(processes) as pool:
+        yield pool
+
+
+MAX_WORKERS = 4  # beyond this, the parent (counting postings, embedding) is the bottleneck
+
+
+class _Serial:
+    """The two calls of a process pool that `update` uses, run in this process."""
+
+    @staticmethod
+    def map(fn, items):
+        return [fn(item) for item in items]
+
+    @staticmethod
+    def imap(fn, items):
+        return (fn(item) for item in items)
+
+
+def _prepare(job: tuple) -> tuple[dict, list[bytes], list[str]]:
+    """(source, text, sha256, chunk sizes) → (articles.jsonl record, chunks.jsonl lines, indexed texts)."""
+    source, text, sha256, sizes = job
+    article = describe(source, text, sha256)
+    chunks = chunk_article(article.source, article.text, sizes)
+    lines = [(json.dumps(c.to_json(), ensure_ascii=False) + "\n").encode("utf-8") for c in chunks]
+    return {**article.metadata(), "chunks": len(chunks)}, lines, [indexed_text(c) for c in chunks]
+
+
+def _tokenize(texts: list[str]) -> list[list[str]]:
+    """An article's chunk texts → their index terms."""
+    return [tokenize.tokens(t) for t in texts]
+
+
+class Embedder:
+    """Embeds the chunks offered to it in batches of `EMBED_BATCH`, checkpointing and reporting each batch."""
+
+    def __init__(self, todo: dict[str, str], saved: checkpoint.Checkpoint, model: str, show_bar: bool,
+                 on_embedded: Callable[[int, int], None] | None):
+        self.todo, self.saved, self.model, self.on_embedded = todo, saved, model, on_embedded
+        self.pending: dict[str, str] = {}
+        self.done = 0
+        self.encoder = embed.passage_encoder(model) if todo else None
+        self.bar = None
+        if show_bar and todo:
+            from tqdm import tqdm
+
+            self.bar = tqdm(total=len(todo), unit=" passages", desc="embedding", file=sys.stderr, smoothing=0.1)
+
+    def offer(self, key: str, text: str, words: list[str]) -> None:
+        """A chunk's key, text and tokens: queued when it still needs a vector; a full queue is embedded."""
+        if key in self.todo and key not in self.pending and key not in self.saved.rows:
+            self.pending[key] = text
+            tokenize.remember(text, words)  # an encoder that tokenizes (the fake one) need not do it again
+            if len(self.pending) >= EMBED_BATCH:
+                self._flush()
+
+    def _flush(self) -> None:
+        if not self.pending:
+            return
+        keys = list(self.pending)
+        self.saved.add(keys, self.encoder.passages([self.pending[k] for k in keys]))
+        self.pending.clear()
+        self.done += len(keys)
+        if self.bar is not None:
+            self.bar.update(len(keys))
+        if self.on_embedded is not None:
+            self.on_embedded(self.done, len(self.todo))
+
+    def finish(self) -> int:
+        """Embed what is queued; close the bar; how many chunks were embedded."""
+        try:
+            self._flush()
+        finally:
+            if self.bar is not None:
+                self.bar.close()
+        return self.done
 
 
 def _settings_json(settings: BuildSettings) -> dict:

@@ -126,8 +126,21 @@ def tokens(text: str) -> list[str]:
     return out
 
 
-@lru_cache(maxsize=256)
+RECENT = 256  # texts whose tokens are remembered: more than one embedding batch
+
+
+_recent: dict[str, tuple[str, ...]] = {}
+
+
+def remember(text: str, words: list[str]) -> None:
+    """Keep `tokens(text)` (already computed, perhaps in another process) for `cached_tokens`."""
+    if len(_recent) >= RECENT:
+        del _recent[next(iter(_recent))]
+    _recent[text] = tuple(words)
+
+
 def cached_tokens(text: str) -> tuple[str, ...]:
-    """`tokens(text)` as a tuple, remembered for the last few texts: a build tokenizes a batch of chunks for
-    BM25 just before the fake encoder tokenizes the same texts again."""
-    return tuple(tokens(text))
+    """`tokens(text)` as a tuple, from the last few remembered when there: a build tokenizes a batch of
+    chunks for BM25 just before the fake encoder would tokenize the same texts again."""
+    found = _recent.get(text)
+    return found if found is not None else tuple(tokens(text))
