@@ -79,7 +79,10 @@ class Postings:
             i = self.ids[term]
             start, end = int(self.term_ptr[i]), int(self.term_ptr[i + 1])
             postings.append((term, np.asarray(self.term_rows[start:end]), np.asarray(self.term_tf[start:end])))
-        rows = np.unique(np.concatenate([r for _, r, _ in postings]))
+        matched = np.zeros(self.corpus_size, dtype=bool)  # a mark per chunk: cheaper than sorting the postings
+        for _, term_rows, _ in postings:
+            matched[term_rows] = True
+        rows = np.flatnonzero(matched)
         doc_len = np.asarray(self.doc_len[rows]).astype(np.int64)
         k1, b, delta = self.params.k1, self.params.b, self.params.delta
         scores = np.zeros(len(rows))

@@ -220,6 +220,7 @@ def main() -> None:
     parser.add_argument("--code", type=Path, action="append", default=[], help="another checkout to measure too")
     parser.add_argument("--work", type=Path, default=ROOT / "var" / "bench")
     parser.add_argument("--runs", type=int, default=3, help="cold asks per size")
+    parser.add_argument("--search-only-from", type=Path, help="skip the table; search-only from this index")
     args = parser.parse_args()
     args.work.mkdir(parents=True, exist_ok=True)
     gold = ROOT / "tests" / "eval" / "heldout.jsonl"
@@ -227,14 +228,16 @@ def main() -> None:
     sizes = [SEED_CHUNKS] + [int(s) for s in args.chunks.split(",") if s]
     print(f"Scale benchmark {time.strftime('%Y-%m-%d %H:%M')} on {machine()}; fake embedder; "
           f"time, peak RSS\n", flush=True)
-    largest = None
-    for code in [ROOT] + [c.resolve() for c in args.code]:
+    largest = args.search_only_from
+    for code in [] if largest else [ROOT] + [c.resolve() for c in args.code]:
         results = []
         for size in sizes:
             seeds = corpus(args.work, size) if size > SEED_CHUNKS else ROOT / "seeds"
             index_dir = args.work / f"index-{code.name}-{size}" / "index"
             results.append(measure(code, seeds, index_dir, questions, args.runs))
-            print(f"… {code.name}: {results[-1]['chunks']} chunks measured", file=sys.stderr, flush=True)
+            load = Path("/proc/loadavg").read_text().split()[0]
+            print(f"… {code.name}: {results[-1]['chunks']} chunks measured (load average {load})",
+                  file=sys.stderr, flush=True)
             if code == ROOT:
                 largest = index_dir
         print(table(f"code: {code.name}", results) + "\n", flush=True)
