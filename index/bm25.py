@@ -136,6 +136,35 @@ def from_chunks(vocab: list[str], doc_ptr: np.ndarray, doc_terms: np.ndarray, do
     return Postings(vocab, arrays, params)
 
 
+def merge(old: Postings, old_to_new: np.ndarray, vocab: list[str], doc_ptr: np.ndarray, doc_terms: np.ndarray,
+          doc_tf: np.ndarray, doc_len: np.ndarray, params: BM25Params = BM25Params()) -> Postings:
+    """`from_chunks`, when most chunks come from `old`: its term-major postings merged, not sorted again.
+
+    `old_to_new`: each old row's row in the new corpus (ascending), -1 when it is gone;
+    the new corpus's other rows are new chunks, whose few postings are inserted at
+    their places by (term, row). Linear in the postings, where a sort is n log n.
+    """
+    n = len(doc_len)
+    old_terms = np.repeat(np.arange(len(old.vocab), dtype=np.int64), np.diff(old.term_ptr))
+    old_rows = old_to_new[old.term_rows]
+    kept = old_rows >= 0
+    old_keys = old_terms[kept] * (n + 1) + old_rows[kept]
+    new_rows = np.setdiff1d(np.arange(n), old_to_new[old_to_new >= 0])
+    counts = doc_ptr[new_rows + 1] - doc_ptr[new_rows]
+    at = np.repeat(doc_ptr[new_rows], counts) + (np.arange(counts.sum()) - np.repeat(np.cumsum(counts) - counts, counts))
+    new_keys = doc_terms[at].astype(np.int64) * (n + 1) + np.repeat(new_rows, counts)
+    order = np.argsort(new_keys, kind="stable")
+    new_keys, new_tf = new_keys[order], doc_tf[at][order]
+    place = np.searchsorted(old_keys, new_keys)
+    keys = np.insert(old_keys, place, new_keys)
+    term_ptr = np.zeros(len(vocab) + 1, dtype=np.int64)
+    np.cumsum(np.bincount(keys // (n + 1), minlength=len(vocab)), out=term_ptr[1:])
+    arrays = {"term_ptr": term_ptr, "term_rows": (keys % (n + 1)).astype(np.int32),
+              "term_tf": np.insert(old.term_tf[kept], place, new_tf).astype(np.int32, copy=False),
+              "doc_ptr": doc_ptr, "doc_terms": doc_terms, "doc_tf": doc_tf, "doc_len": doc_len}
+    return Postings(vocab, arrays, params)
+
+
 def fit(corpus: list[list[str]], params: BM25Params = BM25Params()) -> Postings:
     """Tokenized chunks → their postings."""
     vocab: list[str] = []
@@ -158,7 +187,8 @@ def load(folder: Path, params: BM25Params = BM25Params()) -> Postings:
     vocab = json.loads((folder / VOCAB).read_text(encoding="utf-8"))
     if not isinstance(vocab, list):
         raise ValueError("bm25 vocabulary is not a list")
-    arrays = {name: np.load(folder / f"bm25.{name}.npy", mmap_mode="r", allow_pickle=False) for name in ARRAYS}
+    arrays = {name: np.load(folder / f"bm25.{name}.npy", mmap_mode="r", allow_pickle=False).view(np.ndarray)
+              for name in ARRAYS}  # plain views of the maps: slicing a memmap object costs more than reading
     n, v = len(arrays["doc_len"]), len(vocab)
     if not (len(arrays["doc_ptr"]) == n + 1 and len(arrays["term_ptr"]) == v + 1
             and len(arrays["term_rows"]) == len(arrays["doc_terms"]) == int(arrays["doc_ptr"][-1])

@@ -32,7 +32,7 @@ import numpy as np
 
 from index import DEFAULT_MODEL, bm25, checkpoint, embed, publish, store, tokenize, vectors
 from index.chunk import ChunkSizes, chunk_article, indexed_text
-from index.load import file_hash, is_text_seed, read_seeds, seed_name, seed_paths
+from index.load import file_hash, is_text_seed, read_seeds, seed_name
 from index.meta import describe
 from index.records import Rejected
 from index.pipeline import pipeline_version
@@ -91,10 +91,13 @@ def seed_fingerprint(seeds_dir: Path, manifest: dict) -> tuple[dict[str, str], d
     known, known_stats = manifest.get("seeds", {}), manifest.get("seed_stats", {})
     hashes: dict[str, str] = {}
     stats: dict[str, list[int]] = {}
-    for path in seed_paths(seeds_dir):
+    with os.scandir(seeds_dir) as entries:  # one directory read; `seed_paths`'s selection, by name
+        found = sorted((e for e in entries if not e.name.startswith(".") and e.is_file()), key=lambda e: e.name)
+    for entry in found:
+        path = Path(entry.path)
         name = seed_name(path)
         try:
-            stat = path.stat()
+            stat = entry.stat()
             stats[name] = [stat.st_size, stat.st_mtime_ns]
             if not is_text_seed(path):
                 hashes[name] = f"not-txt:{stat.st_size}:{stat.st_mtime_ns}"
@@ -394,44 +397,65 @@ def _tokenizer() -> dict:
             "dictionary": f"jieba dict.txt, frequency >= {tokenize.MIN_FREQ}, + project words"}
 
 
+def _pieces(segments: list[Segment]) -> list[range | Segment]:
+    """Segments in row order, runs of carried-over articles that were neighbours joined into one row range."""
+    out: list[range | Segment] = []
+    for s in segments:
+        if s.rows is None:
+            out.append(s)
+        elif out and isinstance(out[-1], range) and out[-1].stop == s.rows.start:
+            out[-1] = range(out[-1].start, s.rows.stop)
+        else:
+            out.append(s.rows)
+    return out
+
+
 def _write(path: Path, segments: list[Segment], old: store.StoredIndex | None, vocab: list[str],
            made: dict[str, np.ndarray], dim: int, settings: BuildSettings) -> dict:
-    """Segments → the files of a build in `path` (`index.store` layout, without the manifest); the counts."""
+    """Segments → the files of a build in `path` (`index.store` layout, without the manifest); the counts.
+
+    Carried-over rows are copied a run at a time (bytes and arrays, nothing parsed);
+    their postings by term are merged into the new build's, not sorted again.
+    """
+    with open(path / store.TEXTS, "wb") as texts, open(path / store.ARTICLES, "w", encoding="utf-8") as articles:
+        at = 0
+        for s in segments:
+            texts.write(s.text)
+            articles.write(json.dumps({**s.record, "text_bytes": [at, at + len(s.text)]}, ensure_ascii=False) + "\n")
+            at += len(s.text)
     n_chunks = sum(s.record["chunks"] for s in segments)
     offsets = np.zeros(n_chunks + 1, dtype=np.int64)
     rows = np.lib.format.open_memmap(path / vectors.ROWS, mode="w+", dtype=np.float32, shape=(n_chunks, dim))
-    docs: list[tuple[np.ndarray, np.ndarray]] = []
+    old_to_new = np.full(old.bm25.corpus_size if old else 0, -1, dtype=np.int64)
+    docs: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
     doc_len: list[np.ndarray] = []
-    row, text_at, line_at = 0, 0, 0
-    with open(path / store.TEXTS, "wb") as texts, open(path / store.CHUNKS, "wb") as lines, \
-            open(path / store.ARTICLES, "w", encoding="utf-8") as articles:
-        for s in segments:
-            texts.write(s.text)
-            record = {**s.record, "text_bytes": [text_at, text_at + len(s.text)]}
-            text_at += len(s.text)
-            articles.write(json.dumps(record, ensure_ascii=False) + "\n")
-            count = s.record["chunks"]
-            if s.rows is not None:  # carried over: bytes and arrays copied, nothing parsed
-                a, b = s.rows.start, s.rows.stop
+    row, line_at = 0, 0
+    with open(path / store.CHUNKS, "wb") as lines:
+        for piece in _pieces(segments):
+            if isinstance(piece, range):  # carried over
+                a, b = piece.start, piece.stop
+                count = b - a
                 first, last = int(old.chunks.offsets[a]), int(old.chunks.offsets[b])
                 lines.write(old.chunks._lines[first:last])
-                offsets[row + 1:row + count + 1] = np.asarray(old.chunks.offsets[a + 1:b + 1]) - first + line_at
+                offsets[row + 1:row + count + 1] = old.chunks.offsets[a + 1:b + 1] - first + line_at
                 line_at += last - first
                 p0, p1 = int(old.bm25.doc_ptr[a]), int(old.bm25.doc_ptr[b])
-                ptr = np.asarray(old.bm25.doc_ptr[a:b + 1])
-                docs.append((np.asarray(old.bm25.doc_terms[p0:p1]), np.asarray(old.bm25.doc_tf[p0:p1]), np.diff(ptr)))
-                doc_len.append(np.asarray(old.bm25.doc_len[a:b]))
+                docs.append((old.bm25.doc_terms[p0:p1], old.bm25.doc_tf[p0:p1], np.diff(old.bm25.doc_ptr[a:b + 1])))
+                doc_len.append(old.bm25.doc_len[a:b])
                 rows[row:row + count] = old.vectors.rows[a:b]
+                old_to_new[a:b] = np.arange(row, row + count)
             else:
-                for i, (line, key, posting) in enumerate(zip(s.lines, s.keys, s.postings)):
+                count = len(piece.lines)
+                for i, (line, key) in enumerate(zip(piece.lines, piece.keys)):
                     lines.write(line)
                     line_at += len(line)
                     offsets[row + i + 1] = line_at
                     rows[row + i] = made[key]
-                if s.postings:
-                    docs.append((np.concatenate([p[0] for p in s.postings]), np.concatenate([p[1] for p in s.postings]),
-                                 np.array([len(p[0]) for p in s.postings])))
-                    doc_len.append(np.array([p[2] for p in s.postings], dtype=np.int32))
+                if piece.postings:
+                    docs.append((np.concatenate([p[0] for p in piece.postings]),
+                                 np.concatenate([p[1] for p in piece.postings]),
+                                 np.array([len(p[0]) for p in piece.postings])))
+                    doc_len.append(np.array([p[2] for p in piece.postings], dtype=np.int32))
             row += count
     rows.flush()
     del rows
@@ -439,9 +463,13 @@ def _write(path: Path, segments: list[Segment], old: store.StoredIndex | None, v
     doc_ptr = np.zeros(n_chunks + 1, dtype=np.int64)
     if docs:
         np.cumsum(np.concatenate([d[2] for d in docs]), out=doc_ptr[1:])
-    doc_terms = np.concatenate([d[0] for d in docs]).astype(np.int32) if docs else np.zeros(0, np.int32)
-    doc_tf = np.concatenate([d[1] for d in docs]).astype(np.int32) if docs else np.zeros(0, np.int32)
-    lengths = np.concatenate(doc_len).astype(np.int32) if doc_len else np.zeros(0, np.int32)
-    bm25.save(bm25.from_chunks(vocab, doc_ptr, doc_terms, doc_tf, lengths, settings.bm25), path)
+    doc_terms = np.concatenate([d[0] for d in docs]).astype(np.int32, copy=False) if docs else np.zeros(0, np.int32)
+    doc_tf = np.concatenate([d[1] for d in docs]).astype(np.int32, copy=False) if docs else np.zeros(0, np.int32)
+    lengths = np.concatenate(doc_len).astype(np.int32, copy=False) if doc_len else np.zeros(0, np.int32)
+    if (old_to_new >= 0).any():
+        postings = bm25.merge(old.bm25, old_to_new, vocab, doc_ptr, doc_terms, doc_tf, lengths, settings.bm25)
+    else:
+        postings = bm25.from_chunks(vocab, doc_ptr, doc_terms, doc_tf, lengths, settings.bm25)
+    bm25.save(postings, path)
     vectors.save_graph(np.load(path / vectors.ROWS, mmap_mode="r"), path)
     return {"articles": len(segments), "chunks": n_chunks}

@@ -130,25 +130,14 @@ class StoredArticle(Article):
         return self._text
 
 
-class Articles(Mapping[str, Article]):
-    """The build's articles by source: metadata read at load, each text when first asked for."""
+class Articles(dict):
+    """The build's articles by source (a plain dict: answering reads every article's year per question);
+    metadata read at load, each text when first asked for."""
 
     def __init__(self, folder: Path):
-        self._texts = _mapped(folder / TEXTS)
+        texts = _mapped(folder / TEXTS)
         self.records = {r["source"]: r for r in read_jsonl(folder / ARTICLES)}
-        self._made: dict[str, StoredArticle] = {}
-
-    def __getitem__(self, source: str) -> Article:
-        made = self._made.get(source)
-        if made is None:
-            made = self._made[source] = StoredArticle(self.records[source], self._texts)
-        return made
-
-    def __iter__(self) -> Iterator[str]:
-        return iter(self.records)
-
-    def __len__(self) -> int:
-        return len(self.records)
+        super().__init__((source, StoredArticle(r, texts)) for source, r in self.records.items())
 
 
 CHUNK_CACHE = 4096  # parsed chunks kept per loaded index: a question reads ~100 of them
@@ -159,7 +148,7 @@ class Chunks(Sequence[Chunk]):
 
     def __init__(self, folder: Path):
         self._lines = _mapped(folder / CHUNKS)
-        self.offsets = np.load(folder / OFFSETS, mmap_mode="r", allow_pickle=False)
+        self.offsets = np.load(folder / OFFSETS, mmap_mode="r", allow_pickle=False).view(np.ndarray)
         if self.offsets.ndim != 1 or len(self.offsets) < 1 or int(self.offsets[-1]) != len(self._lines):
             raise ValueError("chunk offsets do not match chunks.jsonl")
         self._cache: dict[int, Chunk] = {}
@@ -202,6 +191,7 @@ class StoredIndex:
     vectors: vectors.Vectors
     _encoder: object = field(default=None, repr=False)
     _last_query: tuple[str, object] | None = field(default=None, repr=False)
+    _last_dense: tuple[tuple[str, int], list] | None = field(default=None, repr=False)
 
     def terms(self, row: int) -> dict[str, int]:
         """The indexed tokens of chunk `row` (term → count)."""
@@ -216,10 +206,15 @@ class StoredIndex:
         return self.bm25.rank(list(terms), k)
 
     def dense(self, text: str, k: int) -> list[tuple[int, float]]:
-        """(row, cosine) of the `k` chunks nearest to `text`; the last question's vector is kept for a retry."""
+        """(row, cosine) of the `k` chunks nearest to `text`; the last question's vector and result are kept for
+        a retry (answering asks again with the year relaxed; at 100k chunks a search reads 100 MB of vectors)."""
+        if self._last_dense is not None and self._last_dense[0] == (text, k):
+            return list(self._last_dense[1])
         if self._last_query is None or self._last_query[0] != text:
             self._last_query = (text, self.query_encoder().query(text))
-        return vectors.search(self.vectors, self._last_query[1], k)
+        found = vectors.search(self.vectors, self._last_query[1], k)
+        self._last_dense = ((text, k), found)
+        return list(found)
 
     @property
     def model(self) -> dict:

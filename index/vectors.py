@@ -44,7 +44,7 @@ class Vectors:
     """The stored rows, memory-mapped, and the HNSW graph when there is one."""
 
     def __init__(self, folder: Path):
-        self.rows = np.load(Path(folder) / ROWS, mmap_mode="r", allow_pickle=False)
+        self.rows = np.load(Path(folder) / ROWS, mmap_mode="r", allow_pickle=False).view(np.ndarray)
         if self.rows.ndim != 2 or self.rows.dtype != np.float32:
             raise ValueError(f"{ROWS} is not a float32 matrix")
         self._graph_path = Path(folder) / GRAPH if (Path(folder) / GRAPH).is_file() else None

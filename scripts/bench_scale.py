@@ -35,10 +35,10 @@ SEED_CHUNKS = 175
 UPDATE = """
 import json, sys, time
 from index.build import update
-start = time.perf_counter()
+start, cpu = time.perf_counter(), time.process_time()
 report = update(sys.argv[1], sys.argv[2], model="fake-hashing", force=sys.argv[3] == "force")
-print(json.dumps({"seconds": time.perf_counter() - start, "chunks": report.chunks, "embedded": report.embedded,
-                  "up_to_date": report.up_to_date}))
+print(json.dumps({"seconds": time.perf_counter() - start, "cpu": time.process_time() - cpu, "chunks": report.chunks,
+                  "embedded": report.embedded, "up_to_date": report.up_to_date}))
 """
 
 WARM = """
@@ -49,15 +49,17 @@ questions = json.loads(sys.argv[2])
 assistant.ask(questions[0])
 index = assistant.index()
 encoder = index.query_encoder()
-times, encode = [], []
+times, cpus, encode = [], [], []
 for question in questions:
-    start = time.perf_counter()
+    start, cpu = time.perf_counter(), time.process_time()
     assistant.ask(question)
     times.append(time.perf_counter() - start)
+    cpus.append(time.process_time() - cpu)
     start = time.perf_counter()
     encoder.query(question)
     encode.append(time.perf_counter() - start)
-print(json.dumps({"p50": sorted(times)[len(times) // 2], "encode": sorted(encode)[len(encode) // 2]}))
+print(json.dumps({"p50": sorted(times)[len(times) // 2], "cpu": sorted(cpus)[len(cpus) // 2],
+                  "encode": sorted(encode)[len(encode) // 2]}))
 """
 
 LEXICAL = """
@@ -88,8 +90,8 @@ print(json.dumps({"ours": ours, "rank_bm25": ref}))
 """
 
 
-def run(code: Path, args: list[str], script: str | None = None) -> tuple[str, float, float]:
-    """A fresh process with `code` first on the path → (stdout, wall seconds, peak RSS MiB)."""
+def run(code: Path, args: list[str], script: str | None = None) -> tuple[str, float, float, float]:
+    """A fresh process with `code` first on the path → (stdout, wall seconds, peak RSS MiB, CPU seconds)."""
     env = {**os.environ, "PYTHONPATH": str(code)}
     argv = [sys.executable, "-c", script, *args] if script else [sys.executable, "-m", "ui.cli", *args]
     start = time.perf_counter()
@@ -101,7 +103,7 @@ def run(code: Path, args: list[str], script: str | None = None) -> tuple[str, fl
     proc.returncode = os.waitstatus_to_exitcode(status)
     if proc.returncode != 0:
         raise RuntimeError(f"{argv[:4]} failed: {err.decode()[-500:]}")
-    return out.decode(), wall, usage.ru_maxrss / 1024
+    return out.decode(), wall, usage.ru_maxrss / 1024, usage.ru_utime + usage.ru_stime
 
 
 def corpus(work: Path, chunks: int) -> Path:
@@ -119,28 +121,30 @@ def corpus(work: Path, chunks: int) -> Path:
 def measure(code: Path, seeds: Path, index_dir: Path, questions: list[str], runs: int) -> dict:
     """The table's row for one code version on one corpus."""
     shutil.rmtree(index_dir.parent, ignore_errors=True)
-    out, _, full_rss = run(code, [str(seeds), str(index_dir), "force"], UPDATE)
+    out, _, full_rss, _ = run(code, [str(seeds), str(index_dir), "force"], UPDATE)
     full = json.loads(out)
     colds = [run(code, ["ask", QUESTION, "--json", "--index-dir", str(index_dir)]) for _ in range(runs)]
-    out, _, warm_rss = run(code, [str(index_dir), json.dumps(questions, ensure_ascii=False)], WARM)
+    out, _, warm_rss, _ = run(code, [str(index_dir), json.dumps(questions, ensure_ascii=False)], WARM)
     warm = json.loads(out)
     extra = seeds / "zz_bench_new_article.txt"
     extra.write_text(NEW_ARTICLE, encoding="utf-8")
     try:
-        out, _, add_rss = run(code, [str(seeds), str(index_dir), "update"], UPDATE)
+        out, _, add_rss, _ = run(code, [str(seeds), str(index_dir), "update"], UPDATE)
         add = json.loads(out)
-        out, noop_wall, _ = run(code, [str(seeds), str(index_dir), "update"], UPDATE)
+        out, noop_wall, _, _ = run(code, [str(seeds), str(index_dir), "update"], UPDATE)
         noop = json.loads(out)
     finally:
         extra.unlink()
     lexical = None
     if (code / "index" / "bm25.py").read_text().find("class Postings") >= 0:
-        out, _, _ = run(code, [str(index_dir), json.dumps(questions[:20], ensure_ascii=False)], LEXICAL)
+        out, _, _, _ = run(code, [str(index_dir), json.dumps(questions[:20], ensure_ascii=False)], LEXICAL)
         lexical = json.loads(out)
-    return {"chunks": full["chunks"], "full": (full["seconds"], full_rss),
-            "cold": (statistics.median(c[1] for c in colds), max(c[2] for c in colds)),
-            "warm": (warm["p50"], warm["encode"], warm_rss), "add": (add["seconds"], add_rss, add["embedded"]),
-            "noop": (noop["seconds"], noop_wall, noop["up_to_date"]), "lexical": lexical}
+    return {"chunks": full["chunks"], "full": (full["seconds"], full_rss, full["cpu"]),
+            "cold": (statistics.median(c[1] for c in colds), max(c[2] for c in colds),
+                     statistics.median(c[3] for c in colds)),
+            "warm": (warm["p50"], warm["encode"], warm_rss, warm["cpu"]),
+            "add": (add["seconds"], add_rss, add["embedded"], add["cpu"]),
+            "noop": (noop["seconds"], noop_wall, noop["up_to_date"], noop["cpu"]), "lexical": lexical}
 
 
 def table(label: str, results: list[dict]) -> str:
@@ -150,13 +154,16 @@ def table(label: str, results: list[dict]) -> str:
     def row(name, fmt):
         lines.append(f"| {name} | " + " | ".join(fmt(r) for r in results) + " |")
 
-    row("cold `gzqa ask` (median)", lambda r: f"{r['cold'][0]:.2f} s, {r['cold'][1]:.0f} MB")
-    row("warm query p50 (of which encoding)", lambda r: f"{r['warm'][0] * 1000:.1f} ms ({r['warm'][1] * 1000:.1f}), "
-                                                        f"{r['warm'][2]:.0f} MB")
-    row("add one article (`update`)", lambda r: f"{r['add'][0]:.2f} s, {r['add'][1]:.0f} MB (embedded {r['add'][2]})")
-    row("no-op update (in process; process wall)", lambda r: f"{r['noop'][0] * 1000:.0f} ms ({r['noop'][1]:.2f} s)"
-                                                             + ("" if r["noop"][2] else " NOT up to date"))
-    row("full build (fake embedder)", lambda r: f"{r['full'][0]:.1f} s, {r['full'][1]:.0f} MB")
+    row("cold `gzqa ask`: wall (CPU), peak RSS", lambda r: f"{r['cold'][0]:.2f} s ({r['cold'][2]:.2f} s), "
+                                                            f"{r['cold'][1]:.0f} MB")
+    row("warm query p50: wall (CPU; encoding), RSS", lambda r: f"{r['warm'][0] * 1000:.1f} ms "
+        f"({r['warm'][3] * 1000:.1f}; {r['warm'][1] * 1000:.1f}), {r['warm'][2]:.0f} MB")
+    row("add one article: wall (CPU), RSS", lambda r: f"{r['add'][0]:.2f} s ({r['add'][3]:.2f} s), "
+                                                      f"{r['add'][1]:.0f} MB, embedded {r['add'][2]}")
+    row("no-op update: wall (CPU); process wall", lambda r: f"{r['noop'][0] * 1000:.0f} ms ({r['noop'][3] * 1000:.0f} ms); "
+        f"{r['noop'][1]:.2f} s" + ("" if r["noop"][2] else " NOT up to date"))
+    row("full build: wall (parent CPU), RSS", lambda r: f"{r['full'][0]:.1f} s ({r['full'][2]:.1f} s), "
+                                                        f"{r['full'][1]:.0f} MB")
     row("lexical top-50: ours / rank-bm25", lambda r: "–" if not r["lexical"] else
         f"{r['lexical']['ours'] * 1000:.2f} ms / {r['lexical']['rank_bm25'] * 1000:.0f} ms")
     return "\n".join(lines)
@@ -245,7 +252,7 @@ def main() -> None:
         n = json.loads(run(ROOT, [str(largest)], "import json,sys\nfrom index import store\n"
                                                  "print(json.dumps(len(store.load(sys.argv[1]).chunks)))")[0])
         copies = max(1, round(args.search_only / n))
-        out, wall, rss = run(ROOT, [str(largest), str(copies), json.dumps(questions[:30], ensure_ascii=False)],
+        out, wall, rss, _ = run(ROOT, [str(largest), str(copies), json.dumps(questions[:30], ensure_ascii=False)],
                              SEARCH_ONLY)
         r = json.loads(out)
         print(f"| search only, {r['chunks']:,} chunks ({copies} copies of the largest corpus, vectors jittered) | |\n"

@@ -75,3 +75,26 @@ def test_carried_over_postings_equal_a_fresh_fit(corpus: list[list[str]], keep):
     for query in (["w1"], ["new", "w2"], ["fresh", "w3", "w4"]):
         assert merged.rank(query, 10) == refit.rank(query, 10)
     assert all(merged.terms(i) == refit.terms(i) for i in range(len(docs)))
+
+
+@settings(max_examples=40, deadline=None)
+@given(corpus=st.lists(st.lists(WORDS, min_size=1, max_size=25), min_size=1, max_size=40),
+       data=st.data())
+def test_merging_postings_equals_sorting_them(corpus: list[list[str]], data):
+    """An update's term-major postings, merged from the old ones, are exactly those a full sort gives."""
+    old = bm25.fit(corpus)
+    kept = data.draw(st.lists(st.booleans(), min_size=len(corpus), max_size=len(corpus)))
+    added = data.draw(st.lists(st.lists(WORDS | st.just("new"), min_size=1, max_size=10), max_size=5))
+    vocab, ids = list(old.vocab), dict(old.ids)
+    rows, docs, old_to_new = [], [], np.full(len(corpus), -1)
+    for r, keep in enumerate(kept):  # new chunks go between and after the kept ones
+        if keep:
+            old_to_new[r] = len(docs)
+            docs.append((np.asarray(old.doc_terms[old.doc_ptr[r]:old.doc_ptr[r + 1]]),
+                         np.asarray(old.doc_tf[old.doc_ptr[r]:old.doc_ptr[r + 1]]), len(corpus[r])))
+        if r < len(added):
+            docs.append((*bm25.count(added[r], ids, vocab), len(added[r])))
+    sorted_ = bm25.assemble(vocab, docs)
+    merged = bm25.merge(old, old_to_new, vocab, sorted_.doc_ptr, sorted_.doc_terms, sorted_.doc_tf, sorted_.doc_len)
+    for name in ("term_ptr", "term_rows", "term_tf"):
+        assert np.array_equal(getattr(merged, name), getattr(sorted_, name)), name
