@@ -6,7 +6,8 @@ Each file reads like the seeds (a headline, a dateline, one "## @X区" section p
 district with its targets, its secretary's words and its projects) but never
 states a fact the seeds could contradict: the districts belong to other cities
 (贵阳市白云区 and 南京市鼓楼区 included, to tempt a place match), and the
-Guangzhou ones speak only of years no seed covers (2016–2019). Figures are a
+Guangzhou ones speak only of years no seed covers (2016–2019) and name no
+official. Figures are a
 district's invented base scaled by year. Deterministic for a given seed; about
 33 chunks an article, so 3,000 articles are ≈ 100k chunks.
 """
@@ -58,6 +59,9 @@ WORDS = ("会议强调,{d}要坚持稳中求进工作总基调,完整准确全�
          "会上,{d}还为一批重点企业和项目代表颁发证书,并现场签约项目{n}个,总投资约{amt}亿元。")
 
 
+LEADS = ("今年将", "下一步,将", "全年", "同时,", "此外,还将")
+
+
 def figures(rng: random.Random, year: int) -> dict:
     """A district's invented base figures, scaled to `year` (about 6% a year)."""
     scale = 1.06 ** (year - 2016)
@@ -84,18 +88,25 @@ def year_phrase(year: int) -> str:
 
 
 def section(rng: random.Random, city: str, district: str, year: int, month: int, day: int) -> list[str]:
-    """One district's part of a report: heading, targets, the secretary's words, the year's actions."""
-    f, name = figures(rng, year), person(rng)
+    """One district's part of a report: heading, targets, the secretary's words, the year's actions.
+
+    A Guangzhou district's officials are not named: a made-up holder of a real office would be a
+    competing claim on a fact the seeds state (who the district's secretary is).
+    """
+    f = figures(rng, year)
+    name = "区委主要负责同志" if city == "广州" else person(rng)
+    title = f"{city}市{district}区委主要负责同志" if city == "广州" else f"{city}市{district}区委书记{name}"
     lines = [f"## @{district}区", "", f"### {rng.choice(SLOGANS)}", "",
              f"{month}月{day}日上午,{city}市{district}区召开高质量发展大会,提出{year}年经济发展主要目标是:"
              f"地区生产总值突破{f['gdp']}亿元、增速不低于{f['growth']}%;固定资产投资额超{f['fai']}亿元、"
              f"增长{f['fai_growth']}%以上,社会消费品零售总额超{f['retail']}亿元,外贸进出口总值超{f['trade']}亿元。", "",
-             f"{city}市{district}区委书记{name}在会上指出,在过去一年,{district}区直面复杂严峻形势,迎难而上,"
+             f"{title}在会上指出,在过去一年,{district}区直面复杂严峻形势,迎难而上,"
              f"地区生产总值突破{f['gdp_past']}亿元,主要经济指标好于预期,高质量发展迈出坚实步伐。", ""]
-    for _ in range(rng.randint(3, 4)):
+    for n in range(rng.randint(3, 4)):
         words = fill(rng, rng.choice(WORDS), district, name)
         actions = "".join(fill(rng, a, district, name) for a in rng.sample(ACTIONS, rng.randint(2, 3)))
-        lines += [f"{words}{district}区{year}年将{actions}", ""]
+        lead = f"{district}区{year}年将" if n == 0 else rng.choice(LEADS)  # as reports do: named once, then "今年"
+        lines += [f"{words}{lead}{actions}", ""]
     return lines
 
 
