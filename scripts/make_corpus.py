@@ -4,8 +4,9 @@
 
 Each file reads like the seeds (a headline, a dateline, one "## @X区" section per
 district with its targets, its secretary's words and its projects) but never
-states a fact the seeds could contradict: the districts belong to other cities
-(贵阳市白云区 and 南京市鼓楼区 included, to tempt a place match), and the
+states a fact the seeds could contradict: the districts belong to cities outside
+Guangdong (whose own cities are in scope: a question about 深圳 must stay
+unanswerable), 贵阳市白云区 included to tempt a place match, and the
 Guangzhou ones speak only of years no seed covers (2016–2019) and name no
 official. Figures are a
 district's invented base scaled by year. Deterministic for a given seed; about
@@ -25,8 +26,8 @@ CITIES = {
     "西安": ("新城", "碑林", "莲湖", "灞桥", "未央", "雁塔", "阎良", "临潼", "长安", "高陵"),
     "长沙": ("芙蓉", "天心", "岳麓", "开福", "雨花", "望城"),
     "郑州": ("中原", "二七", "管城", "金水", "上街", "惠济"),
-    "深圳": ("福田", "罗湖", "南山", "宝安", "龙岗", "龙华", "坪山", "光明", "盐田"),
-    "佛山": ("禅城", "南海", "顺德", "三水", "高明"),
+    "济南": ("历下", "市中", "槐荫", "天桥", "历城", "长清", "章丘"),
+    "青岛": ("市南", "市北", "黄岛", "崂山", "李沧", "城阳", "即墨"),
     "贵阳": ("南明", "云岩", "花溪", "乌当", "白云", "观山湖"),
 }
 GUANGZHOU = ("越秀", "海珠", "荔湾", "天河", "白云", "黄埔", "番禺", "花都", "南沙", "从化", "增城")
