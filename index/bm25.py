@@ -136,31 +136,49 @@ def from_chunks(vocab: list[str], doc_ptr: np.ndarray, doc_terms: np.ndarray, do
     return Postings(vocab, arrays, params)
 
 
+MERGE_MAX_NEW = 50_000  # new postings placed one by one; beyond this a full sort is the cheaper path
+
+
 def merge(old: Postings, old_to_new: np.ndarray, vocab: list[str], doc_ptr: np.ndarray, doc_terms: np.ndarray,
           doc_tf: np.ndarray, doc_len: np.ndarray, params: BM25Params = BM25Params()) -> Postings:
     """`from_chunks`, when most chunks come from `old`: its term-major postings merged, not sorted again.
 
     `old_to_new`: each old row's row in the new corpus (ascending), -1 when it is gone;
-    the new corpus's other rows are new chunks, whose few postings are inserted at
-    their places by (term, row). Linear in the postings, where a sort is n log n.
+    the new corpus's other rows are new chunks, whose postings are inserted at
+    their places (a binary search in their term's postings each). Linear in the
+    postings, where a sort is n log n; a large update falls back to the sort.
     """
     n = len(doc_len)
-    old_terms = np.repeat(np.arange(len(old.vocab), dtype=np.int64), np.diff(old.term_ptr))
-    old_rows = old_to_new[old.term_rows]
-    kept = old_rows >= 0
-    old_keys = old_terms[kept] * (n + 1) + old_rows[kept]
     new_rows = np.setdiff1d(np.arange(n), old_to_new[old_to_new >= 0])
     counts = doc_ptr[new_rows + 1] - doc_ptr[new_rows]
-    at = np.repeat(doc_ptr[new_rows], counts) + (np.arange(counts.sum()) - np.repeat(np.cumsum(counts) - counts, counts))
-    new_keys = doc_terms[at].astype(np.int64) * (n + 1) + np.repeat(new_rows, counts)
-    order = np.argsort(new_keys, kind="stable")
-    new_keys, new_tf = new_keys[order], doc_tf[at][order]
-    place = np.searchsorted(old_keys, new_keys)
-    keys = np.insert(old_keys, place, new_keys)
+    if counts.sum() > MERGE_MAX_NEW:
+        return from_chunks(vocab, doc_ptr, doc_terms, doc_tf, doc_len, params)
+    rows_old = old_to_new[old.term_rows]
+    kept = rows_old >= 0
+    if kept.all():
+        rows_kept, tf_kept, kept_ptr = rows_old, old.term_tf, np.asarray(old.term_ptr)
+    else:
+        rows_kept, tf_kept = rows_old[kept], old.term_tf[kept]
+        seen = np.zeros(len(kept) + 1, dtype=np.int64)
+        np.cumsum(kept, out=seen[1:])
+        kept_ptr = seen[old.term_ptr]
+    at = np.concatenate([np.arange(doc_ptr[r], doc_ptr[r + 1]) for r in new_rows]) if len(new_rows) else \
+        np.zeros(0, dtype=np.int64)
+    terms, rows, tfs = doc_terms[at], np.repeat(new_rows, counts), doc_tf[at]
+    order = np.lexsort((rows, terms))
+    terms, rows, tfs = terms[order], rows[order], tfs[order]
+    known = len(old.vocab)
+    place = np.full(len(terms), len(rows_kept), dtype=np.int64)  # a new term's postings go after every old one
+    for i in np.flatnonzero(terms < known):
+        lo, hi = int(kept_ptr[terms[i]]), int(kept_ptr[terms[i] + 1])
+        place[i] = lo + np.searchsorted(rows_kept[lo:hi], rows[i])
+    per_term = np.zeros(len(vocab), dtype=np.int64)
+    per_term[:known] = np.diff(kept_ptr)
+    per_term += np.bincount(terms, minlength=len(vocab))
     term_ptr = np.zeros(len(vocab) + 1, dtype=np.int64)
-    np.cumsum(np.bincount(keys // (n + 1), minlength=len(vocab)), out=term_ptr[1:])
-    arrays = {"term_ptr": term_ptr, "term_rows": (keys % (n + 1)).astype(np.int32),
-              "term_tf": np.insert(old.term_tf[kept], place, new_tf).astype(np.int32, copy=False),
+    np.cumsum(per_term, out=term_ptr[1:])
+    arrays = {"term_ptr": term_ptr, "term_rows": np.insert(rows_kept, place, rows).astype(np.int32),
+              "term_tf": np.insert(tf_kept, place, tfs).astype(np.int32, copy=False),
               "doc_ptr": doc_ptr, "doc_terms": doc_terms, "doc_tf": doc_tf, "doc_len": doc_len}
     return Postings(vocab, arrays, params)
 

@@ -131,13 +131,39 @@ class StoredArticle(Article):
 
 
 class Articles(dict):
-    """The build's articles by source (a plain dict: answering reads every article's year per question);
-    metadata read at load, each text when first asked for."""
+    """The build's articles by source: metadata read at load, each record made on first look, each text
+    when first asked for. A dict underneath, so a look-up once made costs what a dict's does (answering
+    reads every article's year for every question)."""
 
     def __init__(self, folder: Path):
-        texts = _mapped(folder / TEXTS)
+        super().__init__()
+        self._texts = _mapped(folder / TEXTS)
         self.records = {r["source"]: r for r in read_jsonl(folder / ARTICLES)}
-        super().__init__((source, StoredArticle(r, texts)) for source, r in self.records.items())
+
+    def __missing__(self, source: str) -> Article:
+        made = self[source] = StoredArticle(self.records[source], self._texts)  # KeyError when unknown
+        return made
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.records)
+
+    def __len__(self) -> int:
+        return len(self.records)
+
+    def __contains__(self, source: object) -> bool:
+        return source in self.records
+
+    def keys(self):
+        return self.records.keys()
+
+    def values(self):
+        return [self[source] for source in self.records]
+
+    def items(self):
+        return [(source, self[source]) for source in self.records]
+
+    def get(self, source, default=None):
+        return self[source] if source in self.records else default
 
 
 CHUNK_CACHE = 4096  # parsed chunks kept per loaded index: a question reads ~100 of them
