@@ -30,7 +30,7 @@ from typing import Callable
 
 import numpy as np
 
-from index import DEFAULT_MODEL, bm25, checkpoint, embed, publish, store, tokenize, vectors
+from index import DEFAULT_MODEL, bm25, checkpoint, embed, facts, publish, store, tokenize, vectors
 from index.chunk import ChunkSizes, chunk_article, indexed_text
 from index.load import file_hash, is_text_seed, read_seeds, seed_name
 from index.meta import describe
@@ -129,6 +129,7 @@ class Segment:
     lines: list[bytes] = field(default_factory=list)  # new chunks' lines of chunks.jsonl
     postings: list[tuple[np.ndarray, np.ndarray, int]] = field(default_factory=list)
     keys: list[str] = field(default_factory=list)  # new chunks' vector keys
+    facts: bytes = b""  # new article's facts.jsonl lines
 
 
 def update(seeds_dir: Path, index_dir: Path, model: str | None = None, force: bool = False,
@@ -205,15 +206,15 @@ def update(seeds_dir: Path, index_dir: Path, model: str | None = None, force: bo
         with _workers(len(fresh)) as pool:
             prepared = pool.map(_prepare, [(texts[n].source, texts[n].text, texts[n].sha256, settings.sizes)
                                            for n in fresh])
-            for n, (record, lines, chunk_texts) in zip(fresh, prepared):
-                segments[n].record, segments[n].lines = record, lines
+            for n, (record, lines, chunk_texts, found) in zip(fresh, prepared):
+                segments[n].record, segments[n].lines, segments[n].facts = record, lines, found
                 segments[n].keys = [vector_key(identity["fingerprint"], t) for t in chunk_texts]
             chunk_total = sum(s.record["chunks"] for s in segments)
             reusable = _reusable_vectors(old, identity["fingerprint"], {t.source for t in texts},
                                          {segments[n].record["source"] for n in fresh}) if same_model else {}
             saved = checkpoint.Checkpoint(index_dir, identity["fingerprint"])
             todo: dict[str, str] = {}
-            for n, (_, _, chunk_texts) in zip(fresh, prepared):
+            for n, (_, _, chunk_texts, _) in zip(fresh, prepared):
                 for key, text in zip(segments[n].keys, chunk_texts):
                     if key not in reusable and key not in saved.rows:
                         todo.setdefault(key, text)
@@ -221,7 +222,7 @@ def update(seeds_dir: Path, index_dir: Path, model: str | None = None, force: bo
                      f"(reusing {chunk_total - len(todo)})")
             embedder = Embedder(todo, saved, model, show_bar, on_embedded)
             tokenized = pool.imap(_tokenize, [p[2] for p in prepared])
-            for n, (_, _, chunk_texts), words_of in zip(fresh, prepared, tokenized):
+            for n, (_, _, chunk_texts, _), words_of in zip(fresh, prepared, tokenized):
                 for key, text, words in zip(segments[n].keys, chunk_texts, words_of):
                     segments[n].postings.append((*bm25.count(words, ids, vocab), len(words)))
                     embedder.offer(key, text, words)
@@ -326,13 +327,16 @@ class _Serial:
         return (fn(item) for item in items)
 
 
-def _prepare(job: tuple) -> tuple[dict, list[bytes], list[str]]:
-    """(source, text, sha256, chunk sizes) → (articles.jsonl record, chunks.jsonl lines, indexed texts)."""
+def _prepare(job: tuple) -> tuple[dict, list[bytes], list[str], bytes]:
+    """(source, text, sha256, chunk sizes) → (articles.jsonl record, chunks.jsonl lines, indexed texts,
+    the article's facts.jsonl lines)."""
     source, text, sha256, sizes = job
     article = describe(source, text, sha256)
     chunks = chunk_article(article.source, article.text, sizes)
     lines = [(json.dumps(c.to_json(), ensure_ascii=False) + "\n").encode("utf-8") for c in chunks]
-    return {**article.metadata(), "chunks": len(chunks)}, lines, [indexed_text(c) for c in chunks]
+    found = "".join(json.dumps(f.to_json(), ensure_ascii=False) + "\n" for f in facts.extract(article))
+    return ({**article.metadata(), "chunks": len(chunks)}, lines, [indexed_text(c) for c in chunks],
+            found.encode("utf-8"))
 
 
 def _tokenize(texts: list[str]) -> list[list[str]]:
@@ -417,12 +421,20 @@ def _write(path: Path, segments: list[Segment], old: store.StoredIndex | None, v
     Carried-over rows are copied a run at a time (bytes and arrays, nothing parsed);
     their postings by term are merged into the new build's, not sorted again.
     """
-    with open(path / store.TEXTS, "wb") as texts, open(path / store.ARTICLES, "w", encoding="utf-8") as articles:
-        at = 0
+    old_facts = store._mapped(old.path / store.FACTS) if old is not None else b""
+    with open(path / store.TEXTS, "wb") as texts, open(path / store.ARTICLES, "w", encoding="utf-8") as articles, \
+            open(path / store.FACTS, "wb") as found:
+        at = facts_at = 0
         for s in segments:
             texts.write(s.text)
-            articles.write(json.dumps({**s.record, "text_bytes": [at, at + len(s.text)]}, ensure_ascii=False) + "\n")
+            if s.rows is not None:  # carried over: its facts are the published build's lines
+                start, end = s.record["facts_bytes"]
+                s.facts = old_facts[start:end]
+            found.write(s.facts)
+            articles.write(json.dumps({**s.record, "text_bytes": [at, at + len(s.text)],
+                                       "facts_bytes": [facts_at, facts_at + len(s.facts)]}, ensure_ascii=False) + "\n")
             at += len(s.text)
+            facts_at += len(s.facts)
     n_chunks = sum(s.record["chunks"] for s in segments)
     offsets = np.zeros(n_chunks + 1, dtype=np.int64)
     rows = np.lib.format.open_memmap(path / vectors.ROWS, mode="w+", dtype=np.float32, shape=(n_chunks, dim))

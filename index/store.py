@@ -11,6 +11,8 @@ Layout of one build (`var/index` is a symlink to the published one):
                          /bm25.*.npy           BM25 postings by term and by chunk, chunk lengths (`index.bm25`)
                          /vectors.npy          one vector per chunk, in chunks.jsonl order
                          /vectors.hnsw.faiss   an HNSW graph over them, at ≥ `vectors.ANN_MIN_ROWS` chunks only
+                         /facts.jsonl          one figure a line: place, year, indicator, value, citation
+                                               (`index.facts`; read on first use)
 
 A cold load reads the manifest, the articles' metadata and the vocabulary;
 chunks, postings and vectors are memory-mapped and read a row at a time, an
@@ -38,11 +40,13 @@ from pathlib import Path
 import numpy as np
 
 from index import bm25, vectors
+from index.facts import Fact
 from index.records import Article, Chunk, Clue
 
 SCHEMA_VERSION = 3  # 3: lazy layout (texts.txt, chunk offsets, BM25 and vectors as .npy); file stats in "files"
 ARTICLES, TEXTS, CHUNKS, OFFSETS = "articles.jsonl", "texts.txt", "chunks.jsonl", "chunks.offsets.npy"
-REQUIRED = (ARTICLES, TEXTS, CHUNKS, OFFSETS) + bm25.FILES + (vectors.ROWS,)
+FACTS = "facts.jsonl"
+REQUIRED = (ARTICLES, TEXTS, CHUNKS, OFFSETS, FACTS) + bm25.FILES + (vectors.ROWS,)
 FIX = "run 'gzqa index build --force'"
 
 
@@ -218,6 +222,16 @@ class StoredIndex:
     _encoder: object = field(default=None, repr=False)
     _last_query: tuple[str, object] | None = field(default=None, repr=False)
     _last_dense: tuple[tuple[str, int], list] | None = field(default=None, repr=False)
+    _facts: tuple[Fact, ...] | None = field(default=None, repr=False)
+
+    def facts(self) -> tuple[Fact, ...]:
+        """Every figure the articles state, in article and reading order (facts.jsonl, read on first call)."""
+        if self._facts is None:
+            try:
+                self._facts = tuple(load_facts(self.path / FACTS))
+            except (OSError, ValueError, KeyError, TypeError) as err:
+                raise IndexCorrupt(f"index in {self.path} is damaged ({FACTS}: {err.__class__.__name__}) — {FIX}") from err
+        return self._facts
 
     def terms(self, row: int) -> dict[str, int]:
         """The indexed tokens of chunk `row` (term → count)."""
@@ -368,3 +382,8 @@ def _load_build(index_dir: Path, path: Path) -> StoredIndex:
             and vecs.d == manifest["model"].get("dim", vecs.d)):
         raise IndexCorrupt(f"index in {index_dir} is inconsistent (chunk, BM25 and vector counts differ) — {FIX}")
     return StoredIndex(path, manifest, articles, chunks, postings, vecs)
+
+
+def load_facts(path: Path) -> list[Fact]:
+    """facts.jsonl → its facts, in order."""
+    return [Fact.from_json(f) for f in read_jsonl(path)]
