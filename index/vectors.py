@@ -16,8 +16,9 @@ ROWS = "vectors.npy"
 GRAPH = "vectors.hnsw.faiss"
 ANN_MIN_ROWS = 200_000  # below this, exact search costs milliseconds and is never wrong
 HNSW_NEIGHBOURS = 32  # graph degree M: faiss's usual value for ~1M vectors
-HNSW_EF_CONSTRUCTION = 80  # build-time beam: recall@10 ≥ 0.98 measured at 1M fake vectors (README)
-HNSW_EF_SEARCH = 128  # query-time beam: recall over speed, still well under a millisecond
+HNSW_EF_CONSTRUCTION = 80  # build-time beam: 200k vectors in ≈ 200 s on the 2-core machine (README)
+HNSW_EF_SEARCH = 512  # query-time beam: recall over speed (README: recall@10 0.85 / 0.89 / 0.94 at 64 / 128 / 512
+# on 200k fake near-duplicate vectors, short of the 0.98 aimed at; a query still takes milliseconds)
 
 
 def save(rows: np.ndarray, folder: Path) -> None:

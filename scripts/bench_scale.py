@@ -173,11 +173,12 @@ SEARCH_ONLY = """
 import json, sys, time, tempfile
 from pathlib import Path
 import numpy as np
-from index import bm25, store, vectors
+from index import bm25, embed, store, vectors
 from index.tokenize import tokens
 source, copies, ann_copies, questions = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), json.loads(sys.argv[4])
-small = store.load(source)
-p, v = small.bm25, vectors.rows(small.vectors)
+build = Path(source).resolve()  # postings and vectors only: any build of this layout will do
+manifest = json.loads((build / "manifest.json").read_text(encoding="utf-8"))
+p, v = bm25.load(build, store.bm25_params(manifest)), vectors.rows(vectors.load(build))
 n = p.corpus_size
 rng = np.random.default_rng(0)
 per_doc = np.diff(p.doc_ptr)
@@ -192,13 +193,13 @@ for q in queries:
     big.rank(q, 50)
 lexical = (time.perf_counter() - start) / len(queries)
 del big
-encoder = small.query_encoder()
+encoder = embed.query_encoder(manifest["model"])
 dense_q = np.stack([encoder.query(q) for q in questions])
 out = {"chunks": n * copies, "lexical": lexical}
 with tempfile.TemporaryDirectory() as tmp:
     rows = np.lib.format.open_memmap(Path(tmp) / vectors.ROWS, mode="w+", dtype=np.float32, shape=(n * copies, v.shape[1]))
     for c in range(copies):  # each copy jittered, so no two rows are equal
-        block = v + rng.normal(0, 0.05, v.shape).astype(np.float32)
+        block = v + rng.normal(0, 0.01, v.shape).astype(np.float32)  # a near-duplicate: cosine ≈ 0.99
         rows[c * n:(c + 1) * n] = block / np.linalg.norm(block, axis=1, keepdims=True)
     rows.flush()
     vecs = vectors.load(Path(tmp))
@@ -227,6 +228,11 @@ with tempfile.TemporaryDirectory() as tmp:
     probe = np.asarray(ann.rows[rng.integers(0, ann.ntotal, 200)]) + rng.normal(0, 0.1, (200, ann.d)).astype(np.float32)
     probe = np.concatenate([dense_q, probe / np.linalg.norm(probe, axis=1, keepdims=True)])
     out["recall"] = vectors.recall_at(ann, probe, 10)
+    out["recall_by_ef"] = {}
+    if ann.graph() is not None:
+        for ef in (64, 256, 512):
+            ann.graph().hnsw.efSearch = ef
+            out["recall_by_ef"][ef] = vectors.recall_at(ann, probe, 10)
 print(json.dumps(out))
 """
 
@@ -261,8 +267,7 @@ def main() -> None:
                 largest = index_dir
         print(table(f"code: {code.name}", results) + "\n", flush=True)
     if args.search_only and largest is not None:
-        n = json.loads(run(ROOT, [str(largest)], "import json,sys\nfrom index import store\n"
-                                                 "print(json.dumps(len(store.load(sys.argv[1]).chunks)))")[0])
+        n = json.loads((largest / "manifest.json").read_text(encoding="utf-8"))["counts"]["chunks"]
         copies = max(1, round(args.search_only / n))
         ann_copies = max(1, min(copies, math.ceil(args.ann_chunks / n)))
         out, wall, rss, _ = run(ROOT, [str(largest), str(copies), str(ann_copies),
@@ -273,7 +278,8 @@ def main() -> None:
               f"| dense top-50 at {r['chunks']:,} chunks, exact | {r['exact'] * 1000:.1f} ms |\n"
               f"| dense top-50 at {r['ann_chunks']:,} chunks, {'HNSW' if r['ann_used'] else 'exact'} | "
               f"{r['ann'] * 1000:.2f} ms (exact: {r['ann_exact'] * 1000:.1f} ms) |\n"
-              f"| HNSW recall@10 against exact, {r['ann_chunks']:,} chunks | {r['recall']:.3f} |\n"
+              f"| HNSW recall@10 against exact, {r['ann_chunks']:,} chunks | {r['recall']:.3f} (efSearch "
+              + ", ".join(f"{ef}: {x:.3f}" for ef, x in r["recall_by_ef"].items()) + ") |\n"
               f"| HNSW graph build, {r['ann_chunks']:,} chunks | {r['graph']:.0f} s (run's peak RSS {rss:.0f} MB) |")
 
 
