@@ -69,8 +69,9 @@ class Postings:
         start, end = int(self.doc_ptr[row]), int(self.doc_ptr[row + 1])
         return {self.vocab[t]: int(n) for t, n in zip(self.doc_terms[start:end], self.doc_tf[start:end])}
 
-    def rank(self, query: list[str], k: int) -> list[tuple[int, float]]:
-        """(chunk row, score) of the best `k` chunks holding at least one query term; ties by row."""
+    def rank(self, query: list[str], k: int, within: np.ndarray | None = None) -> list[tuple[int, float]]:
+        """(chunk row, score) of the best `k` chunks holding at least one query term (of the rows `within`
+        only, if given); ties by row."""
         terms = [t for t in dict.fromkeys(query) if self.df(t)]
         if not terms or k <= 0:
             return []
@@ -82,6 +83,11 @@ class Postings:
         matched = np.zeros(self.corpus_size, dtype=bool)  # a mark per chunk: cheaper than sorting the postings
         for _, term_rows, _ in postings:
             matched[term_rows] = True
+        if within is not None:
+            allowed = np.zeros(self.corpus_size, dtype=bool)
+            allowed[np.asarray(within, dtype=np.int64)] = True
+            matched &= allowed
+            postings = [(term, r[allowed[r]], tf[allowed[r]]) for term, r, tf in postings]
         rows = np.flatnonzero(matched)
         doc_len = np.asarray(self.doc_len[rows]).astype(np.int64)
         k1, b, delta = self.params.k1, self.params.b, self.params.delta

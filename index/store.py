@@ -33,7 +33,7 @@ import hashlib
 import json
 import mmap
 import os
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Collection, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -143,6 +143,7 @@ class Articles(dict):
         super().__init__()
         self._texts = _mapped(folder / TEXTS)
         self.records = {r["source"]: r for r in read_jsonl(folder / ARTICLES)}
+        self._starts: dict[str, tuple[int, int]] | None = None
 
     def __missing__(self, source: str) -> Article:
         made = self[source] = StoredArticle(self.records[source], self._texts)  # KeyError when unknown
@@ -168,6 +169,15 @@ class Articles(dict):
 
     def get(self, source, default=None):
         return self[source] if source in self.records else default
+
+    def rows_of(self, sources: Collection[str]) -> np.ndarray:
+        """The chunk rows of the articles `sources`: an article's chunks are consecutive, in this file's order."""
+        if self._starts is None:
+            counts = [int(r.get("chunks", 0)) for r in self.records.values()]
+            starts = np.concatenate([[0], np.cumsum(counts)]).astype(np.int64)
+            self._starts = dict(zip(self.records, zip(starts[:-1].tolist(), starts[1:].tolist())))
+        spans = [self._starts[s] for s in sources if s in self._starts]
+        return (np.concatenate([np.arange(a, b) for a, b in spans]) if spans else np.zeros(0, np.int64))
 
 
 CHUNK_CACHE = 4096  # parsed chunks kept per loaded index: a question reads ~100 of them
@@ -221,7 +231,7 @@ class StoredIndex:
     vectors: vectors.Vectors
     _encoder: object = field(default=None, repr=False)
     _last_query: tuple[str, object] | None = field(default=None, repr=False)
-    _last_dense: tuple[tuple[str, int], list] | None = field(default=None, repr=False)
+    _last_dense: tuple[tuple, list] | None = field(default=None, repr=False)
     _facts: tuple[Fact, ...] | None = field(default=None, repr=False)
 
     def facts(self) -> tuple[Fact, ...]:
@@ -241,19 +251,24 @@ class StoredIndex:
         """BM25Plus idf of `term` (0.0 when no chunk holds it)."""
         return self.bm25.idf(term)
 
-    def lexical(self, terms, k: int) -> list[tuple[int, float]]:
-        """(row, BM25 score) of the best `k` chunks holding at least one of `terms`."""
-        return self.bm25.rank(list(terms), k)
+    def lexical(self, terms, k: int, sources: Collection[str] | None = None) -> list[tuple[int, float]]:
+        """(row, BM25 score) of the best `k` chunks holding at least one of `terms` (of `sources`' articles only)."""
+        within = None if sources is None else self.articles.rows_of(sources)
+        return self.bm25.rank(list(terms), k, within)
 
-    def dense(self, text: str, k: int) -> list[tuple[int, float]]:
+    def dense(self, text: str, k: int, sources: Collection[str] | None = None) -> list[tuple[int, float]]:
         """(row, cosine) of the `k` chunks nearest to `text`; the last question's vector and result are kept for
         a retry (answering asks again with the year relaxed; at 100k chunks a search reads 100 MB of vectors)."""
-        if self._last_dense is not None and self._last_dense[0] == (text, k):
+        key = (text, k, None if sources is None else tuple(sorted(sources)))
+        if self._last_dense is not None and self._last_dense[0] == key:
             return list(self._last_dense[1])
         if self._last_query is None or self._last_query[0] != text:
             self._last_query = (text, self.query_encoder().query(text))
-        found = vectors.search(self.vectors, self._last_query[1], k)
-        self._last_dense = ((text, k), found)
+        if sources is None:
+            found = vectors.search(self.vectors, self._last_query[1], k)
+        else:
+            found = vectors.exact(self.vectors, self._last_query[1], k, self.articles.rows_of(sources))
+        self._last_dense = (key, found)
         return list(found)
 
     @property

@@ -79,15 +79,17 @@ def rows(vectors: Vectors) -> np.ndarray:
     return np.array(vectors.rows)
 
 
-def exact(vectors: Vectors, query: np.ndarray, k: int) -> list[tuple[int, float]]:
-    """(row, cosine) of the `k` nearest rows by brute force; ties by row."""
-    if vectors.ntotal == 0 or k <= 0:
+def exact(vectors: Vectors, query: np.ndarray, k: int, within: np.ndarray | None = None) -> list[tuple[int, float]]:
+    """(row, cosine) of the `k` nearest rows by brute force (of the rows `within` only, if given); ties by row."""
+    rows = np.arange(vectors.ntotal) if within is None else np.asarray(within, dtype=np.int64)
+    if len(rows) == 0 or k <= 0:
         return []
-    scores = vectors.rows @ np.asarray(query, dtype=np.float32).reshape(-1)
+    matrix = vectors.rows if within is None else vectors.rows[rows]
+    scores = matrix @ np.asarray(query, dtype=np.float32).reshape(-1)
     k = min(k, len(scores))
     top = np.argpartition(-scores, k - 1)[:k]
-    top = top[np.lexsort((top, -scores[top]))]
-    return [(int(i), float(scores[i])) for i in top]
+    top = top[np.lexsort((rows[top], -scores[top]))]
+    return [(int(rows[i]), float(scores[i])) for i in top]
 
 
 def search(vectors: Vectors, query: np.ndarray, k: int) -> list[tuple[int, float]]:

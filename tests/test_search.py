@@ -232,3 +232,29 @@ def test_how_long_and_become_what():
     long = parse("广汽埃安用了多长时间达到100万辆")
     assert long.wants == "number" and "多长" not in long.terms
     assert "打造" in parse("要把广州打造成什么").terms
+
+
+def test_a_search_within_articles_equals_the_whole_ranking_filtered(fake_index):
+    """lexical/dense with `sources`: the whole corpus's order, other articles left out, cut after the filter."""
+    from index import store
+
+    index = store.load(fake_index)
+    chosen = ("003_ceb711fc79301318.txt", "004_8c17ebf00595400d.txt")
+    terms = tokens("固定资产投资增长目标")
+    for search, query in ((index.lexical, terms), (index.dense, "白云区固投目标")):
+        whole = search(query, len(index.chunks))
+        within = search(query, 10, chosen)
+        assert within == [(row, score) for row, score in whole if index.chunks[row].source in chosen][:10]
+        assert within and {index.chunks[row].source for row, _ in within} <= set(chosen)
+
+
+def test_the_asked_years_passages_are_candidates_however_many_others_outrank_them(fake_index):
+    """Among thousands of articles the asked year's best passages must still reach the ranking."""
+    from index import store
+    from qa.retrieve import candidates
+
+    index = store.load(fake_index)
+    q = parse("白云区2026年固投目标是多少", 2026)
+    fused, rankings, _ = candidates(index, q, k=3)  # three candidates a retriever: look-alikes could fill them
+    pool = [row for row, _ in index.lexical(q.search_terms, 3, ("003_ceb711fc79301318.txt",))]
+    assert set(pool) <= set(rankings["bm25"]) and set(pool) <= set(fused)
