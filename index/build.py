@@ -87,12 +87,13 @@ def _published(index_dir: Path) -> store.StoredIndex | None:
 def update(seeds_dir: Path, index_dir: Path, model: str | None = None, force: bool = False,
            settings: BuildSettings = BuildSettings(),
            progress: Callable[[str], None] = lambda message: None, show_bar: bool = False,
-           wait: bool = True) -> BuildReport:
+           wait: bool = True, on_embedded: Callable[[int, int], None] | None = None) -> BuildReport:
     """Bring the index at `index_dir` up to date with `seeds_dir`; `force` re-embeds everything.
 
     `model` defaults to the one the published index was built with. A published
     index that does not load (damaged, other schema) is rebuilt, not reported up to date.
     While another update runs, this one waits for it, or with `wait=False` raises `publish.IndexBusy`.
+    `on_embedded(done, total)` is called after each batch of `EMBED_BATCH` passages embedded.
     """
     started = time.monotonic()
     seeds_dir, index_dir = Path(seeds_dir), Path(index_dir)
@@ -145,7 +146,7 @@ def update(seeds_dir: Path, index_dir: Path, model: str | None = None, force: bo
         keys = [vector_key(identity["fingerprint"], indexed_text(c)) for c in chunks]
         new = sum(key not in reusable for key in keys)
         progress(f"embedding {new} new chunks (reusing {len(chunks) - new})")
-        rows, embedded = embedding_rows(chunks, reusable, keys, model, show_bar)
+        rows, embedded = embedding_rows(chunks, reusable, keys, model, show_bar, on_embedded)
 
         progress("writing index")
         tmp = publish.new_build_dir(index_dir)
@@ -159,8 +160,12 @@ def update(seeds_dir: Path, index_dir: Path, model: str | None = None, force: bo
                        added, changed, removed, tuple(rejected), time.monotonic() - started)
 
 
+EMBED_BATCH = 64  # passages per `on_embedded` call: progress every few seconds, no measurable cost
+
+
 def embedding_rows(chunks: list[Chunk], reusable: dict[str, np.ndarray], keys: list[str], model: str,
-                   show_bar: bool = False) -> tuple[np.ndarray, int]:
+                   show_bar: bool = False,
+                   on_embedded: Callable[[int, int], None] | None = None) -> tuple[np.ndarray, int]:
     """Chunks and their `keys` → (one vector row per chunk, how many of them `model` embedded afresh).
 
     A row whose key is in `reusable` is copied from there; the model is loaded
@@ -174,8 +179,11 @@ def embedding_rows(chunks: list[Chunk], reusable: dict[str, np.ndarray], keys: l
     for i, key in enumerate(keys):
         if key in reusable:
             rows[i] = reusable[key]
-    if todo:
-        rows[todo] = encoder.passages([indexed_text(chunks[i]) for i in todo])
+    for start in range(0, len(todo), EMBED_BATCH):
+        batch = todo[start:start + EMBED_BATCH]
+        rows[batch] = encoder.passages([indexed_text(chunks[i]) for i in batch])
+        if on_embedded:
+            on_embedded(start + len(batch), len(todo))
     return rows, len(todo)
 
 
