@@ -68,7 +68,7 @@ class Served:
             try:
                 connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=5)
                 connection.request("GET", "/")
-                if connection.getresponse().status == 200:
+                if connection.getresponse().status in (200, 401):  # 401: up, behind a login
                     return self
             except OSError:
                 time.sleep(0.3)
