@@ -5,7 +5,8 @@
 
 Without --index-dir, the seeds are indexed with the real model (`--model`) into a
 temporary folder first. `load`: `--clients` threads, each a keep-alive connection
-asking held-out questions in turn for `--seconds` after a warm-up, then stop;
+(and, through the page, one session: a browser tab) asking held-out questions in turn for
+`--seconds` after a warm-up, then stop;
 prints questions/s, p50/p95/max latency and errors, and exits 1 when a target
 is missed (≥ 50 questions/s, p95 ≤ 1 s, 0 errors). `memory`: every question from a
 new Gradio session (a fresh session hash, as a new browser tab has); prints the
@@ -97,17 +98,20 @@ class Served:
 class Client:
     """One keep-alive connection asking questions the way a page (gradio) or a program (json) does."""
 
-    def __init__(self, port: int, via: str):
+    def __init__(self, port: int, via: str, new_sessions: bool = False):
         self.connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
-        self.via = via
+        self.via, self.new_sessions = via, new_sessions
+        self.session = uuid.uuid4().hex[:12]  # one browser tab; `new_sessions`: a new tab for every question
 
     def ask(self, question: str) -> bool:
         """One question → did a whole answer come back?"""
+        if self.new_sessions:
+            self.session = uuid.uuid4().hex[:12]
         try:
             if self.via == "json":
                 return self._post("/api/ask", {"question": question})[0] == 200
             status, body = self._post("/gradio_api/call/answer", {"data": [question, "按问题", [], 5],
-                                                                  "session_hash": uuid.uuid4().hex[:12]})
+                                                                  "session_hash": self.session})
             if status != 200:
                 return False
             self.connection.request("GET", f"/gradio_api/call/answer/{json.loads(body)['event_id']}")
@@ -163,7 +167,7 @@ def ask_many(port: int, via: str, count: int, pool: list[str], clients: int = 4)
     counter = iter(range(count))
 
     def work() -> None:
-        client = Client(port, via)
+        client = Client(port, via, new_sessions=True)
         for n in counter:
             if not client.ask(pool[n % len(pool)]):
                 with lock:

@@ -36,8 +36,8 @@ class IndexJob:
                    "--seeds", str(seeds_dir), "--index-dir", str(index_dir)]
         command += ["--force"] if force else []
         command += ["--model", model] if model else []
-        env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(ROOT)] + [p for p in
-                                                                          os.environ.get("PYTHONPATH", "").split(os.pathsep) if p])}
+        path = [str(ROOT)] + [p for p in os.environ.get("PYTHONPATH", "").split(os.pathsep) if p]
+        env = {**os.environ, "PYTHONPATH": os.pathsep.join(path)}
         self.cancelled = False
         self.started = time.monotonic()
         self.process = subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
