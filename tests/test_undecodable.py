@@ -29,16 +29,22 @@ LINES = st.lists(st.one_of(st.binary(max_size=40), st.sampled_from([b"\xff\xfe",
 
 
 def run_cli(argv: list[str], stdin: bytes = b"") -> tuple[int, str, str]:
-    """`gzqa` in this process with `stdin` as raw bytes → (exit code, stdout, stderr)."""
-    out, err = io.StringIO(), io.StringIO()
+    """`gzqa` in this process with `stdin` as raw bytes → (exit code, stdout, stderr).
+
+    stdin and stdout are strict UTF-8 streams over bytes, as a terminal's or a pipe's are (a StringIO
+    would take text a real stdout cannot encode); stderr escapes, as Python's own does.
+    """
+    out = io.TextIOWrapper(io.BytesIO(), encoding="utf-8")
+    err = io.TextIOWrapper(io.BytesIO(), encoding="utf-8", errors="backslashreplace")
     old = sys.stdin
-    sys.stdin = io.TextIOWrapper(io.BytesIO(stdin), encoding="utf-8")  # strict, as a real UTF-8 stdin is
+    sys.stdin = io.TextIOWrapper(io.BytesIO(stdin), encoding="utf-8")
     try:
         with redirect_stdout(out), redirect_stderr(err):
             code = cli.main(argv)
     finally:
         sys.stdin = old
-    return code, out.getvalue(), err.getvalue()
+    out.flush(), err.flush()
+    return code, out.buffer.getvalue().decode("utf-8"), err.buffer.getvalue().decode("utf-8")
 
 
 def test_the_issues_batch_gives_an_error_line_and_goes_on(fake_index: Path):
