@@ -49,13 +49,14 @@ def main() -> int:
     parser.add_argument("--mb", type=float, default=1.0)
     parser.add_argument("--index-dir", default=str(ROOT / "var" / "index"))
     parser.add_argument("--seeds", default=str(ROOT / "seeds"))
+    parser.add_argument("--nice", type=int, default=0, help="the build's niceness (the web app uses "
+                                                             "ui.indexing.NICE; 0 measures the cost itself)")
     args = parser.parse_args()
     from ui.indexing import IndexJob
 
     with tempfile.TemporaryDirectory() as scratch:
         seeds, index_dir = Path(scratch) / "seeds", Path(scratch) / "index"
         shutil.copytree(args.seeds, seeds)
-        builds = Path(args.index_dir).parent / f"{Path(args.index_dir).name}.builds"
         shutil.copytree(Path(args.index_dir).resolve(), builds_copy := Path(scratch) / "index.builds" /
                         Path(args.index_dir).resolve().name)
         index_dir.symlink_to(builds_copy)
@@ -63,15 +64,19 @@ def main() -> int:
         (seeds / "large_upload.txt").write_text(text, encoding="utf-8")
         before = rss_mib()
         started = time.monotonic()
-        job = IndexJob(seeds, index_dir)
-        events = list(job.events())
+        job = IndexJob(seeds, index_dir, nice=args.nice)
+        for event in job.events():
+            if event["event"] == "embedded" and event["done"] % 640 == 0:
+                print(f"… {event['done']}/{event['total']} after {time.monotonic() - started:.0f} s",
+                      file=sys.stderr, flush=True)
+            done = event
         seconds = time.monotonic() - started
-        done = events[-1]
-        child_peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
-        del builds
+        usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+        child_peak, child_cpu = usage.ru_maxrss / 1024, usage.ru_utime + usage.ru_stime
     result = {"upload_bytes": len(text.encode("utf-8")), "outcome": done["event"],
               "chunks_embedded": done.get("embedded"), "seconds": round(seconds, 1),
               "chunks_per_second": round((done.get("embedded") or 0) / seconds, 1),
+              "index_process_cpu_seconds": round(child_cpu), "nice": args.nice,
               "index_process_peak_rss_mib": round(child_peak), "this_process_rss_mib_before": round(before),
               "this_process_rss_mib_after": round(rss_mib())}
     print(json.dumps(result, ensure_ascii=False), flush=True)

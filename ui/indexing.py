@@ -31,7 +31,8 @@ ROOT = Path(__file__).resolve().parent.parent  # the child imports this very che
 class IndexJob:
     """One `gzqa index update` in a child process; `events()` follows it, `cancel()` stops it."""
 
-    def __init__(self, seeds_dir: Path, index_dir: Path, force: bool = False, model: str | None = None):
+    def __init__(self, seeds_dir: Path, index_dir: Path, force: bool = False, model: str | None = None,
+                 nice: int = NICE):
         command = [sys.executable, "-m", "ui.cli", "index", "update", "--json",
                    "--seeds", str(seeds_dir), "--index-dir", str(index_dir)]
         command += ["--force"] if force else []
@@ -42,7 +43,7 @@ class IndexJob:
         self.started = time.monotonic()
         self.process = subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
                                         stderr=subprocess.PIPE, text=True, encoding="utf-8", errors="replace",
-                                        env=env, preexec_fn=lambda: os.nice(NICE))
+                                        env=env, preexec_fn=lambda: os.nice(nice))
         self._stderr: list[str] = []
         self._reader = threading.Thread(target=lambda: self._stderr.extend(self.process.stderr), daemon=True)
         self._reader.start()

@@ -147,7 +147,8 @@ def app(seeds_dir: Path, index_dir: Path, assistant: Assistant | None = None) ->
             return
         yield from jobs.run(False, [saved.message])
 
-    with gr.Blocks(title="gzqa · 广州高质量发展问答", analytics_enabled=False) as demo:
+    # Uploaded files are copied into seeds/ at once; gradio's temporary copies go after an hour, not never.
+    with gr.Blocks(title="gzqa · 广州高质量发展问答", analytics_enabled=False, delete_cache=(3600, 3600)) as demo:
         gr.HTML(html.masthead())
         with gr.Tabs():
             with gr.Tab("提问", id="ask"):
