@@ -36,11 +36,6 @@ def where(index_dir: Path) -> str:
     return "" if Path(index_dir).resolve() == Path(DEFAULT_INDEX).resolve() else f" --index-dir {index_dir}"
 
 
-def fix(index_dir: Path) -> str:
-    """`FIX` for the index at `index_dir`, with its --index-dir when it is not the default one."""
-    return f"run 'gzqa index build --force{where(index_dir)}'"
-
-
 class IndexProblem(Exception):
     """Base of the errors a user can fix by rebuilding; the message names the command."""
 
@@ -143,15 +138,15 @@ def read_manifest(index_dir: Path, build: Path | None = None) -> dict:
     try:
         manifest = json.loads(((build or index_dir) / "manifest.json").read_text(encoding="utf-8"))
     except (OSError, ValueError) as err:
-        raise IndexCorrupt(f"index manifest in {index_dir} unreadable ({err.__class__.__name__}) — {fix(index_dir)}") from err
+        raise IndexCorrupt(f"index manifest in {index_dir} unreadable ({err.__class__.__name__}) — {FIX}") from err
     if not isinstance(manifest, dict):
-        raise IndexCorrupt(f"index manifest in {index_dir} is not a JSON object — {fix(index_dir)}")
+        raise IndexCorrupt(f"index manifest in {index_dir} is not a JSON object — {FIX}")
     if manifest.get("schema_version") != SCHEMA_VERSION:
         raise IndexStale(f"index in {index_dir} has schema version {manifest.get('schema_version')}, "
-                         f"this gzqa reads version {SCHEMA_VERSION} — {fix(index_dir)}")
+                         f"this gzqa reads version {SCHEMA_VERSION} — {FIX}")
     lacking = [k for k, kind in MANIFEST_PARTS.items() if not isinstance(manifest.get(k), kind)]
     if lacking:
-        raise IndexCorrupt(f"index manifest in {index_dir} lacks {', '.join(lacking)} — {fix(index_dir)}")
+        raise IndexCorrupt(f"index manifest in {index_dir} lacks {', '.join(lacking)} — {FIX}")
     return manifest
 
 
@@ -185,19 +180,19 @@ def _load_build(index_dir: Path, path: Path) -> StoredIndex:
         try:
             intact = file_sha256(path / name) == manifest["files"].get(name)
         except OSError as err:
-            raise IndexCorrupt(f"index in {index_dir} lacks {name} ({err.strerror}) — {fix(index_dir)}") from err
+            raise IndexCorrupt(f"index in {index_dir} lacks {name} ({err.strerror}) — {FIX}") from err
         if not intact:
-            raise IndexCorrupt(f"index in {index_dir} is damaged ({name} does not match its checksum) — {fix(index_dir)}")
+            raise IndexCorrupt(f"index in {index_dir} is damaged ({name} does not match its checksum) — {FIX}")
     try:
         articles = {a["source"]: Article.from_json(a) for a in read_jsonl(path / "articles.jsonl")}
         chunks = [Chunk.from_json(c) for c in read_jsonl(path / "chunks.jsonl")]
         model = bm25.load(path / "bm25.json")
         vecs = vectors.load(path / "vectors.faiss")
     except (OSError, ValueError, KeyError, TypeError, RuntimeError) as err:
-        raise IndexCorrupt(f"index in {index_dir} is damaged ({err.__class__.__name__}: {str(err)[:80]}) — {fix(index_dir)}") from err
+        raise IndexCorrupt(f"index in {index_dir} is damaged ({err.__class__.__name__}: {str(err)[:80]}) — {FIX}") from err
     counts = manifest["counts"]
     if not (len(chunks) == counts.get("chunks") == model.corpus_size == len(model.doc_freqs) == vecs.ntotal
             and len(articles) == counts.get("articles")
             and vecs.d == manifest["model"].get("dim", vecs.d)):
-        raise IndexCorrupt(f"index in {index_dir} is inconsistent (chunk, BM25 and vector counts differ) — {fix(index_dir)}")
+        raise IndexCorrupt(f"index in {index_dir} is inconsistent (chunk, BM25 and vector counts differ) — {FIX}")
     return StoredIndex(path, manifest, articles, chunks, model, vecs)
