@@ -37,9 +37,12 @@ def cmd_index_build(args: argparse.Namespace) -> int:
               "rejected": [{"source": r.source, "reason": r.reason} for r in report.rejected],
               "seconds": round(report.seconds, 3), "index_path": str(report.index_path)})
         return 0
-    interactive = sys.stderr.isatty()
+    def embedded(done: int, total: int) -> None:  # one line redrawn on a terminal, not a bar per batch
+        if sys.stderr.isatty():
+            print(f"\r… embedded {done}/{total}", end="\n" if done == total else "", file=sys.stderr, flush=True)
+
     report = update(args.seeds, args.index_dir, model=args.model, force=args.force,
-                    progress=lambda m: print(f"… {m}", file=sys.stderr), show_bar=interactive)
+                    progress=lambda m: print(f"… {m}", file=sys.stderr), on_embedded=embedded)
     if report.up_to_date:
         print(f"index up to date: {report.articles} articles, {report.chunks} chunks ({report.index_path})")
     else:
