@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import os
 import re
+import shutil
 import time
 import unicodedata
 import uuid
@@ -100,7 +101,7 @@ def restore(seeds_dir: Path, file: str) -> Saved:
         raise UploadRefused(f"{file}: 没有这个被替换的版本")
     target = seeds / kept.name
     tmp = seeds / f".restore-{uuid.uuid4().hex}.part"
-    os.link(seeds / REPLACED / kept.file, tmp)
+    shutil.copyfile(seeds / REPLACED / kept.file, tmp)  # a copy: editing the restored article leaves the kept one
     try:
         if target.exists() or target.is_symlink():
             keep_previous(seeds, target)
