@@ -11,6 +11,7 @@ from collections.abc import Collection, Mapping, Sequence
 from pathlib import Path
 from typing import Protocol
 
+from index.facts import Fact
 from index.records import Article, Chunk
 
 
@@ -39,3 +40,6 @@ class Index(Protocol):
 
     def dense(self, text: str, k: int) -> list[tuple[int, float]]:
         """(row, cosine) of the `k` chunks nearest to the question `text`, encoded by this index's model."""
+
+    def facts(self) -> Sequence[Fact]:
+        """Every figure the articles state (place, year, indicator, value, citation), in article and reading order."""

@@ -21,6 +21,7 @@ import numpy as np
 
 from index import DEFAULT_MODEL, bm25, embed, publish, store, tokenize, vectors
 from index.chunk import ChunkSizes, chunk_article, indexed_text
+from index.facts import write_facts
 from index.load import fingerprint, read_seeds
 from index.meta import describe
 from index.records import Article, Chunk, Rejected
@@ -150,6 +151,7 @@ def update(seeds_dir: Path, index_dir: Path, model: str | None = None, force: bo
 
         progress("writing index")
         tmp = publish.new_build_dir(index_dir)
+        write_facts(tmp / store.FACTS, articles, previous=old)  # facts of unchanged articles are reused
         _write(tmp, articles, chunks, corpus, rows, rejected, seeds, {**identity, "dim": rows.shape[1]}, settings,
                embedded=embedded)
         publish.pause("written")

@@ -7,10 +7,10 @@ which reuses the vectors of unchanged text); `gzqa index status` reports it.
 """
 from __future__ import annotations
 
-from index import chunk, clean, lexicon, meta, tokenize
+from index import chunk, clean, facts, lexicon, meta, tokenize
 
 
 def pipeline_version() -> str:
-    """clean, chunk, meta and lexicon rule versions and the tokenizer's dictionary, e.g. "clean 1, chunk 1, …"."""
+    """clean, chunk, meta, lexicon and facts rule versions and the tokenizer's dictionary, e.g. "clean 1, chunk 1, …"."""
     return (f"clean {clean.VERSION}, chunk {chunk.VERSION}, meta {meta.VERSION}, lexicon {lexicon.VERSION}, "
-            f"dictionary jieba>={tokenize.MIN_FREQ}")
+            f"dictionary jieba>={tokenize.MIN_FREQ}, facts {facts.VERSION}")

@@ -7,6 +7,7 @@ Layout of one build (`var/index` is a symlink to the published one):
                          /chunks.jsonl    one chunk a line: text, section, spans
                          /bm25.json       BM25 statistics
                          /vectors.faiss   one vector per chunk, in chunks.jsonl order
+                         /facts.jsonl     one figure a line: place, year, indicator, value, citation
 
 `load` resolves the link once and reads every file from that one build, checking
 each against its checksum, so a damaged file is an error naming the fix, never
@@ -21,10 +22,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from index import bm25, vectors
+from index.facts import Fact
 from index.records import Article, Chunk
 
 SCHEMA_VERSION = 2  # 2: manifest holds "files", the sha256 of each data file
-DATA_FILES = ("articles.jsonl", "chunks.jsonl", "bm25.json", "vectors.faiss")
+FACTS = "facts.jsonl"
+DATA_FILES = ("articles.jsonl", "chunks.jsonl", "bm25.json", "vectors.faiss", FACTS)
+# Added after schema 2 without a schema change: an index that lacks it was built by older rules (its
+# pipeline version says so, and `gzqa index update` adds it, reusing the vectors), it is not damaged.
+OPTIONAL_FILES = (FACTS,)
 FILES = ("manifest.json",) + DATA_FILES
 FIX = "run 'gzqa index build --force'"
 
@@ -83,6 +89,11 @@ class StoredIndex:
     vectors: object
     _encoder: object = field(default=None, repr=False)
     _last_query: tuple[str, object] | None = field(default=None, repr=False)
+    _facts: tuple[Fact, ...] = field(default=(), repr=False)
+
+    def facts(self) -> tuple[Fact, ...]:
+        """Every figure the articles state, in article and reading order (facts.jsonl)."""
+        return self._facts
 
     def terms(self, row: int) -> dict[str, int]:
         """The indexed tokens of chunk `row` (term → count)."""
@@ -177,6 +188,8 @@ def load(index_dir: Path, check_rules: bool = True) -> StoredIndex:
 def _load_build(index_dir: Path, path: Path) -> StoredIndex:
     manifest = read_manifest(index_dir, path)
     for name in DATA_FILES:
+        if name in OPTIONAL_FILES and name not in manifest["files"]:
+            continue
         try:
             intact = file_sha256(path / name) == manifest["files"].get(name)
         except OSError as err:
@@ -188,6 +201,7 @@ def _load_build(index_dir: Path, path: Path) -> StoredIndex:
         chunks = [Chunk.from_json(c) for c in read_jsonl(path / "chunks.jsonl")]
         model = bm25.load(path / "bm25.json")
         vecs = vectors.load(path / "vectors.faiss")
+        facts = tuple(load_facts(path / FACTS)) if FACTS in manifest["files"] else ()
     except (OSError, ValueError, KeyError, TypeError, RuntimeError) as err:
         raise IndexCorrupt(f"index in {index_dir} is damaged ({err.__class__.__name__}: {str(err)[:80]}) — {FIX}") from err
     counts = manifest["counts"]
@@ -195,4 +209,9 @@ def _load_build(index_dir: Path, path: Path) -> StoredIndex:
             and len(articles) == counts.get("articles")
             and vecs.d == manifest["model"].get("dim", vecs.d)):
         raise IndexCorrupt(f"index in {index_dir} is inconsistent (chunk, BM25 and vector counts differ) — {FIX}")
-    return StoredIndex(path, manifest, articles, chunks, model, vecs)
+    return StoredIndex(path, manifest, articles, chunks, model, vecs, _facts=facts)
+
+
+def load_facts(path: Path) -> list[Fact]:
+    """facts.jsonl → its facts, in order."""
+    return [Fact.from_json(f) for f in read_jsonl(path)]

@@ -56,10 +56,13 @@ class Answer:
     citations: tuple[Citation, ...]
     years: tuple[int, ...]  # the years searched for (empty: any)
     year_assumed: bool
+    table: tuple = ()  # a comparison's or ranking's rows (qa.compare.TableRow), each naming its citation
+    computed: str | None = None  # arithmetic done on the cited figures, labelled as computed
 
     def to_json(self) -> dict:
         """The JSON shape of `gzqa ask --json`."""
-        return {
+        extra = {"table": [row.to_json() for row in self.table], "computed": self.computed} if self.table else {}
+        return {**extra, 
             "question": self.question,
             "answered": self.answered,
             "answer": ({"text": self.text, "figure": self.figure, "citation": self.citation}
@@ -163,6 +166,11 @@ def ask(index: Index, question: str, k: int = DEFAULT_K, year: int | None = None
     an article's own "今年" is its year, and a reader asking "今年" may mean it.
     Likewise "去年" then means a report's own past year ("过去一年", "2023年" in a 2024 report).
     """
+    from qa import compare  # imported here: qa.compare builds on this module's Answer
+
+    compared = compare.answer(index, question or "", year)  # "…比2024年多还是少", "哪个区…最高": from the facts
+    if compared is not None:
+        return compared
     q = parse(question, latest_year(index))
     overridden = None
     if year is not None:

@@ -229,3 +229,73 @@ def test_phone_width_has_no_sideways_scrolling(browser, server):
         shoot(page, "phone")
     finally:
         page.context.close()
+
+
+@pytest.mark.browser
+def test_a_comparison_question_shows_both_figures_each_with_its_citation(page):
+    from playwright.sync_api import expect
+
+    ask(page, "白云区2026年固投目标比2024年多还是少")
+    card = page.locator("#result .card.compared")
+    expect(card.locator(".answer-text mark.figure")).to_have_text("少10亿元")
+    expect(card.locator("table.compare")).to_contain_text("1400亿元")
+    expect(card.locator("table.compare")).to_contain_text("突破1410亿元")
+    expect(card.locator(".computed")).to_contain_text("计算得出")
+    cites = page.locator("#result li.citation")
+    expect(cites).to_have_count(2)
+    expect(cites.nth(0)).to_have_attribute("data-source", BAIYUN_2026)
+    expect(cites.nth(1)).to_have_attribute("data-source", "000_9ea15003a87d280f.txt")
+    expect(cites.nth(0).locator("blockquote mark.figure")).to_have_text("1400亿元")
+    expect(cites.nth(1).locator("blockquote mark.figure")).to_have_text("突破1410亿元")
+    shoot(page, "compare")
+    ask(page, "2026年哪个区GDP增速目标最高")
+    expect(page.locator("#result table.compare tr.row")).to_have_count(6)
+    expect(page.locator("#result li.citation")).to_have_count(6)
+    expect(page.locator("#result .card.compared .note")).to_contain_text("越秀区、荔湾区、番禺区、从化区、增城区")
+
+
+@pytest.mark.browser
+def test_facts_tab_filters_links_each_row_to_its_lines_compares_years_and_downloads_csv(page):
+    from playwright.sync_api import expect
+
+    page.get_by_role("tab", name="指标一览").click()
+    page.locator("#facts-year input").click()
+    page.get_by_role("option", name="2026").click()
+    page.locator("#facts-indicator textarea, #facts-indicator input").first.fill("固投")
+    page.locator("#facts-button").click()
+    table = page.locator("#facts-result table.facts-table")
+    expect(table.locator("tbody tr")).to_have_count(6)
+    expect(table.locator("tbody tr td:first-child")).to_have_text(["南沙区", "白云区", "白云区", "海珠区", "天河区", "黄埔区"])
+    table.locator("tbody tr").filter(has=page.locator("td.figure", has_text="1400亿元")).locator("a.fact-link").click()
+    cited = page.locator("#fact-article .line.cited")
+    expect(cited).to_have_count(1)
+    expect(cited).to_have_attribute("data-ln", "59")
+    expect(cited).to_be_in_viewport()
+    shoot(page, "facts")
+    grid = page.locator("#facts-result table.facts-grid")
+    expect(grid.locator("thead th")).to_contain_text(["2024年", "2026年"])
+    baiyun = grid.locator("tbody tr", has_text="白云区").filter(has_text="总量")
+    expect(baiyun.locator("td.cell[data-year='2024']")).to_have_text("突破1410亿元")
+    expect(baiyun.locator("td.cell[data-year='2026']")).to_have_text("1400亿元")
+    conghua = grid.locator("tbody tr", has_text="从化区").filter(has_text="总量")
+    expect(conghua.locator("td.cell[data-year='2024']")).to_have_text("达230亿元")
+    expect(conghua.locator("td.cell[data-year='2026']")).to_have_text("—")  # 2026 says nothing: never 2024's figure
+    with page.expect_download() as download:
+        page.locator("#facts-csv").click()
+    content = Path(download.value.path()).read_text(encoding="utf-8-sig")
+    assert content.count("\n") == 7 and "1400亿元" in content and "003_ceb711fc79301318.txt,59,59" in content
+
+
+@pytest.mark.browser
+def test_facts_tab_at_phone_width_scrolls_its_tables_not_the_page(browser, server):
+    from playwright.sync_api import expect
+
+    page = open_page(browser, server, width=375, height=812)
+    try:
+        page.get_by_role("tab", name="指标一览").click()
+        page.locator("#facts-place textarea, #facts-place input").first.fill("白云")
+        page.locator("#facts-button").click()
+        expect(page.locator("#facts-result table.facts-table tbody tr").first).to_be_visible()
+        assert page.evaluate("document.documentElement.scrollWidth") <= 375
+    finally:
+        page.context.close()

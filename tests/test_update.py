@@ -62,7 +62,7 @@ def snapshot(index_dir: Path) -> dict:
     return {"chunks": [c.to_json() for c in s.chunks],
             "articles": {k: (a.metadata(), a.text) for k, a in s.articles.items()},
             "idf": s.bm25.idf, "doc_len": list(s.bm25.doc_len), "avgdl": s.bm25.avgdl,
-            "vectors": vectors.rows(s.vectors),
+            "vectors": vectors.rows(s.vectors), "facts": [f.to_json() for f in s.facts()],
             "answers": [(a.answered, a.text, [c.chunk_id for c in a.citations])
                         for a in (ask(s, q) for q in QUESTIONS)]}
 

@@ -1,4 +1,4 @@
-"""The `gzqa` command: index build/update/status/watch, ask, eval, serve.
+"""The `gzqa` command: index build/update/status/watch, ask, facts, eval, serve.
 
 stdout carries data only; errors a user can fix are one line on stderr naming
 the fix (see `ui.errors`), after any progress lines. Exit codes: 0 done
@@ -129,6 +129,26 @@ def cmd_eval(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_facts(args: argparse.Namespace) -> int:
+    """`gzqa facts`: the figures of the index, filtered by place, year, indicator …, as a table, JSON lines or CSV."""
+    from index.store import load
+    from qa.facts import ordered, select
+    from ui.facts_view import csv_text, json_lines, table
+
+    rows = ordered(select(load(args.index_dir).facts(), place=args.place, year=args.year, indicator=args.indicator,
+                          kind=args.kind, status=args.status, source=args.source), by=args.sort)
+    if args.json:
+        if rows:
+            print(json_lines(rows))
+    elif args.csv:
+        sys.stdout.write(csv_text(rows))
+    elif rows:
+        print(table(rows))
+    else:
+        print("没有符合条件的数字（试试放宽筛选：--place、--year、--indicator）", file=sys.stderr)
+    return 0
+
+
 def cmd_serve(args: argparse.Namespace) -> int:
     """`gzqa serve`: the web UI, until stopped."""
     from ui.server import credentials, serve
@@ -186,6 +206,21 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true")
     places(p, seeds=False)
     p.set_defaults(run=cmd_eval)
+
+    p = sub.add_parser("facts", help="the figures by place, year and indicator, each cited (table, --json, --csv)")
+    p.add_argument("--place", help="district, bureau or city in any form: 白云, 白云区, 住房和城乡建设局, 广州, 深圳南山区")
+    p.add_argument("--year", type=int, help="the year the figure is for, e.g. 2026")
+    p.add_argument("--indicator", help="canonical name, abbreviation or the report's words: 固投, GDP, 社零, 游客")
+    p.add_argument("--kind", choices=("amount", "rate", "count", "share"), help="amount, growth rate, count or share")
+    p.add_argument("--status", choices=("target", "result"), help="a target or a reported result")
+    p.add_argument("--source", help="only this article (file name in seeds/)")
+    p.add_argument("--sort", choices=("source", "place", "year", "indicator", "value"), default="source",
+                   help="row order (default: article and line)")
+    output = p.add_mutually_exclusive_group()
+    output.add_argument("--json", action="store_true", help="one JSON line per fact")
+    output.add_argument("--csv", action="store_true", help="CSV with a header row")
+    places(p, seeds=False)
+    p.set_defaults(run=cmd_facts)
 
     p = sub.add_parser("serve", help="start the web UI")
     places(p)

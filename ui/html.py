@@ -8,6 +8,7 @@ on the page, `CSS` and `ARTICLE_JS` style them and scroll the article views.
 from __future__ import annotations
 
 import html
+from dataclasses import replace
 from typing import TYPE_CHECKING
 from urllib.parse import urlencode
 
@@ -69,6 +70,13 @@ def placeholder() -> str:
 def answer_card(answer: Answer) -> str:
     """The answer sentence with its figure marked and its citation, or the not-found note."""
     note = f'<p class="note">{esc(answer.note)}</p>' if answer.note else ""
+    table = compared(answer)
+    if answer.table and not answer.answered:
+        return (f'<section class="card not-found"><div class="label">无法比较</div>{table}'
+                f'<p class="note">{esc(answer.note)}</p></section>')
+    if answer.table:
+        return (f'<section class="card answered compared"><div class="label">答案（由引用的数字计算）</div>'
+                f'<p class="answer-text">{marked(answer.text or "", figure=answer.figure)}</p>{table}{note}</section>')
     if answer.answered:
         cited = next((c for c in answer.citations if c.n == answer.citation), None)
         source = (f'<p class="from">出自 <a href="#cite-{cited.n}">[{cited.n}]</a> {esc(cited.title)} · '
@@ -83,6 +91,18 @@ def answer_card(answer: Answer) -> str:
     return (f'<section class="card not-found"><div class="label">未找到</div>'
             f'<p class="answer-text">语料没有直接回答这个问题。</p>{note}'
             + (f'<p class="hint">{shown}</p>' if shown else "") + "</section>")
+
+
+def compared(answer: Answer) -> str:
+    """A comparison's or ranking's rows, each figure with its citation link, and the arithmetic labelled as computed."""
+    if not answer.table:
+        return ""
+    rows = "".join(
+        f'<tr class="row"><td>{f"{r.rank}." if r.rank else ""}</td><td>{esc(r.label)}</td>'
+        f'<td>{f"<mark class=figure>{esc(r.figure)}</mark>" if r.figure else "语料中没有"}</td>'
+        f'<td>{f"<a href=#cite-{r.citation}>[{r.citation}]</a>" if r.citation else ""}</td></tr>' for r in answer.table)
+    computed = f'<p class="computed">计算：{esc(answer.computed)}</p>' if answer.computed else ""
+    return f'<table class="compare">{rows}</table>{computed}'
 
 
 def article_view(text: str, lines: tuple[int, int], figure: str | None = None) -> str:
@@ -113,6 +133,10 @@ def citation_card(c: Citation, answer: Answer, article_text: str | None, lazy: b
     answer carries no article text at all (k = 20 citations of one article were 891 KB inline).
     """
     answering = answer.answered and c.n == answer.citation
+    row = next((r for r in answer.table if r.citation == c.n), None)
+    if row is not None:  # a comparison: each citation holds one compared figure
+        answer = replace(answer, answered=True, text=None, figure=row.figure, citation=c.n)
+        answering = True
     badges = f'<span class="badge year">{esc(year_label(c.year))}</span>'
     if not c.year_ok:
         badges += '<span class="badge other-year">其他年份</span>'

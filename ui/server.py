@@ -130,7 +130,7 @@ def http_app(seeds_dir: Path, index_dir: Path, assistant: Assistant, login: tupl
     """The whole ASGI app: the routes above, the Gradio app at "/", the login around all of it."""
     import gradio as gr
 
-    from ui import html, web
+    from ui import facts_page, html, web
     from ui.upload import MAX_UPLOAD
 
     app = FastAPI(docs_url=None, redoc_url=None, openapi_url=None)
@@ -153,7 +153,7 @@ def http_app(seeds_dir: Path, index_dir: Path, assistant: Assistant, login: tupl
     demo.state_session_capacity = SESSIONS
     app = gr.mount_gradio_app(app, demo, path="", max_file_size=MAX_UPLOAD, ssr_mode=False, show_error=True,
                               theme=gr.themes.Default(font=[f.strip().strip('"') for f in html.CJK_FONTS.split(",")]),
-                              css=html.CSS, footer_links=[])
+                              css=html.CSS + facts_page.CSS, footer_links=[])
     return BasicAuth(app, login) if login else app
 
 

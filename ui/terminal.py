@@ -22,6 +22,7 @@ def answer_text(answer: Answer, color: bool = False) -> str:
         lines.append(f"答案: {mark(answer.text, answer.figure, color)}  [{answer.citation}]")
     else:
         lines.append("未找到: 语料没有直接回答这个问题。")
+    lines += comparison_lines(answer)
     if answer.note:
         lines.append(f"说明: {answer.note}")
     for c in answer.citations:
@@ -33,6 +34,19 @@ def answer_text(answer: Answer, color: bool = False) -> str:
         body = mark(c.text, answer.figure, color) if answer.answered and c.n == answer.citation else c.text
         lines.append(f"    {body}")
     return "\n".join(lines)
+
+
+def comparison_lines(answer: Answer) -> list[str]:
+    """A comparison's or ranking's rows, each with its citation number, then the computed arithmetic."""
+    lines = []
+    for row in answer.table:
+        rank = f"{row.rank}. " if row.rank else "- "
+        figure = row.figure or "（语料中没有）"
+        cite = f"  [{row.citation}]" if row.citation else ""
+        lines.append(f"  {rank}{row.label}: {figure}{cite}")
+    if answer.computed:
+        lines.append(f"计算: {answer.computed}")
+    return lines
 
 
 def status_text(status: dict) -> str:

@@ -11,7 +11,9 @@ a replaced article is kept and can be restored there.
 """
 from __future__ import annotations
 
+import hashlib
 import os
+import tempfile
 import threading
 import time
 from collections.abc import Iterator
@@ -27,13 +29,20 @@ from index.status import status as index_status  # noqa: E402
 from qa.answer import DEFAULT_K, ask  # noqa: E402
 from qa.assistant import Assistant  # noqa: E402
 from qa.question import QuestionError  # noqa: E402
-from ui import html  # noqa: E402
+from qa.facts import comparison_grid, ordered, select  # noqa: E402
+from ui import facts_page, html  # noqa: E402
 from ui.errors import UnreadableText, check_text  # noqa: E402
+from ui.facts_view import csv_text  # noqa: E402
 from ui.indexing import IndexJob, embedding_line, report  # noqa: E402
 from ui.upload import MAX_UPLOAD, UploadRefused, kept_versions, restore, save_upload_file  # noqa: E402
 
-EXAMPLES = ("白云区2026年固投目标是多少", "番禺区委书记叫什么", "从化区2026年GDP增速目标是多少", "花都力争年接待游客多少")
+EXAMPLES = ("白云区2026年固投目标是多少", "番禺区委书记叫什么", "从化区2026年GDP增速目标是多少", "花都力争年接待游客多少",
+            "白云区2026年固投目标比2024年多还是少", "2026年哪个区GDP增速目标最高")
+KIND_CHOICES = [("全部", ""), ("总量", "amount"), ("增速", "rate"), ("数量", "count"), ("比重", "share")]
+STATUS_CHOICES = [("全部", ""), ("目标", "target"), ("实绩", "result")]
+SORT_CHOICES = [("文章与行", "source"), ("地方", "place"), ("年份", "year"), ("指标", "indicator"), ("数值", "value")]
 ANY_YEAR = "按问题"
+ALL_YEARS = "全部"
 FIX_IN_UI = "也可以在「索引」页点「更新索引」。"
 
 
@@ -109,15 +118,43 @@ def app(seeds_dir: Path, index_dir: Path, assistant: Assistant | None = None) ->
     def kept_choices() -> gr.Dropdown:
         return gr.Dropdown(choices=[(k.label(), k.file) for k in kept_versions(seeds_dir)], value=None)
 
+    downloads = Path(tempfile.mkdtemp(prefix="gzqa-facts-"))
+
+    def facts_view(place: str, year: str, indicator: str, kind: str, status: str, sort: str) -> tuple:
+        try:
+            stored = assistant.index()
+        except (store.IndexProblem, ModelMissing) as err:
+            return html.problem("索引不可用", str(err), FIX_IN_UI), gr.skip()
+        chosen = select(stored.facts(), place=place or None, year=int(year) if year and year != ALL_YEARS else None,
+                        indicator=indicator or None, kind=kind or None, status=status or None)
+        rows = ordered(chosen, by=sort or "source")
+        # the grid has a column per year the reports speak of (2024 | 2026), whatever the year filter: a cell left
+        # empty says the corpus has no figure for that year
+        wide = select(stored.facts(), place=place or None, indicator=indicator or None, kind=kind or None)
+        report_years = sorted({a.year_number for a in stored.articles.values() if a.year_number})
+        years, grid = comparison_grid(wide, years=report_years or None, status=status or "target")
+        texts = {f.source: stored.articles[f.source].text for f in rows + [c for r in grid for c in r.cells if c]}
+        table = "\ufeff" + csv_text(rows)  # BOM: spreadsheet programs read UTF-8 then
+        # named by content: two people filtering at once never get each other's file
+        path = downloads / f"gzqa-facts-{hashlib.sha1(table.encode('utf-8')).hexdigest()[:12]}.csv"
+        path.write_text(table, encoding="utf-8")
+        return facts_page.page(rows, years, grid, texts), gr.DownloadButton(value=str(path))
+
     def refresh() -> tuple:
         try:
             status = index_status(seeds_dir, index_dir)
         except store.IndexProblem as err:
-            return html.problem("还没有可用的索引", str(err), FIX_IN_UI), gr.skip(), gr.skip(), kept_choices()
+            return (html.problem("还没有可用的索引", str(err), FIX_IN_UI), gr.skip(), gr.skip(), gr.skip(),
+                    kept_choices())
         years = sorted({int(a["year"]["value"]) for a in status["articles"] if a.get("year")}, reverse=True)
         articles = [(f"{a['title']['value'][:30]}（{a['source']}）", a["source"]) for a in status["articles"]]
+        try:
+            fact_years = sorted({f.year for f in assistant.index().facts() if f.year}, reverse=True)
+        except (store.IndexProblem, ModelMissing):
+            fact_years = []
         return (html.status_panel(status), gr.Dropdown(choices=[ANY_YEAR] + [str(y) for y in years]),
-                gr.Dropdown(choices=articles), kept_choices())
+                gr.Dropdown(choices=articles), gr.Dropdown(choices=[ALL_YEARS] + [str(y) for y in fact_years]),
+                kept_choices())
 
     def add_article(path: str | None, replace: bool) -> Iterator[str]:
         if not path:
@@ -167,6 +204,18 @@ def app(seeds_dir: Path, index_dir: Path, assistant: Assistant | None = None) ->
                                               elem_id="sources")
                         k = gr.Slider(1, 20, value=DEFAULT_K, step=1, label="显示段落数 k", min_width=160, elem_id="k")
                 output = gr.HTML(html.placeholder(), js_on_load=html.ARTICLE_JS, elem_id="result")
+            with gr.Tab("指标一览", id="facts") as facts_tab:
+                with gr.Row():
+                    f_place = gr.Textbox(label="地方（白云、住建局、广州…）", min_width=140, elem_id="facts-place")
+                    f_year = gr.Dropdown([ALL_YEARS], value=ALL_YEARS, label="年份", min_width=100, elem_id="facts-year")
+                    f_indicator = gr.Textbox(label="指标（固投、GDP、社零…）", min_width=140, elem_id="facts-indicator")
+                    f_kind = gr.Dropdown(KIND_CHOICES, value="", label="类型", min_width=100, elem_id="facts-kind")
+                    f_status = gr.Dropdown(STATUS_CHOICES, value="", label="目标/实绩", min_width=100, elem_id="facts-status")
+                    f_sort = gr.Dropdown(SORT_CHOICES, value="source", label="排序", min_width=100, elem_id="facts-sort")
+                with gr.Row():
+                    f_go = gr.Button("筛选", variant="primary", min_width=80, elem_id="facts-button")
+                    f_csv = gr.DownloadButton("下载 CSV", min_width=80, elem_id="facts-csv")
+                f_out = gr.HTML(elem_id="facts-result", js_on_load=facts_page.FACTS_JS)
             with gr.Tab("索引", id="index") as index_tab:
                 status_html = gr.HTML(elem_id="index-status")
                 with gr.Row():
@@ -188,7 +237,12 @@ def app(seeds_dir: Path, index_dir: Path, assistant: Assistant | None = None) ->
         question.submit(answer, inputs, output, api_name=False)
         for button, text in zip(example_buttons, EXAMPLES):
             button.click(constant(text), None, question, api_name=False).then(answer, inputs, output, api_name=False)
-        panels = [status_html, year, sources, kept]
+        facts_inputs = [f_place, f_year, f_indicator, f_kind, f_status, f_sort]
+        f_go.click(facts_view, facts_inputs, [f_out, f_csv])
+        for box in (f_place, f_indicator):
+            box.submit(facts_view, facts_inputs, [f_out, f_csv])
+        facts_tab.select(facts_view, facts_inputs, [f_out, f_csv])
+        panels = [status_html, year, sources, f_year, kept]
         demo.load(refresh, None, panels)
         index_tab.select(refresh, None, panels)  # seeds/ may have changed on disk since the page loaded
         # One index writer at a time from this app (update() also locks); questions are a separate queue.
