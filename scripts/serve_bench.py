@@ -40,7 +40,7 @@ TARGET_RATE, TARGET_P95, TARGET_GROWTH = 50.0, 1.0, 1.3  # issue 10's targets
 def questions() -> list[str]:
     """The held-out questions (≈ 220, all kinds: answered, not found, several years and places)."""
     found = []
-    for path in sorted((ROOT / "tests" / "eval").glob("*.jsonl")):
+    for path in sorted((ROOT / "tests" / "eval").glob("heldout*.jsonl")):
         found += [json.loads(line)["question"] for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
     return found
 
