@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import functools
 
-VERSION = "10"  # 10: 会上 is a stop word; 9: 经济增速 ~ GDP; 一把手 is no synonym of 局长; 8: speech verbs are stop words; 7: 全年 is a word again (全年 vs 一季度); 6: Latin words kept whole; 5: jieba dictionary trimmed (index/tokenize.py)
+VERSION = "11"  # 11: traditional → simplified (OpenCC) and no marks inside words, in index/tokenize.normalise; 10: 会上 is a stop word; 9: 经济增速 ~ GDP; 一把手 is no synonym of 局长; 8: speech verbs are stop words; 7: 全年 is a word again (全年 vs 一季度); 6: Latin words kept whole; 5: jieba dictionary trimmed (index/tokenize.py)
 
 DISTRICTS = ("越秀", "海珠", "荔湾", "天河", "白云", "黄埔", "番禺", "花都", "南沙", "从化", "增城")
 

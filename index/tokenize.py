@@ -27,9 +27,29 @@ MIN_FREQ = 5  # jieba words rarer than this are left out of the dictionary (see 
 PROJECT_FREQ = 200_000  # high enough that jieba keeps the project's words whole
 
 
+CJK = "\u4e00-\u9fff"
+# Marks typed inside a Chinese word ("固·投"), and spaces around a lone character ("白 云 区", "天河 区"):
+# there they say nothing; a space between two words ("黄埔 区长") is left alone.
+INSIDE_WORD = re.compile(f"(?<=[{CJK}])[·•・_*]+(?=[{CJK}])"
+                         f"|(?<=(?<![{CJK}])[{CJK}])\\s+(?=[{CJK}])|(?<=[{CJK}])\\s+(?=[{CJK}](?![{CJK}]))")
+
+
+@lru_cache(maxsize=1)
+def _simplified():
+    """OpenCC's traditional → simplified converter (phrase-aware: 乾隆 stays, 乾燥 becomes 干燥)."""
+    import opencc
+
+    return opencc.OpenCC("t2s")
+
+
 def normalise(text: str) -> str:
-    """Full-width → half-width (NFKC), collapsed whitespace; Chinese punctuation kept as it is."""
-    return re.sub(r"\s+", " ", unicodedata.normalize("NFKC", text)).strip()
+    """Traditional → simplified (OpenCC), full-width → half-width (NFKC), no spaces or marks inside
+    Chinese words, collapsed whitespace; Chinese punctuation kept as it is (clauses are cut at it).
+
+    Documents and questions alike: "番禺區" asks what "番禺区" says.
+    """
+    text = _simplified().convert(unicodedata.normalize("NFKC", text))
+    return re.sub(r"\s+", " ", INSIDE_WORD.sub("", text)).strip()
 
 
 _LOCK = threading.Lock()
@@ -124,3 +144,13 @@ def tokens(text: str) -> list[str]:
         if word in canonical and canonical[word] != word:
             out.append(canonical[word])
     return out
+
+
+def is_word(text: str) -> bool:
+    """Is `text` a word of the dictionary (jieba's, trimmed, plus the project's)?"""
+    return bool(_jieba().FREQ.get(text))
+
+
+def cut(text: str) -> list[str]:
+    """jieba's plain (not search-mode) segmentation of `text`, every character kept."""
+    return list(_jieba().cut(text))

@@ -1,11 +1,13 @@
 """Question → Answer: retrieve, decide whether the corpus says it, extract the answer, cite.
 
-"Answered" needs one of the top passages of the asked year, naming the asked
-place or body, that holds enough of the question's concepts (`MIN_COVERAGE`,
-calibrated on the dev set), a figure in the asked unit ("多少个/多少家…"), and
-answering words that speak of the asked place. Otherwise the answer is "not
-found": the note says what is missing, and the nearest passages are still
-shown, labelled with their year.
+Each of the top passages of the asked year, naming the asked place or body,
+whose answering words speak of the asked place, is a candidate; its signals
+(qa/judge.py) give a calibrated confidence (qa/calibration.py), and the most
+confident answers when it reaches `THRESHOLD`. A number or date asked and none
+in the words (in the asked unit: "多少个/多少家…") vetoes a candidate. Otherwise
+the answer is "not found": the note says what is missing, the best candidate is
+shown as the nearest words with the reason it was turned down, and the nearest
+passages are still shown, labelled with their year.
 """
 from __future__ import annotations
 
@@ -13,12 +15,16 @@ import re
 from dataclasses import dataclass, replace
 
 from index.api import Index
+from index.tokenize import tokens
+from qa.calibration import THRESHOLD, confidence, why
+from qa.coverage import coverage
 from qa.extract import Extract, answer_span
-from qa.shapes import TITLED_NAME, has_figure
-from qa.question import RELATIVE_YEARS, Question, parse
-from qa.retrieve import OPENING, Hit, is_subject, latest_year, search, where
+from qa.shapes import TITLED_NAME
+from qa.question import RELATIVE_YEARS, Place, Question, parse
+from qa.judge import OPENING, Signals, is_subject, signals, where
+from qa.retrieve import RETRIEVERS, Hit, latest_year, search
 
-MIN_COVERAGE = 0.5
+MIN_COVERAGE = 0.5  # the old gate, now the "enough" signal: half the question's concepts (dev-calibrated)
 PERSON_MIN_COVERAGE = 0.25
 ANSWER_DEPTH = 3
 CJK = re.compile(r"[\u4e00-\u9fff]")
@@ -44,6 +50,16 @@ class Citation:
 
 
 @dataclass(frozen=True)
+class Rejected:
+    """The candidate answer the decision turned down: its words, which citation holds them, and why."""
+
+    text: str
+    citation: int | None
+    confidence: float
+    reason: str
+
+
+@dataclass(frozen=True)
 class Answer:
     """What `ask` returns: the answer (or why there is none) and the numbered passages behind it."""
 
@@ -58,6 +74,8 @@ class Answer:
     year_assumed: bool
     table: tuple = ()  # a comparison's or ranking's rows (qa.compare.TableRow), each naming its citation
     computed: str | None = None  # arithmetic done on the cited figures, labelled as computed
+    confidence: float | None = None  # the calibrated probability that the answer is right (qa/calibration.py)
+    nearest: Rejected | None = None  # not found: the best candidate words turned down, and why
 
     def to_json(self) -> dict:
         """The JSON shape of `gzqa ask --json`."""
@@ -68,6 +86,10 @@ class Answer:
             "answer": ({"text": self.text, "figure": self.figure, "citation": self.citation}
                        if self.answered else None),
             "note": self.note,
+            "confidence": None if self.confidence is None else round(self.confidence, 3),
+            "nearest": (None if self.nearest is None else
+                        {"text": self.nearest.text, "citation": self.nearest.citation,
+                         "confidence": round(self.nearest.confidence, 3), "why": self.nearest.reason}),
             "years": list(self.years),
             "passages": [{"rank": c.n, "text": c.text, "source": c.source, "title": c.title, "date": c.date,
                           "year": c.year, "section": c.section, "lines": list(c.lines),
@@ -139,26 +161,96 @@ def min_coverage(q: Question, hit: Hit) -> float:
     return MIN_COVERAGE
 
 
-def attempt(index: Index, q: Question, sources: tuple[str, ...] | None) -> tuple[list[Hit], Extract | None]:
-    """Hits for `q`, the answering one first, and its answering words (None when no hit answers).
+@dataclass(frozen=True)
+class Candidate:
+    """A passage that could answer: its rank among the hits, its answering words, their signals and confidence."""
 
-    The first of the top `ANSWER_DEPTH` hits that can answer does: a passage
-    listing several districts may rank first and yet hold the asked one's
-    figure nowhere; the next passage may.
+    rank: int
+    hit: Hit
+    extract: Extract
+    signals: Signals
+    confidence: float
+    vetoed: bool = False  # cannot answer whatever its signals say (a number or date asked, none in the words)
+
+
+def candidates(index: Index, q: Question, hits: list[Hit]) -> list[Candidate]:
+    """The top `ANSWER_DEPTH` hits of the asked year and place, each with its answering words, scored.
+
+    A passage listing several districts may rank first and yet hold the asked
+    one's figure nowhere (its words speak of another place: not a candidate);
+    the next passage may.
     """
-    hits = search(index, q, sources=sources)
+    def said(text: str) -> float:
+        return coverage(q.terms, set(tokens(text)), index.idf, text)
+
+    out, ahead = [], 0  # ahead: passages ranked before this one that could have answered
     for i, hit in enumerate(hits[:ANSWER_DEPTH]):
-        if not (hit.year_ok and hit.place_ok and hit.coverage >= min_coverage(q, hit)
-                and (q.wants != "number" or q.unit is None or has_figure(hit.chunk.text, q.unit))):
+        if not (hit.year_ok and hit.place_ok):
             continue
         extract = answer_span(q, hit.chunk.text, index.idf)
-        if not extract.off_place:
-            return [hit] + hits[:i] + hits[i + 1:], extract
-    return hits, None
+        if extract.off_place:
+            continue
+        s = signals(q, hit.chunk, hit.coverage, hit.cosine, ahead, extract.text, extract.figure, said(extract.text),
+                    said, hit.coverage >= min_coverage(q, hit))
+        # A number or a date asked and none in the words (in the asked unit: "多少亿元" is not "增长17%"): these
+        # words cannot be the answer, however well they match; they stay the nearest rejected candidate.
+        vetoed = q.wants in ("number", "date") and not s.kind
+        ahead += not vetoed
+        out.append(Candidate(i, hit, extract, s, 0.0 if vetoed else confidence(s), vetoed))
+    return out
+
+
+def attempt(index: Index, q: Question, sources: tuple[str, ...] | None,
+            retrievers: tuple[str, ...] = RETRIEVERS) -> tuple[list[Hit], Candidate | None, Candidate | None]:
+    """Hits for `q` (the answering one first), the answer (None: not found), and the best candidate.
+
+    The candidate of highest confidence answers when its confidence reaches
+    `THRESHOLD` (qa/calibration.py); otherwise it is the nearest rejected one.
+    """
+    hits = search(index, q, sources=sources, retrievers=retrievers)
+    found = candidates(index, q, hits)
+    best = max(found, key=lambda c: (c.confidence, -c.rank), default=None)
+    if best is None or best.confidence < THRESHOLD:
+        return hits, None, best
+    return [best.hit] + [h for h in hits if h is not best.hit], best, best
+
+
+LATIN_NAME = re.compile(r"[a-z][a-z0-9&]+")
+
+
+def unknown_names(index: Index, q: Question) -> Question:
+    """A Latin word the corpus never uses ("panyou", a misspelt district) is a name the answer must speak of.
+
+    Never dropped silently: left out, "panyou 2024年固投" would be answered with another district's figure.
+    """
+    if not CJK.search(q.text):
+        return q
+    unknown = [t for t in q.terms if LATIN_NAME.fullmatch(t) and index.idf(t) <= 0]
+    return replace(q, places=q.places + tuple(Place(t, (t,), "other") for t in unknown)) if unknown else q
+
+
+def reading_note(q: Question) -> str | None:
+    """How a district typed by sound or slip was read: "按天河区理解（问题中写的是“天和区”）"."""
+    if not q.readings:
+        return None
+    return "".join(f"按“{meant}”理解（问题中写的是“{typed}”）。" for typed, meant in q.readings)
+
+
+def prepare(index: Index, question: str, year: int | None = None) -> tuple[Question, str | None]:
+    """The question as searched (years, places, unknown names) and the note when `year` overrides it."""
+    q = unknown_names(index, parse(question, latest_year(index)))
+    overridden = None
+    if year is not None:
+        if q.years and year not in q.years:
+            overridden = f"按指定的{year}年回答（问题中写的是{'、'.join(f'{y}年' for y in q.years)}）。"
+        q = replace(q, years=(year,), year_assumed=False)
+    elif q.dates and not q.years:  # "2月25日的会上": the year of the report of that meeting
+        q = replace(q, years=meeting_years(index, q.dates))
+    return q, overridden
 
 
 def ask(index: Index, question: str, k: int = DEFAULT_K, year: int | None = None,
-        sources: tuple[str, ...] | None = None) -> Answer:
+        sources: tuple[str, ...] | None = None, retrievers: tuple[str, ...] = RETRIEVERS) -> Answer:
     """Answer `question` from `index`; `year` overrides the year read from the question.
 
     "今年" is read as the newest year the corpus speaks of. When that year has no
@@ -171,39 +263,40 @@ def ask(index: Index, question: str, k: int = DEFAULT_K, year: int | None = None
     compared = compare.answer(index, question or "", year)  # "…比2024年多还是少", "哪个区…最高": from the facts
     if compared is not None:
         return compared
-    q = parse(question, latest_year(index))
-    overridden = None
-    if year is not None:
-        if q.years and year not in q.years:
-            overridden = f"按指定的{year}年回答（问题中写的是{'、'.join(f'{y}年' for y in q.years)}）。"
-        q = replace(q, years=(year,), year_assumed=False)
-    elif q.dates and not q.years:  # "2月25日的会上": the year of the report of that meeting
-        q = replace(q, years=meeting_years(index, q.dates))
-    hits, extract = attempt(index, q, sources)
+    q, overridden = prepare(index, question, year)
+    hits, chosen, best = attempt(index, q, sources, retrievers)
     note = None
     if not CJK.search(q.text):  # the reports are Chinese: words like "Baiyun" match nothing in them
         hits = sorted(hits, key=lambda h: (-h.score, h.chunk.id))
         return Answer(question, False, None, None, None, "语料是中文报道，请用中文提问，例如：白云区2026年固投目标是多少",
                       cite(index, hits[:k]), q.years, q.year_assumed)
-    if extract is None and q.year_assumed:
-        open_hits, open_extract = attempt(index, replace(q, years=(), year_assumed=False), sources)
-        if open_extract is not None:
+    if chosen is None and q.year_assumed:
+        open_hits, open_chosen, open_best = attempt(index, replace(q, years=(), year_assumed=False), sources, retrievers)
+        if open_chosen is not None:
             asked, found, word = q.years[0], open_hits[0].year, relative_word(q)
             meant = (f"（说的是它的{word}，即{found + q.relative}年）" if q.relative and found
                      else f"（其中的“今年”指{found}年）")
             note = (f"问题中的“{word}”按语料最新的{asked}年理解，但{asked}年的报道没有说到这一项；"
                     f"下面的答案出自{found}年的报道{meant}，仅供参考。")
-            hits, extract = open_hits, open_extract
-    elif extract is not None and q.year_assumed:
+            hits, chosen = open_hits, open_chosen
+        elif best is None:
+            best = open_best
+    elif chosen is not None and q.year_assumed:
         note = f"问题中的“{relative_word(q)}”按语料最新的{q.years[0]}年理解。"
-    elif extract is not None and not q.years and hits[0].year:
+    elif chosen is not None and not q.years and hits[0].year:
         note = f"问题未指定年份；答案出自{hits[0].year}年的报道。"
-    if extract is None:  # nearest facts first: the asked place in another year beats another place
+    nearest = None
+    if chosen is None:  # nearest facts first: the asked place in another year beats another place
         hits = sorted(hits, key=lambda h: (not h.place_ok, -h.score, h.chunk.id))
         note = missing(q, hits[:k])
-    answered = extract is not None
+        if best is not None:
+            shown = next((n for n, h in enumerate(hits[:k], start=1) if h.chunk.id == best.hit.chunk.id), None)
+            nearest = Rejected(best.extract.text, shown, best.confidence, why(best.signals))
+    answered = chosen is not None
     if answered:
         note = " ".join(x for x in (note, others_asked(q, hits[0], hits[1:k])) if x) or None
-    note = " ".join(x for x in (overridden, note) if x) or None
+    note = " ".join(x for x in (reading_note(q), overridden, note) if x) or None
+    extract = chosen.extract if answered else None
     return Answer(question, answered, extract.text if answered else None, extract.figure if answered else None,
-                  1 if answered else None, note, cite(index, hits[:k]), q.years, q.year_assumed)
+                  1 if answered else None, note, cite(index, hits[:k]), q.years, q.year_assumed,
+                  confidence=chosen.confidence if answered else (best.confidence if best else 0.0), nearest=nearest)

@@ -1,13 +1,17 @@
 """Measure answering on a gold file (the format of shared/eval/dev.jsonl).
 
 Per question: hit@1 / hit@5 (a passage contains an expected string), answer@1
-(the answer text contains one), abstention on unanswerable questions, false
+(the answer text contains one, not as the tail of a longer number: "5%" is not in
+"15%"), answered-but-wrong (an answerable question answered wrongly, or an
+unanswerable one answered: the confident wrong answers), candidate recall@50
+(what the retrievers find before ranking), abstention on unanswerable questions, false
 abstention on answerable ones, and citation validity (each cited passage is the
 source text of its span, line breaks aside, and its lines are the span's lines).
 """
 from __future__ import annotations
 
 import json
+import re
 from collections import defaultdict
 from pathlib import Path
 
@@ -15,7 +19,8 @@ from index.chunk import quote
 from index.records import line_of
 from index.api import Index
 from qa.answer import Answer, ask
-from qa.question import QuestionError
+from qa.question import QuestionError, parse
+from qa.retrieve import RETRIEVERS, candidates, latest_year
 
 
 class GoldError(ValueError):
@@ -57,16 +62,28 @@ def citations_valid(index: Index, answer: Answer) -> bool:
     return True
 
 
-def grade(index: Index, gold: dict) -> dict:
-    """One gold question asked and graded; a question the parser refuses counts as an abstention."""
+def says(text: str | None, expected: str) -> bool:
+    """Does `text` hold `expected`, not as the tail of a longer number ("5%" is not in "15%" nor "2.5%")?"""
+    return any(not (m.start() and re.match(r"[\d.]", text[m.start() - 1]))
+               for m in re.finditer(re.escape(expected), text or ""))
+
+
+def grade(index: Index, gold: dict, retrievers: tuple[str, ...] = RETRIEVERS) -> dict:
+    """One gold question asked and graded; a question the parser refuses counts as an abstention.
+
+    Besides the answer: whether any of the `CANDIDATES` candidates the retrievers
+    give (before ranking) holds an expected string, to tell what each retriever contributes.
+    """
     expected = gold.get("answers") or []
     try:
-        answer = ask(index, gold["question"])
+        answer = ask(index, gold["question"], retrievers=retrievers)
+        recalled = [index.chunks[row].text for row in candidates(index, parse(gold["question"], latest_year(index)), retrievers)[0]]
     except QuestionError as err:
         answer = Answer(gold["question"], False, None, None, None, str(err), (), (), False)
+        recalled = []
 
     def contains(text: str | None) -> bool:
-        return any(e in (text or "") for e in expected)
+        return any(says(text, e) for e in expected)
 
     passages = [c.text for c in answer.citations]
     return {
@@ -74,6 +91,8 @@ def grade(index: Index, gold: dict) -> dict:
         "answerable": gold["answerable"], "answered": answer.answered,
         "hit1": bool(passages) and contains(passages[0]), "hit5": any(contains(p) for p in passages[:5]),
         "answer1": answer.answered and contains(answer.text),
+        "recall50": any(contains(p) for p in recalled),
+        "confidence": answer.confidence,
         "citations_valid": citations_valid(index, answer),
         "answer": answer.text, "top_source": answer.citations[0].source if answer.citations else None,
         "expected": expected,
@@ -97,6 +116,8 @@ def summarise(results: list[dict]) -> dict:
         "answer@1": share(answerable, "answer1"),
         "abstention": round(sum(not r["answered"] for r in unanswerable) / len(unanswerable), 3) if unanswerable else None,
         "false_abstention": round(sum(not r["answered"] for r in answerable) / len(answerable), 3) if answerable else None,
+        "answered_wrong": sum(r["answered"] and not (r["answerable"] and r["answer1"]) for r in results),
+        "recall@50": share(answerable, "recall50"),
         "citation_validity": share(results, "citations_valid"),
         "by_type": {t: {"n": len(rows), "ok": sum(ok(r) for r in rows)} for t, rows in sorted(by_type.items())},
         "misses": [r for r in results if not ok(r)],
@@ -110,7 +131,7 @@ def ok(result: dict) -> bool:
     return not result["answered"]
 
 
-def evaluate(index: Index, path: Path) -> tuple[dict, list[dict]]:
+def evaluate(index: Index, path: Path, retrievers: tuple[str, ...] = RETRIEVERS) -> tuple[dict, list[dict]]:
     """Every question of the gold file at `path` asked of `index` → (summary, per-question results)."""
-    results = [grade(index, gold) for gold in read_gold(path)]
+    results = [grade(index, gold, retrievers) for gold in read_gold(path)]
     return summarise(results), results

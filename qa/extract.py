@@ -15,11 +15,11 @@ from dataclasses import dataclass, replace
 
 from index.tokenize import tokens
 from qa.shapes import DATE, SPEAKER, TITLED_NAME, figures, has_figure
-from qa.question import SAID_RELATIVE, Question, group_kind, place_groups
+from qa.question import SAID_RELATIVE, Question
 from qa.coverage import coverage
+from qa.judge import PLACE_NAME, place_context, speaks_of
 
 CLAUSE = re.compile(r"[^，,；;。！？!?：:]+[，,；;。！？!?：:]*")
-PLACE_NAME = re.compile("|".join(sorted({re.escape(f) for g in place_groups() for f in g}, key=len, reverse=True)))
 MAX_ANSWER = 120
 MAX_CLAUSES = 3
 SHORT_CONTINUATION = 10
@@ -38,20 +38,6 @@ class Extract:
 def clauses(text: str) -> list[tuple[int, int]]:
     """(start, end) of each clause, cut after ，；。：！？ (the punctuation stays with its clause)."""
     return [(m.start(), m.end()) for m in CLAUSE.finditer(text)]
-
-
-def place_context(passage: str, question: Question) -> list[tuple[int, bool]]:
-    """(offset, is an asked place) for every district/body named in the passage."""
-    asked = {p.name for p in question.places}
-    kinds = {p.kind for p in question.places}
-    marks = []
-    for group in place_groups():
-        if group_kind(group) not in kinds:
-            continue  # a bureau named in a district's statement does not change whose figures follow
-        for form in group:
-            for m in re.finditer(re.escape(form), passage):
-                marks.append((m.start(), group[0] in asked))
-    return sorted(marks)
 
 
 def _bonus(question: Question, text: str) -> float:
@@ -78,12 +64,6 @@ def _bonus(question: Question, text: str) -> float:
     if question.wants == "list" and ("、" in text or "和" in text):
         return 0.15 + 0.05 * min(text.count("、"), 3)
     return 0.0
-
-
-def speaks_of(marks: list[tuple[int, bool]], at: int) -> bool | None:
-    """Is the place named last before offset `at` an asked one (None: no place named yet)?"""
-    before = [asked for offset, asked in marks if offset < at]
-    return before[-1] if before else None
 
 
 def answer_span(question: Question, passage: str, idf: Callable[[str], float]) -> Extract:

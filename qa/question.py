@@ -2,6 +2,8 @@
 
 Years: "2026年" is explicit; "今年"/"去年" are resolved against the newest year
 in the corpus and marked as assumed; no year at all leaves the year open.
+Districts typed in pinyin or by a homophone slip are read as the district
+(qa/spelling.py), and the reading is kept for the answer's note.
 Places: the 11 districts and the bodies of the lexicon, in any of their forms;
 the scopes 广州/广东 ("全市", "全省"); and any other "XX区/市/县" the question
 names (深圳南山区): the corpus may not speak of it, and then the honest answer
@@ -14,6 +16,7 @@ from dataclasses import dataclass
 
 from index import lexicon
 from index.tokenize import normalise, tokens
+from qa.spelling import read_slips
 
 MAX_CHARS = 500
 RELATIVE_YEARS = {"今年": 0, "去年": -1, "上一年": -1, "上年": -1, "明年": 1, "前年": -2}
@@ -78,6 +81,7 @@ class Question:
     measure: str | None = None  # "rate" (增速 → 5%) or "amount" (总量 → 2000亿元) when the question says
     dates: tuple[str, ...] = ()  # meeting dates named: "2月25日的会上…"
     relative: int | None = None  # the year asked relative to "this year": 去年 → -1 (0 for 今年)
+    readings: tuple[tuple[str, str], ...] = ()  # districts typed by sound or slip: ("天和区", "天河区")
 
 
 def group_kind(group: tuple[str, ...]) -> str:
@@ -123,8 +127,11 @@ def find_places(text: str) -> tuple[Place, ...]:
     return tuple(found)
 
 
+SHORT_YEAR = re.compile(r"(?<![\d.])(2\d)年(?![来代间])")  # "24年" as people type 2024年; not "20年来"
+
+
 def find_years(text: str, latest: int | None) -> tuple[tuple[int, ...], bool]:
-    explicit = sorted({int(y) for y in YEAR.findall(text)})
+    explicit = sorted({int(y) for y in YEAR.findall(text)} | {2000 + int(y) for y in SHORT_YEAR.findall(text)})
     if explicit:
         return tuple(explicit), False
     if latest is not None:
@@ -140,7 +147,8 @@ def parse(question: str, latest_year: int | None = None) -> Question:
         raise QuestionError("问题是空的——请输入一个问题，例如：白云区2026年固投目标是多少")
     if len(question) > MAX_CHARS:
         raise QuestionError(f"问题有{len(question)}个字，太长了——请缩短到{MAX_CHARS}字以内")
-    text = normalise(question)
+    text, readings = read_slips(normalise(question))
+    text = normalise(text)
     if not re.search(r"[\w\u4e00-\u9fff]", text):
         raise QuestionError("问题里没有文字（只有标点或符号）——请用中文提问，例如：番禺区委书记叫什么")
     years, assumed = find_years(text, latest_year)
@@ -148,7 +156,7 @@ def parse(question: str, latest_year: int | None = None) -> Question:
     place_forms = {f.lower() for p in places for f in p.forms}
     dates = tuple(dict.fromkeys(MEETING_DATE.findall(text)))
     all_terms = tokens(MEETING_DATE.sub(" ", ASKING.sub(" ", BECOME.sub(r"\1 ", text))))
-    year_words = {str(y) for y in years} | set(RELATIVE_YEARS)
+    year_words = {str(y) for y in years} | {str(y)[2:] for y in years} | set(RELATIVE_YEARS)
     terms = [t for t in all_terms if not any(t in form for form in place_forms)  # "沙区" of 南沙区 too
              and t not in year_words and not re.fullmatch(r"(?:19|20)\d\d|\d", t)]
     wants = ("person" if WANTS_PERSON.search(text) else "place" if WANTS_PLACE.search(text)
@@ -158,7 +166,7 @@ def parse(question: str, latest_year: int | None = None) -> Question:
     measure = "amount" if AMOUNT.search(text) else "rate" if RATE.search(text) else None
     return Question(text, years, assumed, places, tuple(dict.fromkeys(terms)),
                     tuple(dict.fromkeys(all_terms)), wants, unit[1] if unit else None, measure, dates,
-                    next((d for w, d in RELATIVE_YEARS.items() if w in text), None) if assumed else None)
+                    next((d for w, d in RELATIVE_YEARS.items() if w in text), None) if assumed else None, readings)
 
 
 def dense_text(question: Question) -> str:

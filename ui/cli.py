@@ -119,7 +119,8 @@ def cmd_eval(args: argparse.Namespace) -> int:
     from qa.evaluate import evaluate
     from ui.terminal import eval_text
 
-    summary, results = evaluate(load(args.index_dir), args.gold)
+    retrievers = {"bm25": ("bm25",), "dense": ("dense",), "hybrid": ("bm25", "dense")}[args.retrievers]
+    summary, results = evaluate(load(args.index_dir), args.gold, retrievers)
     if args.json:
         for r in results:
             emit(r)
@@ -204,6 +205,8 @@ def parser() -> argparse.ArgumentParser:
     p = sub.add_parser("eval", help="measure on a gold .jsonl file")
     p.add_argument("gold", type=Path)
     p.add_argument("--json", action="store_true")
+    p.add_argument("--retrievers", choices=("bm25", "dense", "hybrid"), default="hybrid",
+                   help="which retrievers give candidates (to measure what each contributes)")
     places(p, seeds=False)
     p.set_defaults(run=cmd_eval)
 

@@ -82,14 +82,19 @@ def answer_card(answer: Answer) -> str:
         source = (f'<p class="from">出自 <a href="#cite-{cited.n}">[{cited.n}]</a> {esc(cited.title)} · '
                   f'{esc(year_label(cited.year))} · {esc(cited.source)} {line_range(cited.lines)}</p>'
                   if cited else "")
+        sure = (f'<p class="from">置信度 {answer.confidence:.0%}</p>' if answer.confidence is not None else "")
         return (f'<section class="card answered"><div class="label">答案</div>'
                 f'<p class="answer-text">{marked(answer.text or "", figure=answer.figure)}</p>'
-                f'{source}{note}</section>')
+                f'{source}{sure}{note}</section>')
     other = any(not c.year_ok for c in answer.citations)
     shown = ("下面是最接近的段落；标有“其他年份”的段落来自别的年份，不是所问年份的答案。" if other
              else "下面是最接近的段落，仅供参考。" if answer.citations else "")
+    near = answer.nearest
+    closest = (f'<p class="note nearest">最接近的说法：“{esc(near.text)}”'
+               + (f' <a href="#cite-{near.citation}">[{near.citation}]</a>' if near.citation else "")
+               + f'（未采用：{esc(near.reason)}；置信度 {near.confidence:.0%}）</p>' if near else "")
     return (f'<section class="card not-found"><div class="label">未找到</div>'
-            f'<p class="answer-text">语料没有直接回答这个问题。</p>{note}'
+            f'<p class="answer-text">语料没有直接回答这个问题。</p>{note}{closest}'
             + (f'<p class="hint">{shown}</p>' if shown else "") + "</section>")
 
 

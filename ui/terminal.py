@@ -19,12 +19,17 @@ def answer_text(answer: Answer, color: bool = False) -> str:
     """An Answer → the answer line (or "未找到"), its note, then each numbered citation with source and lines."""
     lines = []
     if answer.answered:
-        lines.append(f"答案: {mark(answer.text, answer.figure, color)}  [{answer.citation}]")
+        sure = f"  (置信度 {answer.confidence:.0%})" if answer.confidence is not None else ""
+        lines.append(f"答案: {mark(answer.text, answer.figure, color)}  [{answer.citation}]{sure}")
     else:
         lines.append("未找到: 语料没有直接回答这个问题。")
     lines += comparison_lines(answer)
     if answer.note:
         lines.append(f"说明: {answer.note}")
+    if not answer.answered and answer.nearest:
+        near = answer.nearest
+        cited = f" [{near.citation}]" if near.citation else ""
+        lines.append(f"最接近的说法: {near.text}{cited}（未采用：{near.reason}；置信度 {near.confidence:.0%}）")
     for c in answer.citations:
         label = "" if c.year_ok else "  (其他年份)"
         date = f" {c.date}" if c.date else ""
@@ -77,7 +82,8 @@ def status_text(status: dict) -> str:
 
 def eval_text(summary: dict) -> str:
     """`qa.evaluate` summary → the headline metrics on one line, then per-type scores and each miss."""
-    keys = ("questions", "hit@1", "hit@5", "answer@1", "abstention", "false_abstention", "citation_validity")
+    keys = ("questions", "recall@50", "hit@1", "hit@5", "answer@1", "abstention", "false_abstention",
+            "answered_wrong", "citation_validity")
     lines = ["  ".join(f"{k}={summary[k]}" for k in keys)]
     for kind, row in summary["by_type"].items():
         lines.append(f"  {kind:22s} {row['ok']}/{row['n']}")

@@ -1,0 +1,197 @@
+"""Does a text speak of what the question asks: its year, its place, its indicator, the kind of answer?
+
+One home for these judgements, used by ranking (qa/retrieve.py), extraction
+(qa/extract.py) and the answer decision (qa/answer.py, through `signals`).
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from index import lexicon
+from index.records import Chunk
+from qa.question import SAID_RELATIVE, Question, group_kind, place_groups
+from qa.shapes import DATE, SPEAKER, TITLED_NAME, figures, has_figure
+
+OPENING = 40
+# A place named in an answer: a district or body of the lexicon, or a city ("在深圳召开").
+PLACE_NAME = re.compile("|".join(sorted({re.escape(f) for g in place_groups() for f in g}
+                                        | set(lexicon.CITIES), key=len, reverse=True)))
+
+
+def said_relative(question: Question, year: int | None, text: str) -> bool:
+    """Does a report of `year` speak of the year the question asks relative to its own ("过去一年", "2023年")?"""
+    delta = question.relative or 0
+    return any(w in text for w in SAID_RELATIVE.get(delta, ())) or (year is not None and f"{year + delta}年" in text)
+
+
+def year_matches(question: Question, year: int | None, chunk: Chunk) -> bool:
+    """Is the chunk of an asked year (its article's, or one it names: "到2027年")? Any year when none is asked."""
+    if not question.years:
+        return not question.relative or said_relative(question, year, chunk.text)
+    return year in question.years or any(f"{y}年" in chunk.text for y in question.years)
+
+
+HOME_SCOPES = (lexicon.HOME_CITY, lexicon.HOME_PROVINCE)
+
+
+def place_matches(question: Question, chunk: Chunk, city: str | None = None) -> bool:
+    """Does the chunk speak of the places the question names, in the city it means?
+
+    One of the asked districts must be named in the chunk or its section path
+    ("花都区和从化区…" is asked of each), and one of the asked bodies; every other
+    place too. The article must be about Guangzhou/Guangdong unless the question
+    names the article's city (贵阳市白云区 is not 白云区). A scope (广州, 全省) is
+    met by a chunk not about one district, that names it in its text (every
+    section of a Guangzhou article sits under a headline naming 广州) or whose
+    article is of that scope.
+    """
+    named_in = where(chunk)
+    named = {p.name for p in question.places}
+    if city and city not in HOME_SCOPES and city not in named and city[:-1] not in question.text:
+        return False
+    elsewhere = OTHER_CITY.search(opening(chunk))  # "茂名市副市长…" in a Guangzhou report
+    if question.places and elsewhere and elsewhere[1] not in question.text:
+        return False
+    for kind in ("district", "body"):
+        asked = [p for p in question.places if p.kind == kind]
+        if asked and not any(form in named_in for p in asked for form in p.forms):
+            return False
+    for place in question.places:
+        if place.kind == "scope":  # by its proper name: a district's "全市" speaks of the district's part
+            if about_a_district(chunk) or not (city == place.name
+                                               or any(form in chunk.text for form in place.forms[:2])):
+                return False
+        elif place.kind == "other" and not any(form in named_in for form in place.forms):
+            return False
+    return True
+
+
+def where(chunk: Chunk) -> str:
+    """A chunk's text and section path: where the places it speaks of are named."""
+    return chunk.text + "\n" + "\n".join(chunk.section)
+
+
+def opening(chunk: Chunk) -> str:
+    """Where a chunk says what it is about: its section path and first words."""
+    return " ".join(chunk.section) + " " + chunk.text[:OPENING]
+
+
+# A district as the subject of what follows: "天河区委书记…", "白云今年将…"; not "南沙科学城".
+DISTRICT_SUBJECT = re.compile(f"(?:{'|'.join(lexicon.DISTRICTS)})区?(?:委|区长|副区长|书记|将|今年|要|力争|提出|召开|实现|的目标)")
+
+
+OTHER_CITY = re.compile(f"({'|'.join(c for c in lexicon.CITIES if f'{c}市' != lexicon.HOME_CITY)})市")
+
+
+def about_a_district(chunk: Chunk) -> bool:
+    """Is the chunk a district's statement (its section names one, or it opens with one as subject)?"""
+    return (any(d in " ".join(chunk.section) for d in lexicon.DISTRICTS)
+            or bool(DISTRICT_SUBJECT.search(chunk.text[:OPENING])))
+
+
+def is_subject(question: Question, chunk: Chunk) -> bool:
+    """Is an asked district or body what the chunk is about (in its section path or opening words)?"""
+    asked = [p for p in question.places if p.kind in ("district", "body")]
+    return any(form in opening(chunk) for p in asked for form in p.forms)
+
+
+
+def place_context(passage: str, question: Question) -> list[tuple[int, bool]]:
+    """(offset, is an asked place) for every district/body named in the passage."""
+    asked = {p.name for p in question.places}
+    kinds = {p.kind for p in question.places}
+    marks = []
+    for group in place_groups():
+        if group_kind(group) not in kinds:
+            continue  # a bureau named in a district's statement does not change whose figures follow
+        for form in group:
+            for m in re.finditer(re.escape(form), passage):
+                marks.append((m.start(), group[0] in asked))
+    return sorted(marks)
+
+
+def speaks_of(marks: list[tuple[int, bool]], at: int) -> bool | None:
+    """Is the place named last before offset `at` an asked one (None: no place named yet)?"""
+    before = [asked for offset, asked in marks if offset < at]
+    return before[-1] if before else None
+
+
+
+
+# Indicators by name (the lexicon's synonym groups of measured things); 增长, 规上, 项目 qualify, they measure nothing.
+INDICATORS = tuple(g for g in lexicon.SYNONYMS if g[0] not in ("增长", "规模以上", "项目")
+                   and not any(d in g[0] for d in lexicon.DISTRICTS) and g not in lexicon.BODIES)
+
+
+def foreign_indicator(question: Question, said_of: str) -> bool:
+    """Do a figure's lead words name an indicator the question does not ask ("全年社零额增长…" for GDP)?"""
+    asked = question.text.lower()
+    if not any(f in asked for g in INDICATORS for f in g):
+        return False  # "产出增幅" names no indicator: any may be meant
+    return any(any(f in said_of.lower() for f in g) and not any(f in asked for f in g) for g in INDICATORS)
+
+
+DAY = re.compile(r"\d{1,2}月\d{1,2}日|\d{1,2}日")
+ASKS_DAY = re.compile(r"哪天|哪一天|几月几[日号]|几号|哪个日子|日期")
+SHARE = re.compile(r"比重|占比|占[^，,；;。]{0,12}$")  # "占GDP比重达到30%": a share, not the indicator itself
+SHARE_ASKED = re.compile(r"比重|占比|占|比例|百分之")
+
+
+def lead(text: str, at: int) -> str:
+    """The words a figure at offset `at` is said of: back to the previous figure or clause break."""
+    before = text[:at]
+    cut = max(before.rfind(c) for c in "，,；;。：:、")
+    previous = [m.end() for m in figures(before) if m.end() <= at]
+    return before[max([cut + 1] + previous):]
+
+
+def answers_kind(question: Question, text: str) -> bool:
+    """Do the words hold the kind of thing asked: a figure (in the asked unit), a date, a place, a person?"""
+    if question.wants == "number":
+        return has_figure(text, question.unit)
+    if question.wants == "date":  # "哪天/几月几日" asks a day: a bare "2024年" does not say it
+        return bool(DAY.search(text) if ASKS_DAY.search(question.text) else DATE.search(text))
+    if question.wants == "place":
+        return bool(PLACE_NAME.search(text))
+    if question.wants == "person":
+        return bool(TITLED_NAME.search(text) or SPEAKER.search(text))
+    return True
+
+
+@dataclass(frozen=True)
+class Signals:
+    """What one candidate answer offers, each in [0, 1] (rank: 0, 1, 2 …); weighed in qa/calibration.py."""
+
+    coverage: float  # the question's concepts (idf-weighted) in the whole passage
+    window: float  # … in the answering words alone
+    cosine: float  # dense similarity of question and passage (index vectors; 0 when dense is off)
+    kind: float  # the answering words hold the kind of thing asked (figure in the unit, date, place, person)
+    bound: float  # of the asked concepts in the words, the share in the figure's own lead words ("总产值" ≠ "增加值")
+    share: float  # the figure is of another indicator: a share ("占GDP比重"), or one named but not asked
+    subject: float  # the asked place is what the passage is about (section or opening words)
+    rank: float  # how many passages that could answer rank before it (other year, place, no figure: not counted)
+    enough: float  # the passage holds half the question's concepts (a quarter: who-questions on their official)
+
+    def vector(self) -> list[float]:
+        return [getattr(self, name) for name in NAMES]
+
+
+NAMES = ("coverage", "window", "cosine", "kind", "bound", "share", "subject", "rank", "enough")
+
+
+def signals(question: Question, chunk: Chunk, coverage_: float, cosine: float, rank: int,
+            answer: str, figure: str | None, window: float, bound_of, enough: bool) -> Signals:
+    """The signals of one candidate: passage `chunk` at `rank`, its answering words and figure.
+
+    `bound_of(text)` is the question's coverage of a piece of text (qa.coverage with the index's idf).
+    """
+    at = answer.find(figure) if figure else -1
+    said_of = lead(answer, at) if at >= 0 else answer
+    share = bool(figure and "%" in figure and SHARE.search(said_of) and not SHARE_ASKED.search(question.text))
+    share = share or (at >= 0 and foreign_indicator(question, said_of))
+    # Of the question's concepts the words hold, the share said of the figure itself (its lead words):
+    # "全年社零额增长不低于5.5%，…占GDP比重…" holds GDP, but not before 5.5%.
+    bound = min(bound_of(said_of) / window, 1.0) if at >= 0 and question.wants == "number" and window else 1.0
+    return Signals(coverage_, window, cosine, float(answers_kind(question, answer)), bound, float(share),
+                   float(is_subject(question, chunk)), float(rank), float(enough))

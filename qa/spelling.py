@@ -1,0 +1,187 @@
+"""Districts typed by sound or by slip → the district meant, and how the question was read.
+
+"Tianhe区", "panyu", "Huángpǔ", "zengcheng": pinyin of a district (tones, spaces
+and a trailing "qu" allowed). "天和区", "黄浦区", "花度": a homophone of a
+district (every character sounds like the district's). "白去区": a near-form
+slip (the head character right, the other not, "区" after it, and neither the
+two characters nor the three a word of jieba's dictionary, so "南山区", "白天区"
+and "从全区" stay what they are). Each reading is returned so the answer's note
+can say "按天河区理解".
+
+Generated from the lexicon's districts with pypinyin, never listed by hand.
+pypinyin takes ≈0.5 s to import, too much for every cold `gzqa ask`, so the
+little it is needed for (each district's syllables, and the syllables of every
+character that sounds like one of theirs) is written once as JSON into the
+cache folder beside jieba's dictionary.
+"""
+from __future__ import annotations
+
+import functools
+import hashlib
+import json
+import os
+import re
+import unicodedata
+
+from index import lexicon
+from index.tokenize import cache_dir, cut, is_word
+
+LATIN_RUN = re.compile(r"[A-Za-z\u00c0-\u024f]+(?:[\s'’-]?[A-Za-z\u00c0-\u024f]+)*")
+
+
+def plain(latin: str) -> str:
+    """"Huángpǔ" → "huangpu": lower case, no tone marks, no separators."""
+    decomposed = unicodedata.normalize("NFKD", latin.lower()).replace("ü", "v")
+    return re.sub(r"[^a-z]", "", "".join(c for c in decomposed if not unicodedata.combining(c)))
+
+
+def lexicon_words() -> list[str]:
+    """The lexicon's Chinese words of 2–4 characters a slip may stand for (固投, 增速, 规上 …), districts aside."""
+    words = {w for w in lexicon.dictionary_words() + [f for g in lexicon.SYNONYMS for f in g]
+             if re.fullmatch(r"[\u4e00-\u9fff]{2,4}", w) and not any(d in w for d in lexicon.DISTRICTS)}
+    return sorted(words)
+
+
+def _table() -> dict:
+    """{"districts": {name: [syllables per character]}, "words": {…}, "sounds": {character: [syllable, …]}}."""
+    from pypinyin.pinyin_dict import pinyin_dict
+
+    def syllables(char: str) -> list[str]:
+        return sorted({plain(s) for s in pinyin_dict.get(ord(char), "").split(",") if s})
+
+    districts = {d: [syllables(c) for c in d] for d in lexicon.DISTRICTS}
+    words = {w: [syllables(c) for c in w] for w in lexicon_words()}
+    wanted = {s for table in (districts, words) for said in table.values() for options in said for s in options}
+    sounds = {}
+    for code, readings in pinyin_dict.items():
+        said = {plain(s) for s in readings.split(",")}
+        if said & wanted and 0x4E00 <= code <= 0x9FFF:
+            sounds[chr(code)] = sorted(said)
+    return {"districts": districts, "words": words, "sounds": sounds}
+
+
+@functools.cache
+def table() -> dict:
+    """The sound table, from the cache folder (made on first use, per pypinyin version and lexicon)."""
+    from importlib.metadata import version
+
+    key = hashlib.sha1(f"{version('pypinyin')} {lexicon.DISTRICTS} {lexicon_words()}".encode()).hexdigest()[:12]
+    path = cache_dir() / f"sounds-{key}.json"
+    if path.is_file():
+        return json.loads(path.read_text(encoding="utf-8"))
+    made = _table()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    partial = path.with_suffix(f".{os.getpid()}.part")
+    partial.write_text(json.dumps(made, ensure_ascii=False), encoding="utf-8")
+    os.replace(partial, path)
+    return made
+
+
+def sounds(char: str) -> set[str]:
+    return set(table()["sounds"].get(char, ()))
+
+
+def district_sounds(district: str) -> list[set[str]]:
+    return [set(s) for s in table()["districts"][district]]
+
+
+def sounds_alike(typed: str, said: list[list[str]]) -> bool:
+    """Does every character of `typed` sound like the corresponding one of a word (syllables per character)?"""
+    return len(typed) == len(said) and all(sounds(c) & set(s) for c, s in zip(typed, said))
+
+
+def by_sound(word: str) -> str | None:
+    """The lexicon word a non-word sounds like: "固头" → 固投, "增素" → 增速 (None: none, or it is a word)."""
+    if is_word(word):
+        return None
+    alike = [w for w, said in table()["words"].items() if w != word and sounds_alike(word, said)]
+    return alike[0] if len(alike) == 1 else None
+
+
+def pinyin_forms(district: str) -> set[str]:
+    """Every toneless pinyin spelling of a district: "panyu" (番 is also "fan": "fanyu")."""
+    forms = {""}
+    for options in district_sounds(district):
+        forms = {f + s for f in forms for s in options}
+    return forms
+
+
+def by_pinyin(latin: str) -> str | None:
+    """The district a Latin word spells ("Tianhe", "tianhequ", "Huángpǔ"), else None."""
+    flat = plain(latin)
+    for d in lexicon.DISTRICTS:
+        if flat in pinyin_forms(d) or (flat.endswith("qu") and flat[:-2] in pinyin_forms(d)):
+            return d
+    return None
+
+
+def by_slip(word: str, before_qu: bool) -> str | None:
+    """The district a two-character word is a slip for: a homophone, or (before 区) the head right."""
+    known = {f for g in lexicon.SYNONYMS + lexicon.SCOPES for f in g}
+    if word in lexicon.DISTRICTS or word in known or word in lexicon.CITIES:
+        return None
+    homophones = [d for d in lexicon.DISTRICTS
+                  if all(sounds(c) & s for c, s in zip(word, district_sounds(d)))]
+    if homophones and (before_qu or not is_word(word)):
+        return homophones[0]
+    if before_qu and not is_word(word) and not is_word(word + "区") and not is_word(word[1] + "区"):
+        heads = [d for d in lexicon.DISTRICTS if d[0] == word[0]]
+        return heads[0] if len(heads) == 1 else None
+    return None
+
+
+def read_slips(text: str) -> tuple[str, tuple[tuple[str, str], ...]]:
+    """`text` with districts typed by sound or slip, and lexicon words typed by sound ("固头" for 固投),
+    replaced by what they stand for; and the readings (typed, read as)."""
+    readings: list[tuple[str, str]] = []
+    if not re.search(r"[\u4e00-\u9fff]", text):  # English only: asked to ask in Chinese, not half-read
+        return text, ()
+
+    def latin(m: re.Match) -> str:
+        parts = re.split(r"([\s'’-])", m.group())  # words and their separators: "GDP panyu", "Tian he"
+        words = parts[::2]
+        out, i = [], 0
+        while i < len(words):  # the longest run of words from i that spells a district ("tian he")
+            j = next((j for j in range(len(words), i, -1) if by_pinyin("".join(words[i:j]))), None)
+            if j is None:
+                out.append(words[i] + (parts[2 * i + 1] if 2 * i + 1 < len(parts) else ""))
+                i += 1
+                continue
+            d = by_pinyin("".join(words[i:j]))
+            typed = "".join(parts[2 * i:2 * j - 1])
+            readings.append((typed, f"{d}区"))
+            last = j == len(words)
+            out.append(d if last and re.match(r"\s*区", text[m.end():]) else f"{d}区")
+            out.append(parts[2 * j - 1] if 2 * j - 1 < len(parts) else "")
+            i = j
+        return "".join(out)
+
+    text = re.sub(r"(?<=[A-Za-z\u00c0-\u024f])\s+(?=区)", "", LATIN_RUN.sub(latin, text))
+    if not re.search(r"[\u4e00-\u9fff]", text):
+        return text, tuple(readings)
+    bounds = {0}  # a slip is a word of its own: "计划投资" holds no "划投"
+    for word in cut(text):
+        bounds.add(max(bounds) + len(word))
+    out, i = [], 0
+    while i < len(text):
+        word = text[i:i + 2]
+        taken = any(text.startswith(d, i) or (i and text.startswith(d, i - 1)) for d in lexicon.DISTRICTS)
+        alone = i in bounds and (i + 2 in bounds or (i + 3 in bounds and text[i + 2:i + 3] == "区"))
+        d = None if taken or not alone or not re.fullmatch(r"[\u4e00-\u9fff]{2}", word) \
+            else by_slip(word, text[i + 2:i + 3] == "区")
+        if d:
+            out.append(d)
+            readings.append((word + ("区" if text[i + 2:i + 3] == "区" else ""), f"{d}区"))
+            i += 2
+            continue
+        meant = next(((n, w) for n in (4, 3, 2) if i in bounds and i + n in bounds
+                      and re.fullmatch(r"[\u4e00-\u9fff]+", text[i:i + n])
+                      for w in [by_sound(text[i:i + n])] if w), None)
+        if meant:
+            out.append(meant[1])
+            readings.append((text[i:i + meant[0]], meant[1]))
+            i += meant[0]
+        else:
+            out.append(text[i])
+            i += 1
+    return "".join(out), tuple(readings)

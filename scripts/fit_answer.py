@@ -1,0 +1,162 @@
+"""Fit the answer decision (qa/calibration.py): logistic regression over qa.judge.Signals, threshold for precision.
+
+    PYTHONPATH=$PWD .venv/bin/python scripts/fit_answer.py [--index-dir var/index] [SET.jsonl …]
+
+Every question of the sets (default: tests/eval/heldout*.jsonl) is asked as
+`qa.answer.ask` asks it; each candidate answer (a top passage of the asked year
+and place, with its answering words) is one row, labelled right when its words
+hold an expected answer (boundary-aware, as `gzqa eval` grades). Rows of one
+question stay in one fold (5-fold grouped cross-validation), and the decision is
+simulated per question as `ask` makes it: the most confident candidate answers
+when its confidence reaches the threshold, else the open-year retry of "今年"
+questions may. The threshold printed is, among those whose cross-validated
+answered-but-wrong rate is ≤ MAX_WRONG of all questions, the one that gains most
+(right answers − WRONG_COST × wrong ones). Prints the weights to
+paste into qa/calibration.py, the cross-validated figures per set and the
+reliability table (confidence bin → accuracy) for the README.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from dataclasses import replace
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from index.store import load  # noqa: E402
+from qa.answer import attempt, prepare  # noqa: E402
+from qa.calibration import MAX_WRONG  # noqa: E402
+from qa.evaluate import read_gold, says  # noqa: E402
+from qa.judge import NAMES  # noqa: E402
+from qa.question import QuestionError  # noqa: E402
+
+FOLDS = 5
+WRONG_COST = 3.0  # a wrong answer costs three right ones: a reader acts on a figure, and "not found" says to look
+C = 1.0  # sklearn's default L2 strength: the signals are few and in [0, 1]; the fit is not sensitive to it
+
+
+def rows_of(index, gold: dict) -> list[list[tuple[list[float], bool]]]:
+    """A question's candidates, as `ask` tries them: [first attempt, open-year retry], each [(signals, right)]."""
+    try:
+        q, _ = prepare(index, gold["question"])
+    except QuestionError:
+        return []
+    expected = gold.get("answers") or [] if gold["answerable"] else []
+
+    def scored(question) -> list[tuple[list[float], bool]]:
+        from qa.answer import candidates, search
+        hits = search(index, question)
+        return [(c.signals.vector(), any(says(c.extract.text, e) for e in expected))
+                for c in candidates(index, question, hits) if not c.vetoed]  # a vetoed one never answers
+
+    tries = [scored(q)]
+    if q.year_assumed:
+        tries.append(scored(replace(q, years=(), year_assumed=False)))
+    return tries
+
+
+def decide(tries: list[list[float]], rights: list[list[bool]], threshold: float) -> tuple[bool, bool, float]:
+    """(answered, right, confidence) as `ask` decides from per-try candidate confidences."""
+    best_p = 0.0
+    for ps, rs in zip(tries, rights):
+        if not ps:
+            continue
+        i = int(np.argmax(ps))
+        best_p = max(best_p, ps[i])
+        if ps[i] >= threshold:
+            return True, rs[i], ps[i]
+    return False, False, best_p
+
+
+def main() -> int:
+    from sklearn.linear_model import LogisticRegression
+
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("sets", nargs="*", type=Path)
+    parser.add_argument("--index-dir", type=Path, default=ROOT / "var" / "index")
+    args = parser.parse_args()
+    sets = args.sets or sorted((ROOT / "tests" / "eval").glob("heldout*.jsonl"))
+    index = load(args.index_dir)
+    questions = []  # (set name, gold, tries)
+    for path in sets:
+        for gold in read_gold(path):
+            questions.append((path.stem, gold, rows_of(index, gold)))
+    x, y, group = [], [], []
+    for n, (_, _, tries) in enumerate(questions):
+        for t in tries:
+            for v, right in t:
+                x.append(v)
+                y.append(right)
+                group.append(n)
+    x, y, group = np.array(x), np.array(y), np.array(group)
+    fold_of = np.array([hash_fold(n) for n in group])
+    oof = np.zeros(len(y))
+    for f in range(FOLDS):
+        model = LogisticRegression(C=C, max_iter=1000).fit(x[fold_of != f], y[fold_of != f])
+        oof[fold_of == f] = model.predict_proba(x[fold_of == f])[:, 1]
+    # the per-question decision, from the out-of-fold confidences
+    per_q, at = [], 0
+    for name, gold, tries in questions:
+        ps, rs = [], []
+        for t in tries:
+            ps.append(list(oof[at:at + len(t)]))
+            rs.append([r for _, r in t])
+            at += len(t)
+        per_q.append((name, gold, ps, rs))
+    total = len(per_q)
+    grid = sorted(set(np.round(np.linspace(0.05, 0.95, 91), 2)))
+    chosen, gain = None, float("-inf")
+    for t in grid:
+        decided = [decide(ps, rs, t) for _, _, ps, rs in per_q]
+        wrong = sum(a and not r for a, r, _ in decided)
+        value = sum(a and r for a, r, _ in decided) - WRONG_COST * wrong
+        if wrong / total <= MAX_WRONG and value > gain:
+            chosen, gain = t, value
+    model = LogisticRegression(C=C, max_iter=1000).fit(x, y)
+    print("WEIGHTS = {")
+    for name, w in zip(NAMES, model.coef_[0]):
+        print(f'    "{name}": {w:.3f},')
+    print("}")
+    print(f"INTERCEPT = {model.intercept_[0]:.3f}")
+    print(f"THRESHOLD = {chosen}")
+    print(f"\ncross-validated ({FOLDS} folds, {len(y)} candidates of {total} questions), threshold {chosen}:")
+    print("| set | questions | answer@1 | false not-found | unanswerable abstained | answered but wrong |")
+    print("|---|---|---|---|---|---|")
+    by_set: dict[str, list] = {}
+    for name, gold, ps, rs in per_q:
+        by_set.setdefault(name, []).append((gold, decide(ps, rs, chosen)))
+    for name, rows in list(by_set.items()) + [("all", [r for rows in by_set.values() for r in rows])]:
+        answerable = [d for g, d in rows if g["answerable"]]
+        unanswerable = [d for g, d in rows if not g["answerable"]]
+        wrong = sum(a and not r for _, (a, r, _) in rows)
+        print(f"| {name} | {len(rows)} | {sum(r for _, r, _ in answerable) / max(len(answerable), 1):.3f} "
+              f"| {sum(not a for a, _, _ in answerable) / max(len(answerable), 1):.3f} "
+              f"| {sum(not a for a, _, _ in unanswerable) / max(len(unanswerable), 1):.3f} "
+              f"| {wrong} ({wrong / len(rows):.1%}) |")
+    print("\nreliability (cross-validated confidence of the answers given → share right):")
+    print("| confidence | answers | right |")
+    print("|---|---|---|")
+    bins = sorted({chosen} | {b for b in (0.7, 0.8, 0.9, 0.95) if b > chosen} | {1.0001})
+    answered = [decide(ps, rs, chosen) for _, _, ps, rs in per_q]
+    for lo, hi in zip(bins, bins[1:]):
+        inside = [r for a, r, p in answered if a and lo <= p < hi]
+        if inside:
+            print(f"| {lo:.2f}–{min(hi, 1):.2f} | {len(inside)} | {sum(inside) / len(inside):.2f} |")
+    print(json.dumps({"questions": total, "candidates": int(len(y))}))
+    return 0
+
+
+def hash_fold(n: int) -> int:
+    """A question's fold: deterministic (crc32, never the salted hash())."""
+    import zlib
+
+    return zlib.crc32(str(n).encode()) % FOLDS
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,111 @@
+"""Questions as people type them: traditional characters, pinyin, homophone slips, unknown names; and
+the answer decision saying what it believes (confidence, the nearest rejected words and why)."""
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from index.store import load
+from index.tokenize import normalise, tokens
+from qa.answer import ask
+from qa.calibration import NAMES, REASONS, WEIGHTS, confidence, why
+from qa.evaluate import says
+from qa.judge import Signals, lead
+from qa.spelling import by_pinyin, read_slips
+from ui.html import answer_card
+from ui.terminal import answer_text
+
+
+@pytest.fixture(scope="module")
+def stored(fake_index):
+    return load(fake_index)
+
+
+def test_normalise_reads_traditional_full_width_and_marks_inside_words():
+    assert normalise("番禺區2024年規上工業總產值") == "番禺区2024年规上工业总产值"
+    assert normalise("ＧＤＰ　固·投") == "GDP 固投"
+    assert normalise("白 云 区") == "白云区" and normalise("天河 区") == "天河区"
+    assert normalise("黄埔 区长") == "黄埔 区长"  # two words stay two words
+    assert tokens("從化區固定資產投資") == tokens("从化区固定资产投资")
+
+
+@pytest.mark.parametrize("typed, meant", [("Tianhe区", "天河"), ("panyu", "番禺"), ("Huángpǔ", "黄埔"),
+                                          ("zengcheng", "增城"), ("Tian he", "天河"), ("liwanqu", "荔湾")])
+def test_pinyin_spells_a_district(typed, meant):
+    assert by_pinyin(typed) == meant
+
+
+@pytest.mark.parametrize("typed, read", [
+    ("天和区2026年GDP增速目标", "天河区2026年GDP增速目标"),  # homophone
+    ("黄浦区2026年固投", "黄埔区2026年固投"),  # homophone that is also a word elsewhere, before 区
+    ("白去区2026年固投", "白云区2026年固投"),  # near-form: the head right, not a word
+    ("花度2026年GDP", "花都2026年GDP"),  # bare homophone that is no word
+])
+def test_slips_are_read_as_the_district(typed, read):
+    text, readings = read_slips(typed)
+    assert text == read and readings
+
+
+@pytest.mark.parametrize("text", ["南山区GDP", "从全区看", "年度计划投资多少", "中心城区", "白天区"])
+def test_words_that_only_look_like_slips_stay(text):
+    assert read_slips(text) == (text, ())
+
+
+def test_a_slip_answers_and_the_note_says_how_it_was_read(stored):
+    answer = ask(stored, "天和区2026年GDP增速目标是多少")
+    assert answer.answered and "5%" in answer.text
+    assert "按“天河区”理解" in answer.note and "天和区" in answer.note
+    traditional = ask(stored, "番禺區2024年規上工業總產值目標")
+    assert traditional.answered and traditional.citations[0].source == "000_9ea15003a87d280f.txt"
+
+
+def test_a_name_that_does_not_resolve_is_never_dropped(stored):
+    answer = ask(stored, "panyou 2024年固定资产投资增长多少")
+    assert not answer.answered and "panyou" in answer.note
+    assert ask(stored, "panyu 2024年固定资产投资增长多少").note.startswith("按“番禺区”理解")
+
+
+def test_answer_json_has_confidence_and_the_nearest_rejected_words(stored):
+    answered = ask(stored, "白云区2026年固投目标是多少").to_json()
+    assert 0.5 <= answered["confidence"] <= 1 and answered["nearest"] is None
+    refused = ask(stored, "2026年海珠区固定资产投资额是多少亿元")  # the report gives its growth, not its amount
+    assert not refused.answered
+    near = refused.to_json()["nearest"]
+    assert "固定资产投资" in near["text"] and near["why"] == REASONS["kind"] and near["confidence"] == 0.0
+    assert "最接近的说法" in answer_text(refused) and "最接近的说法" in answer_card(refused)
+    assert "置信度" in answer_card(ask(stored, "白云区2026年固投目标是多少"))
+    json.dumps(refused.to_json(), ensure_ascii=False)
+
+
+def test_confidence_grows_with_each_positive_signal():
+    base = Signals(0.5, 0.5, 0.5, 0.0, 0.5, 0.0, 0.0, 0.0, 0.0)
+    for name in NAMES:
+        if WEIGHTS[name] <= 0:  # rank, share; bound ≈ 0
+            continue
+        better = Signals(**{**base.__dict__, name: 1.0})
+        assert confidence(better) >= confidence(base) - 1e-9, name
+    assert set(WEIGHTS) == set(NAMES)
+    assert why(Signals(1, 1, 1, 0, 1, 0, 1, 0, 1)) == REASONS["kind"]
+
+
+def test_a_share_is_not_its_indicator():
+    text = "全年社零额增长不低于5.5%，批零餐饮业占GDP比重不低于15%。"
+    assert "占GDP比重" in lead(text, text.index("15%"))
+    assert lead(text, text.index("5.5%")).startswith("全年社零额")
+
+
+@pytest.mark.parametrize("text, expected, found", [("增长15%", "5%", False), ("增长2.5%", "5%", False),
+                                                   ("增长5%以上", "5%", True), ("5%", "5%", True)])
+def test_grading_is_boundary_aware(text, expected, found):
+    assert says(text, expected) is found
+
+
+def test_pinyin_among_other_latin_words_and_english_only():
+    assert read_slips("GDP panyu 2024年") == ("GDP 番禺区 2024年", (("panyu", "番禺区"),))
+    assert read_slips("What is Baiyun GDP target") == ("What is Baiyun GDP target", ())
+
+
+def test_bad_input_still_gets_a_clear_answer(stored):
+    english = ask(stored, "What is the GDP target of Baiyun")
+    assert not english.answered and "请用中文提问" in english.note
