@@ -297,6 +297,13 @@ def read_manifest(index_dir: Path, build: Path | None = None) -> dict:
     index_dir = Path(index_dir)
     if not index_dir.exists():
         raise IndexMissing(f"no index in {index_dir} — run 'gzqa index build{where(index_dir)}'")
+    if not index_dir.is_dir():
+        raise IndexMissing(f"{index_dir} is a file, not an index — give --index-dir the index link (default "
+                           f"var/index), or move the file away and run 'gzqa index build{where(index_dir)}'")
+    if not index_dir.is_symlink() and not (index_dir / "manifest.json").exists():
+        raise IndexMissing(f"{index_dir} is a folder without an index (no manifest.json) — give --index-dir the "
+                           f"index link (default var/index), or move the folder away and run "
+                           f"'gzqa index build{where(index_dir)}'")
     try:
         manifest = json.loads(((build or index_dir) / "manifest.json").read_text(encoding="utf-8"))
     except (OSError, ValueError) as err:
