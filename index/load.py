@@ -12,6 +12,9 @@ not seeds and pass unmentioned.
 from __future__ import annotations
 
 import hashlib
+import os
+import stat as stat_kind
+import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -30,8 +33,36 @@ class SeedText:
 
 
 def seed_paths(seeds_dir: Path) -> list[Path]:
-    """The files directly in `seeds_dir` that are not hidden, in name order: `.txt` seeds and files to refuse."""
-    return sorted(p for p in Path(seeds_dir).glob("*") if not p.name.startswith(".") and p.is_file())
+    """The entries directly in `seeds_dir` that are not hidden, in name order: `.txt` seeds and files to refuse.
+
+    A symbolic link is listed (to be refused by name) whatever it points to; a real folder is not a seed.
+    """
+    return sorted(p for p in Path(seeds_dir).glob("*")
+                  if not p.name.startswith(".") and (p.is_symlink() or p.is_file()))
+
+
+def not_a_regular_file(path: Path) -> str | None:
+    """Why `path` may not be read as a seed (a symbolic link, a device, a file outside the folder), or None.
+
+    Checked without following links: `lstat`, then the resolved path must sit
+    directly in the resolved seeds folder (a seeds folder that is itself a link is fine).
+    """
+    try:
+        info = path.lstat()
+    except OSError as err:
+        return f"unreadable: {err.strerror}"
+    if stat_kind.S_ISLNK(info.st_mode):
+        try:
+            target = printable(os.readlink(path))
+        except OSError:
+            target = "?"
+        return (f"a symbolic link (to {target}), not a file — seeds must be regular files inside the seeds "
+                f"folder; copy the article in instead")
+    if not stat_kind.S_ISREG(info.st_mode):
+        return "not a regular file — seeds must be regular files inside the seeds folder"
+    if path.resolve().parent != path.parent.resolve():
+        return "resolves outside the seeds folder — copy the article into it"
+    return None
 
 
 def is_text_seed(path: Path) -> bool:
@@ -43,8 +74,15 @@ NOT_TXT = "not a .txt file — skipped; save the article as UTF-8 plain text (.t
 
 
 def seed_name(path: Path) -> str:
-    """The file name as printable text: bytes that are not UTF-8 shown as \\xNN (such files are refused)."""
-    return path.name.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+    """The file name as printable text on one line: bytes that are not UTF-8 shown as \\xNN, control
+    characters (a newline, an escape) as \\n, \\x1b … (such files are refused)."""
+    return printable(path.name)
+
+
+def printable(text: str) -> str:
+    """A path's text (undecodable bytes as surrogates) → one printable line: \\xNN, \\n, \\x1b … for the rest."""
+    text = text.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+    return "".join(repr(ch)[1:-1] if unicodedata.category(ch) in ("Cc", "Zl", "Zp") else ch for ch in text)
 
 
 def too_large(source: str, size: int) -> Rejected:
@@ -53,12 +91,19 @@ def too_large(source: str, size: int) -> Rejected:
                             f"split the article")
 
 
+def read_regular(path: Path) -> bytes:
+    """The bytes of `path`, refusing (OSError ELOOP) a symbolic link swapped in since it was checked."""
+    fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW)
+    with os.fdopen(fd, "rb") as handle:
+        return handle.read()
+
+
 def file_hash(path: Path) -> str:
     """sha256 of the file's bytes; for a file too large to index, its size and mtime (not worth reading)."""
     stat = path.stat()
     if stat.st_size > MAX_BYTES:
         return f"too-large:{stat.st_size}:{stat.st_mtime_ns}"
-    return hashlib.sha256(path.read_bytes()).hexdigest()
+    return hashlib.sha256(read_regular(path)).hexdigest()
 
 
 def fingerprint(seeds_dir: Path) -> dict[str, str]:
@@ -69,7 +114,10 @@ def fingerprint(seeds_dir: Path) -> dict[str, str]:
     out = {}
     for path in seed_paths(seeds_dir):
         try:
-            if is_text_seed(path):
+            if not_a_regular_file(path):  # never read through a link: its own identity stands in for a hash
+                info = path.lstat()
+                out[seed_name(path)] = f"not-regular:{info.st_mode:o}:{info.st_size}:{info.st_mtime_ns}"
+            elif is_text_seed(path):
                 out[seed_name(path)] = file_hash(path)
             else:
                 stat = path.stat()
@@ -122,18 +170,26 @@ def read_seeds(seeds_dir: Path) -> tuple[list[SeedText], list[Rejected]]:
     rejected: list[Rejected] = []
     for path in seed_paths(seeds_dir):
         name = seed_name(path)
+        odd = not_a_regular_file(path)
+        if odd:
+            rejected.append(Rejected(name, odd))
+            continue
         if not is_text_seed(path):
             rejected.append(Rejected(name, NOT_TXT))
             continue
         if name != path.name:
-            rejected.append(Rejected(name, "file name is not UTF-8; rename the file"))
+            try:
+                problem = path.name.encode("utf-8") and "holds control characters"
+            except UnicodeEncodeError:
+                problem = "is not UTF-8"
+            rejected.append(Rejected(name, f"file name {problem}; rename the file"))
             continue
         try:
             stat = path.stat()
             if stat.st_size > MAX_BYTES:
                 rejected.append(too_large(name, stat.st_size))
                 continue
-            text = decode(name, path.read_bytes())
+            text = decode(name, read_regular(path))
         except OSError as err:
             rejected.append(Rejected(name, f"unreadable: {err.strerror}"))
             continue

@@ -33,10 +33,11 @@ from __future__ import annotations
 
 import fcntl
 import hashlib
+import json
 import os
 import re
 import threading
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -221,13 +222,18 @@ class MilvusIndex:
         """Every figure the articles state: the build's facts table (`index.api.Index.facts`)."""
         return self.local.facts()
 
-    def _search(self, data: list, field_name: str, metric: str, k: int) -> list[dict]:
-        """One search of this index's collection; a Milvus gone away is an error naming the fix, not a traceback."""
+    def _search(self, data: list, field_name: str, metric: str, k: int,
+                sources: Collection[str] | None = None) -> list[dict]:
+        """One search of this index's collection (of `sources`' articles only, when given: Milvus filters before
+        the cut); a Milvus gone away is an error naming the fix, not a traceback."""
         from pymilvus.exceptions import MilvusException
 
+        where = "" if sources is None else f"article in {json.dumps(sorted(sources), ensure_ascii=False)}"
+        if sources is not None and not sources:
+            return []
         try:
             return self.conn.search(self.collection, data, anns_field=field_name, limit=min(k, MAX_LIMIT),
-                                    search_params={"metric_type": metric}, output_fields=["id"])[0]
+                                    filter=where, search_params={"metric_type": metric}, output_fields=["id"])[0]
         except MilvusException as err:
             raise MilvusUnavailable(f"Milvus search in {self.collection} failed ({str(err)[:80]}) — check that "
                                     f"Milvus at {self.manifest['milvus']['uri']} is running, then ask again") from err
@@ -242,21 +248,21 @@ class MilvusIndex:
             out.append((row, abs(score) if bm25 else score))
         return out
 
-    def lexical(self, terms: Sequence[str], k: int) -> list[tuple[int, float]]:
+    def lexical(self, terms: Sequence[str], k: int, sources: Collection[str] | None = None) -> list[tuple[int, float]]:
         """(row, Milvus BM25 score) of the best `k` chunks holding at least one of `terms`."""
         words = " ".join(word(t) for t in dict.fromkeys(terms))
         if not words or not self.chunks:
             return []
-        return self._hits(self._search([words], "sparse", "BM25", k), bm25=True)
+        return self._hits(self._search([words], "sparse", "BM25", k, sources), bm25=True)
 
-    def dense(self, text: str, k: int) -> list[tuple[int, float]]:
+    def dense(self, text: str, k: int, sources: Collection[str] | None = None) -> list[tuple[int, float]]:
         """(row, cosine) of the `k` chunks nearest to `text`; the last question's vector is kept for a retry."""
         if not self.chunks:
             return []
         if self._last_query is None or self._last_query[0] != text:
             self._last_query = (text, self.query_encoder().query(text))
         vector = np.asarray(self._last_query[1], dtype=np.float32).ravel().tolist()
-        return self._hits(self._search([vector], "vector", "IP", min(k, len(self.chunks))))
+        return self._hits(self._search([vector], "vector", "IP", min(k, len(self.chunks)), sources))
 
     def query_encoder(self):
         """The question encoder this index was built for (loaded once, on first use)."""

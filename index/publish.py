@@ -28,7 +28,7 @@ import time
 from pathlib import Path
 from typing import Callable
 
-from index.store import FILES, FIX, IndexCorrupt
+from index.store import IndexCorrupt, where
 
 
 class IndexBusy(Exception):
@@ -93,14 +93,16 @@ def _fsync_dir(path: Path) -> None:
 def check_link(index_dir: Path) -> None:
     """Refuse to publish over something that is not an index link (say, a copied index directory)."""
     if index_dir.exists() and not index_dir.is_symlink():
-        raise IndexCorrupt(f"{index_dir} is a plain directory, not an index link — move it away and {FIX}")
+        what = "a plain directory" if index_dir.is_dir() else "a file"
+        raise IndexCorrupt(f"{index_dir} is {what}, not an index link — move it away and run "
+                           f"'gzqa index build{where(index_dir)}', or choose another --index-dir")
 
 
 def publish(tmp_dir: Path, index_dir: Path) -> Path:
     """Seal a finished build and point `index_dir` at it in one atomic rename."""
     check_link(index_dir)
-    for name in FILES:
-        with open(tmp_dir / name, "rb") as handle:
+    for path in tmp_dir.iterdir():
+        with open(path, "rb") as handle:
             os.fsync(handle.fileno())
     _fsync_dir(tmp_dir)
     final = tmp_dir.with_suffix("")

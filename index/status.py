@@ -1,7 +1,6 @@
 """What the published index holds, and whether seeds/ or the indexing code changed since it was built."""
 from __future__ import annotations
 
-from collections import Counter
 from pathlib import Path
 
 from index.pipeline import pipeline_version
@@ -21,7 +20,7 @@ def status(seeds_dir: Path, index_dir: Path) -> dict:
     stored = load(index_dir, check_rules=False)
     current = fingerprint(seeds_dir) if Path(seeds_dir).is_dir() else {}
     built_by, now = stored.manifest.get("pipeline_version"), pipeline_version()
-    per_article = Counter(c.source for c in stored.chunks)
+    per_article = {source: record["chunks"] for source, record in stored.articles.records.items()}
     return {"path": str(stored.path), "built_at": stored.manifest["built_at"], "model": stored.model,
             "counts": stored.manifest["counts"],
             "articles": [{**a.metadata(), "chunks": per_article[a.source]} for a in stored.articles.values()],

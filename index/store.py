@@ -1,37 +1,52 @@
-"""The index on disk: a directory a person can read, checked on load (`index.publish` writes it atomically).
+"""The index on disk: a directory a person can read, checked on load, read lazily (`index.publish` writes it).
 
 Layout of one build (`var/index` is a symlink to the published one):
-    var/index.builds/<id>/manifest.json   schema, model, tokenizer, seed hashes, counts,
-                                          sha256 of each file below
-                         /articles.jsonl  one article a line: metadata + text
-                         /chunks.jsonl    one chunk a line: text, section, spans
-                         /bm25.json       BM25 statistics
-                         /vectors.faiss   one vector per chunk, in chunks.jsonl order
-                         /facts.jsonl     one figure a line: place, year, indicator, value, citation
+    var/index.builds/<id>/manifest.json        schema, model, tokenizer, seeds, settings, counts, and
+                                               size, mtime and sha256 of each file below
+                         /articles.jsonl       one article a line: metadata, chunk count, where its text is
+                         /texts.txt            the articles' texts, one after another (UTF-8)
+                         /chunks.jsonl         one chunk a line: text, section, spans
+                         /chunks.offsets.npy   byte offset of each line of chunks.jsonl (and the end)
+                         /bm25.vocab.json      BM25 vocabulary (term ids are positions)
+                         /bm25.*.npy           BM25 postings by term and by chunk, chunk lengths (`index.bm25`)
+                         /vectors.npy          one vector per chunk, in chunks.jsonl order
+                         /vectors.hnsw.faiss   an HNSW graph over them, at ≥ `vectors.ANN_MIN_ROWS` chunks only
+                         /facts.jsonl          one figure a line: place, year, indicator, value, citation
+                                               (`index.facts`; read on first use)
 
-`load` resolves the link once and reads every file from that one build, checking
-each against its checksum, so a damaged file is an error naming the fix, never
-a silently wrong answer. A link that moves while it reads (a concurrent publish)
-makes it read the new build instead.
+A cold load reads the manifest, the articles' metadata and the vocabulary;
+chunks, postings and vectors are memory-mapped and read a row at a time, an
+article's text when asked for. Each file is checked against the manifest: a
+file whose size and modification time are those recorded is trusted without
+reading it; any other is read and checked against its sha256 (so a copied
+index loads, slower; a damaged one is an error naming the fix). Concession:
+damage that keeps a file's size and mtime (bit rot under the file system) is
+not caught at load; reading 100 MB of vectors on every cold ask to catch it
+would cost more than the whole ask.
+`load` resolves the link once and reads every file from that one build, so a
+link that moves while it reads (a concurrent publish) makes it read the new
+build instead, never a mix.
 """
 from __future__ import annotations
 
 import hashlib
 import json
+import mmap
+import os
+from collections.abc import Collection, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
+
 from index import bm25, vectors
 from index.facts import Fact
-from index.records import Article, Chunk
+from index.records import Article, Chunk, Clue
 
-SCHEMA_VERSION = 2  # 2: manifest holds "files", the sha256 of each data file
+SCHEMA_VERSION = 3  # 3: lazy layout (texts.txt, chunk offsets, BM25 and vectors as .npy); file stats in "files"
+ARTICLES, TEXTS, CHUNKS, OFFSETS = "articles.jsonl", "texts.txt", "chunks.jsonl", "chunks.offsets.npy"
 FACTS = "facts.jsonl"
-DATA_FILES = ("articles.jsonl", "chunks.jsonl", "bm25.json", "vectors.faiss", FACTS)
-# Added after schema 2 without a schema change: an index that lacks it was built by older rules (its
-# pipeline version says so, and `gzqa index update` adds it, reusing the vectors), it is not damaged.
-OPTIONAL_FILES = (FACTS,)
-FILES = ("manifest.json",) + DATA_FILES
+REQUIRED = (ARTICLES, TEXTS, CHUNKS, OFFSETS, FACTS) + bm25.FILES + (vectors.ROWS,)
 FIX = "run 'gzqa index build --force'"
 
 
@@ -59,9 +74,15 @@ class IndexStale(IndexProblem):
 
 
 def file_sha256(path: Path) -> str:
-    """A file → the sha256 of its bytes, as hex (the manifest's "files" and the check on load)."""
+    """A file → the sha256 of its bytes, as hex."""
     with open(path, "rb") as handle:
         return hashlib.file_digest(handle, "sha256").hexdigest()
+
+
+def file_record(path: Path) -> dict:
+    """What the manifest records of a data file: size, modification time (ns) and sha256."""
+    stat = os.stat(path)
+    return {"size": stat.st_size, "mtime_ns": stat.st_mtime_ns, "sha256": file_sha256(path)}
 
 
 def write_jsonl(path: Path, records: list[dict]) -> None:
@@ -77,41 +98,178 @@ def read_jsonl(path: Path) -> list[dict]:
         return [json.loads(line) for line in handle if line.strip()]
 
 
+def _mapped(path: Path) -> mmap.mmap | bytes:
+    """A file's bytes, memory-mapped (an empty file cannot be mapped: its empty bytes)."""
+    with open(path, "rb") as handle:
+        if os.fstat(handle.fileno()).st_size == 0:
+            return b""
+        return mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ)
+
+
+class StoredArticle(Article):
+    """An `Article` whose text is read from the build's texts file when first asked for.
+
+    Metadata (year, city, date) is what answering reads of every article; the
+    text only of the few cited, so a cold ask over thousands of articles reads few texts.
+    """
+
+    def __init__(self, record: dict, texts: mmap.mmap | bytes):
+        def clue(name: str) -> Clue | None:
+            value = record.get(name)
+            return Clue(**value) if value else None
+
+        for name, value in (("source", record["source"]), ("sha256", record["sha256"]), ("title", clue("title")),
+                            ("publisher", clue("publisher")), ("date", clue("date")), ("year", clue("year")),
+                            ("city", clue("city"))):
+            object.__setattr__(self, name, value)
+        object.__setattr__(self, "_span", tuple(record["text_bytes"]))
+        object.__setattr__(self, "_texts", texts)
+        object.__setattr__(self, "_text", None)
+
+    @property
+    def text(self) -> str:  # type: ignore[override]
+        if self._text is None:
+            start, end = self._span
+            object.__setattr__(self, "_text", bytes(self._texts[start:end]).decode("utf-8"))
+        return self._text
+
+
+class Articles(dict):
+    """The build's articles by source: metadata read at load, each record made on first look, each text
+    when first asked for. A dict underneath, so a look-up once made costs what a dict's does (answering
+    reads every article's year for every question)."""
+
+    def __init__(self, folder: Path):
+        super().__init__()
+        self._texts = _mapped(folder / TEXTS)
+        self.records = {r["source"]: r for r in read_jsonl(folder / ARTICLES)}
+        self._starts: dict[str, tuple[int, int]] | None = None
+
+    def __missing__(self, source: str) -> Article:
+        made = self[source] = StoredArticle(self.records[source], self._texts)  # KeyError when unknown
+        return made
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.records)
+
+    def __len__(self) -> int:
+        return len(self.records)
+
+    def __contains__(self, source: object) -> bool:
+        return source in self.records
+
+    def keys(self):
+        return self.records.keys()
+
+    def values(self):
+        return [self[source] for source in self.records]
+
+    def items(self):
+        return [(source, self[source]) for source in self.records]
+
+    def get(self, source, default=None):
+        return self[source] if source in self.records else default
+
+    def rows_of(self, sources: Collection[str]) -> np.ndarray:
+        """The chunk rows of the articles `sources`: an article's chunks are consecutive, in this file's order."""
+        if self._starts is None:
+            counts = [int(r.get("chunks", 0)) for r in self.records.values()]
+            starts = np.concatenate([[0], np.cumsum(counts)]).astype(np.int64)
+            self._starts = dict(zip(self.records, zip(starts[:-1].tolist(), starts[1:].tolist())))
+        spans = [self._starts[s] for s in sources if s in self._starts]
+        return (np.concatenate([np.arange(a, b) for a, b in spans]) if spans else np.zeros(0, np.int64))
+
+
+CHUNK_CACHE = 4096  # parsed chunks kept per loaded index: a question reads ~100 of them
+
+
+class Chunks(Sequence[Chunk]):
+    """The build's chunks by row, each parsed from its line of chunks.jsonl when first read."""
+
+    def __init__(self, folder: Path):
+        self._lines = _mapped(folder / CHUNKS)
+        self.offsets = np.load(folder / OFFSETS, mmap_mode="r", allow_pickle=False).view(np.ndarray)
+        if self.offsets.ndim != 1 or len(self.offsets) < 1 or int(self.offsets[-1]) != len(self._lines):
+            raise ValueError("chunk offsets do not match chunks.jsonl")
+        self._cache: dict[int, Chunk] = {}
+
+    def __len__(self) -> int:
+        return len(self.offsets) - 1
+
+    def line(self, row: int) -> bytes:
+        """Row → its line of chunks.jsonl, as stored (an update copies it unparsed)."""
+        return bytes(self._lines[int(self.offsets[row]):int(self.offsets[row + 1])])
+
+    def __getitem__(self, row):
+        if isinstance(row, slice):
+            return [self[i] for i in range(*row.indices(len(self)))]
+        if row < 0:
+            row += len(self)
+        if not 0 <= row < len(self):
+            raise IndexError(row)
+        chunk = self._cache.get(row)
+        if chunk is None:
+            if len(self._cache) >= CHUNK_CACHE:
+                self._cache.clear()
+            chunk = self._cache[row] = Chunk.from_json(json.loads(self.line(row)))
+        return chunk
+
+    def __iter__(self) -> Iterator[Chunk]:
+        for row in range(len(self)):
+            yield Chunk.from_json(json.loads(self.line(row)))
+
+
 @dataclass
 class StoredIndex:
-    """The embedded backend of `index.api.Index`: manifest, articles, chunks, BM25 statistics, faiss vectors."""
+    """The embedded backend of `index.api.Index`: lazily read articles and chunks, BM25 postings, vectors."""
 
     path: Path
     manifest: dict
-    articles: dict[str, Article]
-    chunks: list[Chunk]
-    bm25: object
-    vectors: object
+    articles: Articles
+    chunks: Chunks
+    bm25: bm25.Postings
+    vectors: vectors.Vectors
     _encoder: object = field(default=None, repr=False)
     _last_query: tuple[str, object] | None = field(default=None, repr=False)
-    _facts: tuple[Fact, ...] = field(default=(), repr=False)
+    _last_dense: tuple[tuple, list] | None = field(default=None, repr=False)
+    _facts: tuple[Fact, ...] | None = field(default=None, repr=False)
 
     def facts(self) -> tuple[Fact, ...]:
-        """Every figure the articles state, in article and reading order (facts.jsonl)."""
+        """Every figure the articles state, in article and reading order (facts.jsonl, read on first call)."""
+        if self._facts is None:
+            try:
+                self._facts = tuple(load_facts(self.path / FACTS))
+            except (OSError, ValueError, KeyError, TypeError) as err:
+                raise IndexCorrupt(f"index in {self.path} is damaged ({FACTS}: {err.__class__.__name__}) — {FIX}") from err
         return self._facts
 
     def terms(self, row: int) -> dict[str, int]:
         """The indexed tokens of chunk `row` (term → count)."""
-        return self.bm25.doc_freqs[row]
+        return self.bm25.terms(row)
 
     def idf(self, term: str) -> float:
         """BM25Plus idf of `term` (0.0 when no chunk holds it)."""
-        return self.bm25.idf.get(term, 0.0)
+        return self.bm25.idf(term)
 
-    def lexical(self, terms, k: int) -> list[tuple[int, float]]:
-        """(row, BM25 score) of the best `k` chunks holding at least one of `terms`."""
-        return bm25.rank(self.bm25, list(terms), k)
+    def lexical(self, terms, k: int, sources: Collection[str] | None = None) -> list[tuple[int, float]]:
+        """(row, BM25 score) of the best `k` chunks holding at least one of `terms` (of `sources`' articles only)."""
+        within = None if sources is None else self.articles.rows_of(sources)
+        return self.bm25.rank(list(terms), k, within)
 
-    def dense(self, text: str, k: int) -> list[tuple[int, float]]:
-        """(row, cosine) of the `k` chunks nearest to `text`; the last question's vector is kept for a retry."""
+    def dense(self, text: str, k: int, sources: Collection[str] | None = None) -> list[tuple[int, float]]:
+        """(row, cosine) of the `k` chunks nearest to `text`; the last question's vector and result are kept for
+        a retry (answering asks again with the year relaxed; at 100k chunks a search reads 100 MB of vectors)."""
+        key = (text, k, None if sources is None else tuple(sorted(sources)))
+        if self._last_dense is not None and self._last_dense[0] == key:
+            return list(self._last_dense[1])
         if self._last_query is None or self._last_query[0] != text:
             self._last_query = (text, self.query_encoder().query(text))
-        return vectors.search(self.vectors, self._last_query[1], k)
+        if sources is None:
+            found = vectors.search(self.vectors, self._last_query[1], k)
+        else:
+            found = vectors.exact(self.vectors, self._last_query[1], k, self.articles.rows_of(sources))
+        self._last_dense = (key, found)
+        return list(found)
 
     @property
     def model(self) -> dict:
@@ -139,6 +297,13 @@ def read_manifest(index_dir: Path, build: Path | None = None) -> dict:
     index_dir = Path(index_dir)
     if not index_dir.exists():
         raise IndexMissing(f"no index in {index_dir} — run 'gzqa index build{where(index_dir)}'")
+    if not index_dir.is_dir():
+        raise IndexMissing(f"{index_dir} is a file, not an index — give --index-dir the index link (default "
+                           f"var/index), or move the file away and run 'gzqa index build{where(index_dir)}'")
+    if not index_dir.is_symlink() and not (index_dir / "manifest.json").exists():
+        raise IndexMissing(f"{index_dir} is a folder without an index (no manifest.json) — give --index-dir the "
+                           f"index link (default var/index), or move the folder away and run "
+                           f"'gzqa index build{where(index_dir)}'")
     try:
         manifest = json.loads(((build or index_dir) / "manifest.json").read_text(encoding="utf-8"))
     except (OSError, ValueError) as err:
@@ -154,8 +319,48 @@ def read_manifest(index_dir: Path, build: Path | None = None) -> dict:
     return manifest
 
 
+def check_files(index_dir: Path, path: Path, manifest: dict) -> None:
+    """Every data file of the build is there and is what the manifest recorded (by stat, else by sha256)."""
+    files = manifest["files"]
+    for name in sorted(set(REQUIRED) | set(files)):
+        record = files.get(name)
+        if not isinstance(record, dict):
+            raise IndexCorrupt(f"index manifest in {index_dir} does not record {name} — {FIX}")
+        try:
+            stat = os.stat(path / name)
+            intact = ((stat.st_size, stat.st_mtime_ns) == (record.get("size"), record.get("mtime_ns"))
+                      or (stat.st_size == record.get("size") and file_sha256(path / name) == record.get("sha256")))
+        except OSError as err:
+            raise IndexCorrupt(f"index in {index_dir} lacks {name} ({err.strerror}) — {FIX}") from err
+        if not intact:
+            raise IndexCorrupt(f"index in {index_dir} is damaged ({name} does not match its checksum) — {FIX}")
+
+
+def verify(index_dir: Path) -> bool:
+    """Is the published build whole: manifest, files as recorded (by stat), counts as the arrays' headers say?
+
+    Reads the manifest, file stats and `.npy` headers only: what an update with
+    nothing to do can afford before saying so.
+    """
+    index_dir = Path(index_dir)
+    build = index_dir.resolve()
+    try:
+        manifest = read_manifest(index_dir, build)
+        check_files(index_dir, build, manifest)
+        chunks = manifest["counts"].get("chunks")
+        shapes = [np.load(build / name, mmap_mode="r", allow_pickle=False).shape
+                  for name in (OFFSETS, "bm25.doc_len.npy", vectors.ROWS)]
+        with open(build / ARTICLES, "rb") as handle:
+            articles = sum(chunk.count(b"\n") for chunk in iter(lambda: handle.read(1 << 20), b""))
+    except (IndexProblem, OSError, ValueError):
+        return False
+    return (shapes[0][0] - 1 == shapes[1][0] == shapes[2][0] == chunks
+            and articles == manifest["counts"].get("articles")
+            and shapes[2][1] == manifest["model"].get("dim", shapes[2][1]))
+
+
 def load(index_dir: Path, check_rules: bool = True) -> StoredIndex:
-    """The published index, fully read from one build and cross-checked; a clear error if anything is off.
+    """The published index, read lazily from one build and cross-checked; a clear error if anything is off.
 
     `check_rules`: refuse an index built by other chunking/tokenizing rules than this code's (IndexStale).
     """
@@ -178,31 +383,27 @@ def load(index_dir: Path, check_rules: bool = True) -> StoredIndex:
             # the link moved while reading (and an old build may be gone): read the new one
 
 
+def bm25_params(manifest: dict) -> bm25.BM25Params:
+    """The BM25 parameters a build was made with (its manifest's settings)."""
+    return bm25.BM25Params(**(manifest.get("settings") or {}).get("bm25", {}))
+
+
 def _load_build(index_dir: Path, path: Path) -> StoredIndex:
     manifest = read_manifest(index_dir, path)
-    for name in DATA_FILES:
-        if name in OPTIONAL_FILES and name not in manifest["files"]:
-            continue
-        try:
-            intact = file_sha256(path / name) == manifest["files"].get(name)
-        except OSError as err:
-            raise IndexCorrupt(f"index in {index_dir} lacks {name} ({err.strerror}) — {FIX}") from err
-        if not intact:
-            raise IndexCorrupt(f"index in {index_dir} is damaged ({name} does not match its checksum) — {FIX}")
+    check_files(index_dir, path, manifest)
     try:
-        articles = {a["source"]: Article.from_json(a) for a in read_jsonl(path / "articles.jsonl")}
-        chunks = [Chunk.from_json(c) for c in read_jsonl(path / "chunks.jsonl")]
-        model = bm25.load(path / "bm25.json")
-        vecs = vectors.load(path / "vectors.faiss")
-        facts = tuple(load_facts(path / FACTS)) if FACTS in manifest["files"] else ()
+        articles = Articles(path)
+        chunks = Chunks(path)
+        postings = bm25.load(path, bm25_params(manifest))
+        vecs = vectors.load(path)
     except (OSError, ValueError, KeyError, TypeError, RuntimeError) as err:
         raise IndexCorrupt(f"index in {index_dir} is damaged ({err.__class__.__name__}: {str(err)[:80]}) — {FIX}") from err
     counts = manifest["counts"]
-    if not (len(chunks) == counts.get("chunks") == model.corpus_size == len(model.doc_freqs) == vecs.ntotal
+    if not (len(chunks) == counts.get("chunks") == postings.corpus_size == vecs.ntotal
             and len(articles) == counts.get("articles")
             and vecs.d == manifest["model"].get("dim", vecs.d)):
         raise IndexCorrupt(f"index in {index_dir} is inconsistent (chunk, BM25 and vector counts differ) — {FIX}")
-    return StoredIndex(path, manifest, articles, chunks, model, vecs, _facts=facts)
+    return StoredIndex(path, manifest, articles, chunks, postings, vecs)
 
 
 def load_facts(path: Path) -> list[Fact]:

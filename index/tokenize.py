@@ -146,6 +146,26 @@ def tokens(text: str) -> list[str]:
     return out
 
 
+RECENT = 256  # texts whose tokens are remembered: more than one embedding batch
+
+
+_recent: dict[str, tuple[str, ...]] = {}
+
+
+def remember(text: str, words: list[str]) -> None:
+    """Keep `tokens(text)` (already computed, perhaps in another process) for `cached_tokens`."""
+    if len(_recent) >= RECENT:
+        del _recent[next(iter(_recent))]
+    _recent[text] = tuple(words)
+
+
+def cached_tokens(text: str) -> tuple[str, ...]:
+    """`tokens(text)` as a tuple, from the last few remembered when there: a build tokenizes a batch of
+    chunks for BM25 just before the fake encoder would tokenize the same texts again."""
+    found = _recent.get(text)
+    return found if found is not None else tuple(tokens(text))
+
+
 def is_word(text: str) -> bool:
     """Is `text` a word of the dictionary (jieba's, trimmed, plus the project's)?"""
     return bool(_jieba().FREQ.get(text))

@@ -35,6 +35,12 @@ def year_matches(question: Question, year: int | None, chunk: Chunk) -> bool:
 HOME_SCOPES = (lexicon.HOME_CITY, lexicon.HOME_PROVINCE)
 
 
+def city_matches(question: Question, city: str | None) -> bool:
+    """Is an article of `city` one the question can be about: Guangzhou/Guangdong's, or a city it names?"""
+    return (not city or city in HOME_SCOPES or city in {p.name for p in question.places}
+            or city[:-1] in question.text)
+
+
 def place_matches(question: Question, chunk: Chunk, city: str | None = None) -> bool:
     """Does the chunk speak of the places the question names, in the city it means?
 
@@ -48,7 +54,7 @@ def place_matches(question: Question, chunk: Chunk, city: str | None = None) -> 
     """
     named_in = where(chunk)
     named = {p.name for p in question.places}
-    if city and city not in HOME_SCOPES and city not in named and city[:-1] not in question.text:
+    if not city_matches(question, city):
         return False
     elsewhere = OTHER_CITY.search(opening(chunk))  # "茂名市副市长…" in a Guangzhou report
     if question.places and elsewhere and elsewhere[1] not in question.text:

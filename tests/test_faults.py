@@ -168,16 +168,16 @@ def damage_cases(build: Path, work: Path) -> dict[str, tuple[Path, str]]:
         (target / "manifest.json").write_text(json.dumps(manifest, ensure_ascii=False), encoding="utf-8")
 
     t = case("vectors_truncated")
-    with open(t / "vectors.faiss", "r+b") as handle:
-        handle.truncate(os.path.getsize(t / "vectors.faiss") // 2)
+    with open(t / "vectors.npy", "r+b") as handle:
+        handle.truncate(os.path.getsize(t / "vectors.npy") // 2)
     t = case("chunk_text_altered")  # parses fine: only the checksum tells
     chunks = t / "chunks.jsonl"
     chunks.write_text(chunks.read_text(encoding="utf-8").replace("1400亿元", "1900亿元"), encoding="utf-8")
     t = case("vector_bits_flipped")
-    data = bytearray((t / "vectors.faiss").read_bytes())
+    data = bytearray((t / "vectors.npy").read_bytes())
     data[-100] ^= 0x40
-    (t / "vectors.faiss").write_bytes(bytes(data))
-    (case("bm25_missing") / "bm25.json").unlink()
+    (t / "vectors.npy").write_bytes(bytes(data))
+    (case("bm25_missing") / "bm25.term_rows.npy").unlink()
     (case("articles_missing") / "articles.jsonl").unlink()
     (case("manifest_garbage") / "manifest.json").write_bytes(b"\x00{not json")
     (case("manifest_not_object") / "manifest.json").write_text("[]", encoding="utf-8")

@@ -109,3 +109,19 @@ def test_pinyin_among_other_latin_words_and_english_only():
 def test_bad_input_still_gets_a_clear_answer(stored):
     english = ask(stored, "What is the GDP target of Baiyun")
     assert not english.answered and "请用中文提问" in english.note
+
+
+def test_meaning_compares_question_and_words_in_the_index_model(stored):
+    """qa.meaning (the --meaning trial of scripts/fit_answer.py): the index's own encoder, or one made from its
+    manifest for a backend that keeps none; the words themselves are nearest to the question."""
+    from types import SimpleNamespace
+
+    from qa.meaning import similarities
+
+    question = "白云区固定资产投资目标"
+    texts = [question, "新开工100万方科创载体", ""]
+    own = similarities(stored, question, texts)
+    assert own[0] == pytest.approx(1.0, abs=1e-5) and own[1] < own[0]
+    made = similarities(SimpleNamespace(manifest=stored.manifest), question, texts)
+    assert made == pytest.approx(own, abs=1e-6)
+    assert similarities(stored, question, []) == []

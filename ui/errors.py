@@ -16,6 +16,24 @@ OS_FIXES = {
 }
 
 
+class UnreadableText(ValueError):
+    """Text that is not Unicode (bytes that are not UTF-8, lone surrogates): cannot be asked or shown."""
+
+
+class ServeRefused(ValueError):
+    """`gzqa serve` asked to do something unsafe (another interface without credentials)."""
+
+
+def check_text(text: str, what: str = "the question") -> str:
+    """`text` unchanged, or UnreadableText when it holds lone surrogates (from bytes that were not UTF-8)."""
+    for at, ch in enumerate(text):
+        if "\ud800" <= ch <= "\udfff":
+            shown = f"\\x{ord(ch) - 0xDC00:02x}" if 0xDC80 <= ord(ch) <= 0xDCFF else f"U+{ord(ch):04X}"
+            raise UnreadableText(f"{what} is not valid UTF-8 text (at character {at + 1}: {shown}) — "
+                                 f"type it again, or save it as UTF-8")
+    return text
+
+
 def user_errors() -> tuple[type[Exception], ...]:
     """The exceptions a user can cause and fix (disk, permissions, a damaged index, a missing model)."""
     from index.build import NoArticles
@@ -25,7 +43,8 @@ def user_errors() -> tuple[type[Exception], ...]:
     from qa.evaluate import GoldError
     from qa.question import QuestionError
 
-    return (OSError, IndexProblem, IndexBusy, ModelMissing, NoArticles, QuestionError, GoldError)
+    return (OSError, IndexProblem, IndexBusy, ModelMissing, NoArticles, QuestionError, GoldError, UnreadableText,
+            ServeRefused)
 
 
 def error_line(err: Exception) -> str:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import html
 from dataclasses import replace
 from typing import TYPE_CHECKING
+from urllib.parse import urlencode
 
 from qa.answer import Answer, Citation
 from ui.labels import line_range, year_label
@@ -121,8 +122,21 @@ def article_view(text: str, lines: tuple[int, int], figure: str | None = None) -
     return f'<div class="article-view" data-first="{lines[0]}">{"".join(rows)}</div>'
 
 
-def citation_card(c: Citation, answer: Answer, article_text: str | None) -> str:
-    """One numbered passage: where it is from, its year (labelled when not the asked one), the whole article."""
+ARTICLE_PATH = "gzqa/article"  # relative to the page: the server's article view (`ui.server`)
+
+
+def article_link(c: Citation, figure: str | None) -> str:
+    """The URL the web page fetches a citation's whole article from when its view is opened."""
+    query = {"source": c.source, "first": c.lines[0], "last": c.lines[1]}
+    return f"{ARTICLE_PATH}?{urlencode({**query, 'figure': figure} if figure else query)}"
+
+
+def citation_card(c: Citation, answer: Answer, article_text: str | None, lazy: bool = False) -> str:
+    """One numbered passage: where it is from, its year (labelled when not the asked one), the whole article.
+
+    `lazy`: the article is not in the page but fetched when its view is opened (`ARTICLE_JS`), so an
+    answer carries no article text at all (k = 20 citations of one article were 891 KB inline).
+    """
     answering = answer.answered and c.n == answer.citation
     row = next((r for r in answer.table if r.citation == c.n), None)
     if row is not None:  # a comparison: each citation holds one compared figure
@@ -134,7 +148,11 @@ def citation_card(c: Citation, answer: Answer, article_text: str | None) -> str:
     where = " · ".join(esc(x) for x in (c.source, line_range(c.lines), c.section, c.date) if x)
     passage = marked(c.text, answer.text, answer.figure) if answering else esc(c.text)
     article = ""
-    if article_text is not None:
+    if lazy:
+        article = (f'<details class="article" data-src="{esc(article_link(c, answer.figure if answering else None))}">'
+                   f'<summary>查看全文（定位到{line_range(c.lines)}）</summary>'
+                   f'<div class="article-view pending" data-first="{c.lines[0]}">正在载入全文…</div></details>')
+    elif article_text is not None:
         article = (f'<details class="article"><summary>查看全文（定位到{line_range(c.lines)}）</summary>'
                    f'{article_view(article_text, c.lines, answer.figure if answering else None)}</details>')
     classes = "citation" + (" answering" if answering else "") + ("" if c.year_ok else " other")
@@ -143,9 +161,10 @@ def citation_card(c: Citation, answer: Answer, article_text: str | None) -> str:
             f'<div class="where">{where}</div><blockquote class="passage">{passage}</blockquote>{article}</li>')
 
 
-def result(answer: Answer, articles: dict[str, str]) -> str:
-    """Answer card and numbered citations; `articles` maps source → full text from the same build."""
-    cards = "".join(citation_card(c, answer, articles.get(c.source)) for c in answer.citations)
+def result(answer: Answer, articles: dict[str, str], lazy: bool = False) -> str:
+    """Answer card and numbered citations; `articles` maps source → full text from the same build
+    (`lazy`: none, each article view fetches its article when opened)."""
+    cards = "".join(citation_card(c, answer, articles.get(c.source), lazy) for c in answer.citations)
     listing = f'<h3 class="cites-title">出处</h3><ol class="citations">{cards}</ol>' if cards else ""
     return f'<div class="gzqa" data-question="{esc(answer.question)}">{answer_card(answer)}{listing}</div>'
 
@@ -203,15 +222,28 @@ def build_summary(report: BuildReport) -> str:
 
 # Opening an article view scrolls its own box (not the page) so the first cited line sits a third of the way
 # down. `toggle` does not bubble, hence the capturing listener on the component's root, which survives re-renders.
+# A lazy view (`data-src`) is fetched on first opening and replaces its placeholder; the server escapes it.
 ARTICLE_JS = """
-element.addEventListener('toggle', (event) => {
-  const details = event.target;
-  if (!(details instanceof HTMLDetailsElement) || !details.open) return;
-  const view = details.querySelector('.article-view');
+const scrollToCited = (view) => {
   const first = view && view.querySelector('.line.cited');
   if (!first) return;
   view.scrollTop = first.offsetTop - view.clientHeight / 3;
   view.scrollIntoView({block: 'nearest'});
+};
+element.addEventListener('toggle', (event) => {
+  const details = event.target;
+  if (!(details instanceof HTMLDetailsElement) || !details.open) return;
+  const pending = details.querySelector('.article-view.pending');
+  if (pending && details.dataset.src && !details.dataset.loading) {
+    details.dataset.loading = '1';
+    fetch(details.dataset.src, {credentials: 'same-origin'})
+      .then((r) => r.ok ? r.text() : Promise.reject(r.status))
+      .then((html) => { pending.outerHTML = html; scrollToCited(details.querySelector('.article-view')); })
+      .catch((status) => { pending.textContent = '全文载入失败（' + status + '），请重新提问后再试。';
+                           delete details.dataset.loading; });
+    return;
+  }
+  scrollToCited(details.querySelector('.article-view'));
 }, true);
 """
 

@@ -5,11 +5,18 @@ most `MAX_UPLOAD` bytes. It lands only in seeds/, under a sanitised base name,
 and never overwrites silently: a name in use moves it to "name-2.txt" unless the
 user asked to replace. An article whose text is already in seeds/ (the text as
 indexing compares it: BOM and line endings aside) is not added twice.
+
+Nothing an upload does destroys a file without a way back: a replaced article is
+kept as `seeds/.replaced/<name>.<UTC timestamp>` (a hidden folder: never
+indexed), and `restore` puts any kept version back (keeping the one it replaces
+the same way).
 """
 from __future__ import annotations
 
 import os
 import re
+import shutil
+import time
 import unicodedata
 import uuid
 from dataclasses import dataclass
@@ -21,6 +28,8 @@ from index.records import Rejected
 MAX_UPLOAD = 5 * 1024 * 1024
 MAX_STEM = 80  # characters; 80 CJK characters are 240 bytes, under the usual 255-byte file name limit
 UNSAFE = re.compile(r"[^\w\-.]+")  # \w is Unicode-aware: Chinese characters are kept
+REPLACED = ".replaced"  # under seeds/: hidden, so `index.load` never reads it as seeds
+STAMP = re.compile(r"^(?P<name>.+\.txt)\.(?P<stamp>\d{8}T\d{12}Z)$")  # <name>.<YYYYmmddTHHMMSSffffff>Z
 
 
 class UploadRefused(ValueError):
@@ -48,6 +57,60 @@ def safe_name(name: str) -> str:
     return f"{stem or 'article'}.txt"
 
 
+@dataclass(frozen=True)
+class Kept:
+    """A replaced version of an article, kept in seeds/.replaced/."""
+
+    name: str  # the article's file name in seeds/
+    stamp: str  # when it was replaced, UTC, "20261130T061500123456Z"
+    file: str  # its file name in seeds/.replaced/
+
+    def when(self) -> str:
+        """"2026-11-30 06:15:00 UTC"."""
+        s = self.stamp
+        return f"{s[:4]}-{s[4:6]}-{s[6:8]} {s[9:11]}:{s[11:13]}:{s[13:15]} UTC"
+
+    def label(self) -> str:
+        """"003.txt（2026-11-30 06:15:00 UTC 被替换）", for a list to choose from."""
+        return f"{self.name}（{self.when()} 被替换）"
+
+
+def keep_previous(seeds_dir: Path, target: Path) -> Path:
+    """Hard-link the article at `target` into seeds/.replaced/ under its name and the time → the kept path."""
+    folder = Path(seeds_dir) / REPLACED
+    folder.mkdir(exist_ok=True)
+    now = time.time_ns()
+    stamp = time.strftime("%Y%m%dT%H%M%S", time.gmtime(now // 10**9)) + f"{now // 1000 % 10**6:06d}Z"
+    kept = folder / f"{target.name}.{stamp}"
+    os.link(target, kept, follow_symlinks=False)  # the old bytes stay, whatever then happens to the name
+    return kept
+
+
+def kept_versions(seeds_dir: Path) -> list[Kept]:
+    """The replaced versions kept in seeds/.replaced/, newest first."""
+    folder = Path(seeds_dir) / REPLACED
+    found = [STAMP.match(p.name) for p in folder.iterdir()] if folder.is_dir() else []
+    return sorted((Kept(m["name"], m["stamp"], m.string) for m in found if m), key=lambda k: k.stamp, reverse=True)
+
+
+def restore(seeds_dir: Path, file: str) -> Saved:
+    """Put the kept version `file` (a name in seeds/.replaced/) back in seeds/; the current article is kept in turn."""
+    seeds = Path(seeds_dir).resolve()
+    kept = next((k for k in kept_versions(seeds) if k.file == file), None)
+    if kept is None:
+        raise UploadRefused(f"{file}: 没有这个被替换的版本")
+    target = seeds / kept.name
+    tmp = seeds / f".restore-{uuid.uuid4().hex}.part"
+    shutil.copyfile(seeds / REPLACED / kept.file, tmp)  # a copy: editing the restored article leaves the kept one
+    try:
+        if target.exists() or target.is_symlink():
+            keep_previous(seeds, target)
+        os.replace(tmp, target)
+    finally:
+        tmp.unlink(missing_ok=True)
+    return Saved(kept.name, f"已恢复 {kept.name}（{kept.when()} 被替换的版本）；恢复前的版本也已保留，可再恢复。", True)
+
+
 def save_upload(seeds_dir: Path, original_name: str, data: bytes, replace: bool = False) -> Saved:
     """Check an uploaded article and put it in `seeds_dir`; never writes anywhere else, never half a file."""
     name = safe_name(original_name)
@@ -68,8 +131,10 @@ def save_upload(seeds_dir: Path, original_name: str, data: bytes, replace: bool 
     tmp.write_bytes(data)
     try:
         if replace and target.exists():
+            kept = keep_previous(seeds, target)
             os.replace(tmp, target)
-            return Saved(name, f"已替换同名文件 {name}（内容不同）。", True)
+            return Saved(name, f"已替换同名文件 {name}（内容不同）；原文件保留为 {REPLACED}/{kept.name}，"
+                               f"可在「索引」页恢复。", True)
         stem, n = target.stem, 1
         while True:  # a hard link never overwrites: a name taken meanwhile just moves us to the next one
             try:

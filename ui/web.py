@@ -1,17 +1,21 @@
 """The Gradio web app: ask with filters, read cited passages and whole articles, add articles, update the index.
 
 Answers come only from `qa` (the one retrieval path the CLI uses too); all HTML
-comes from `ui.html`. Index updates run in a worker thread while questions go on
-being answered: `update` publishes a new build atomically and the assistant picks
-it up on the next question. Uploads land only in seeds/, by the rules of `ui.upload`.
+comes from `ui.html`. An answer carries no article text: each article view
+fetches its article when opened (`ui.server`), so a page of k = 20 citations is
+a few KB. Index updates run in a child process (`ui.indexing`) while questions go
+on being answered: `update` publishes a new build atomically and the assistant
+picks it up on the next question; the index tab shows chunks/s and the time
+left, and can cancel. Uploads land only in seeds/, by the rules of `ui.upload`;
+a replaced article is kept and can be restored there.
 """
 from __future__ import annotations
 
 import hashlib
 import os
-import queue
 import tempfile
 import threading
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -20,7 +24,6 @@ os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")  # before gradio is i
 import gradio as gr  # noqa: E402
 
 from index import store  # noqa: E402
-from index.build import update  # noqa: E402
 from index.embed import ModelMissing  # noqa: E402
 from index.status import status as index_status  # noqa: E402
 from qa.answer import DEFAULT_K, ask  # noqa: E402
@@ -28,8 +31,10 @@ from qa.assistant import Assistant  # noqa: E402
 from qa.question import QuestionError  # noqa: E402
 from qa.facts import comparison_grid, ordered, select  # noqa: E402
 from ui import facts_page, html  # noqa: E402
+from ui.errors import UnreadableText, check_text  # noqa: E402
 from ui.facts_view import csv_text  # noqa: E402
-from ui.upload import MAX_UPLOAD, UploadRefused, save_upload_file  # noqa: E402
+from ui.indexing import IndexJob, embedding_line, report  # noqa: E402
+from ui.upload import MAX_UPLOAD, UploadRefused, kept_versions, restore, save_upload_file  # noqa: E402
 
 EXAMPLES = ("白云区2026年固投目标是多少", "番禺区委书记叫什么", "从化区2026年GDP增速目标是多少", "花都力争年接待游客多少",
             "白云区2026年固投目标比2024年多还是少", "2026年哪个区GDP增速目标最高")
@@ -41,28 +46,59 @@ ALL_YEARS = "全部"
 FIX_IN_UI = "也可以在「索引」页点「更新索引」。"
 
 
-def run_update(seeds_dir: Path, index_dir: Path, force: bool, log: list[str]) -> Iterator[str]:
-    """Update the index in a worker thread, yielding the growing progress log."""
-    messages: queue.Queue = queue.Queue()
-    outcome: dict = {}
+def answer_html(assistant: Assistant, question: str, year: str | None, sources: list[str] | None, k: float) -> str:
+    """A question from the page → the answer's HTML, or a card saying what stopped it (never a traceback)."""
+    try:
+        stored = assistant.index()
+        result = ask(stored, check_text(question or ""), k=int(k),
+                     year=int(year) if year and year != ANY_YEAR else None,
+                     sources=tuple(sources) if sources else None)
+    except (QuestionError, UnreadableText, ValueError, TypeError) as err:
+        return html.problem("无法检索这个问题", " ".join(str(err).split()))
+    except (store.IndexProblem, ModelMissing) as err:
+        return html.problem("索引不可用", str(err), FIX_IN_UI)
+    return html.result(result, {}, lazy=True)
 
-    def work() -> None:
-        try:
-            outcome["report"] = update(seeds_dir, index_dir, force=force, progress=messages.put)
-        except Exception as err:  # whatever it is, the log must end by saying so rather than wait forever
-            outcome["error"] = err
-        finally:
-            messages.put(None)
 
-    # A thread, not the request: if the page goes away mid-update, the build still finishes and publishes.
-    threading.Thread(target=work, name="gzqa-update", daemon=True).start()
-    log.append("开始更新索引（更新期间仍可提问，答案来自当前索引）")
-    yield "\n".join(log)
-    while (message := messages.get()) is not None:
-        log.append(f"… {message}")
+class Jobs:
+    """The one index update this app runs at a time (uploads and the update button queue for it)."""
+
+    def __init__(self, seeds_dir: Path, index_dir: Path):
+        self.seeds_dir, self.index_dir = seeds_dir, index_dir
+        self._lock = threading.Lock()
+        self.current: IndexJob | None = None
+
+    def run(self, force: bool, log: list[str]) -> Iterator[str]:
+        """Start an update in its own process and yield the growing progress log until it ends."""
+        with self._lock:
+            self.current = job = IndexJob(self.seeds_dir, self.index_dir, force=force)
+        log.append("开始更新索引（在独立进程中进行；更新期间仍可提问，答案来自当前索引；可点「取消更新」）")
         yield "\n".join(log)
-    log.append(html.build_summary(outcome["report"]) if "report" in outcome else f"更新失败：{outcome['error']}")
-    yield "\n".join(log)
+        embedding_since, at = None, len(log)
+        for event in job.events():
+            kind = event.get("event")
+            if kind == "progress":
+                if event["message"].startswith("embedding"):
+                    embedding_since = time.monotonic()
+                log.append(f"… {event['message']}")
+                at = len(log)
+            elif kind == "embedded":
+                line = embedding_line(event["done"], event["total"], time.monotonic() - (embedding_since or job.started))
+                log[at:] = [f"… {line}"]
+            elif kind == "done":
+                log.append(html.build_summary(report(event)))
+            elif kind == "cancelled":
+                log.append("已取消：索引未改变，仍是上一次发布的版本。")
+            elif kind == "failed":
+                log.append(f"更新失败：{event['error']}")
+            yield "\n".join(log)
+
+    def cancel(self) -> str:
+        """Stop the running update, if any → what to tell the user."""
+        job = self.current
+        if job is not None and job.cancel():
+            return "正在取消更新……"
+        return "没有正在进行的更新。"
 
 
 def constant(value):
@@ -74,18 +110,13 @@ def app(seeds_dir: Path, index_dir: Path, assistant: Assistant | None = None) ->
     """The Blocks app over the seeds and index at these paths."""
     seeds_dir, index_dir = Path(seeds_dir), Path(index_dir)
     assistant = assistant or Assistant(index_dir)
+    jobs = Jobs(seeds_dir, index_dir)
 
     def answer(question: str, year: str, sources: list[str] | None, k: float) -> str:
-        try:
-            stored = assistant.index()  # one build for the answer and the article texts its line numbers refer to
-            result = ask(stored, question or "", k=int(k), year=int(year) if year and year != ANY_YEAR else None,
-                         sources=tuple(sources) if sources else None)
-        except QuestionError as err:
-            return html.problem("无法检索这个问题", str(err))
-        except (store.IndexProblem, ModelMissing) as err:
-            return html.problem("索引不可用", str(err), FIX_IN_UI)
-        texts = {c.source: stored.articles[c.source].text for c in result.citations}
-        return html.result(result, texts)
+        return answer_html(assistant, question, year, sources, k)
+
+    def kept_choices() -> gr.Dropdown:
+        return gr.Dropdown(choices=[(k.label(), k.file) for k in kept_versions(seeds_dir)], value=None)
 
     downloads = Path(tempfile.mkdtemp(prefix="gzqa-facts-"))
 
@@ -113,7 +144,8 @@ def app(seeds_dir: Path, index_dir: Path, assistant: Assistant | None = None) ->
         try:
             status = index_status(seeds_dir, index_dir)
         except store.IndexProblem as err:
-            return html.problem("还没有可用的索引", str(err), FIX_IN_UI), gr.skip(), gr.skip(), gr.skip()
+            return (html.problem("还没有可用的索引", str(err), FIX_IN_UI), gr.skip(), gr.skip(), gr.skip(),
+                    kept_choices())
         years = sorted({int(a["year"]["value"]) for a in status["articles"] if a.get("year")}, reverse=True)
         articles = [(f"{a['title']['value'][:30]}（{a['source']}）", a["source"]) for a in status["articles"]]
         try:
@@ -121,7 +153,8 @@ def app(seeds_dir: Path, index_dir: Path, assistant: Assistant | None = None) ->
         except (store.IndexProblem, ModelMissing):
             fact_years = []
         return (html.status_panel(status), gr.Dropdown(choices=[ANY_YEAR] + [str(y) for y in years]),
-                gr.Dropdown(choices=articles), gr.Dropdown(choices=[ALL_YEARS] + [str(y) for y in fact_years]))
+                gr.Dropdown(choices=articles), gr.Dropdown(choices=[ALL_YEARS] + [str(y) for y in fact_years]),
+                kept_choices())
 
     def add_article(path: str | None, replace: bool) -> Iterator[str]:
         if not path:
@@ -133,14 +166,26 @@ def app(seeds_dir: Path, index_dir: Path, assistant: Assistant | None = None) ->
             return
         log = [saved.message]
         if saved.changed:
-            yield from run_update(seeds_dir, index_dir, False, log)
+            yield from jobs.run(False, log)
         else:
             yield "\n".join(log)
 
     def rebuild(force: bool) -> Iterator[str]:
-        yield from run_update(seeds_dir, index_dir, force, ["完全重建：重新计算全部向量" if force else "增量更新"])
+        yield from jobs.run(force, ["完全重建：重新计算全部向量" if force else "增量更新"])
 
-    with gr.Blocks(title="gzqa · 广州高质量发展问答", analytics_enabled=False) as demo:
+    def bring_back(file: str | None) -> Iterator[str]:
+        if not file:
+            yield "请先在列表中选择一个被替换的版本。"
+            return
+        try:
+            saved = restore(seeds_dir, file)
+        except (UploadRefused, OSError) as err:
+            yield f"未恢复：{err}"
+            return
+        yield from jobs.run(False, [saved.message])
+
+    # Uploaded files are copied into seeds/ at once; gradio's temporary copies go after an hour, not never.
+    with gr.Blocks(title="gzqa · 广州高质量发展问答", analytics_enabled=False, delete_cache=(3600, 3600)) as demo:
         gr.HTML(html.masthead())
         with gr.Tabs():
             with gr.Tab("提问", id="ask"):
@@ -180,43 +225,30 @@ def app(seeds_dir: Path, index_dir: Path, assistant: Assistant | None = None) ->
                         replace = gr.Checkbox(label="替换同名文件", value=False)
                         update_button = gr.Button("更新索引", elem_id="update-button")
                         force = gr.Checkbox(label="完全重建（重新计算全部向量）", value=False)
+                        cancel_button = gr.Button("取消更新", variant="stop", size="sm", elem_id="cancel-button")
+                with gr.Row():
+                    kept = gr.Dropdown([], label="被替换的旧版本（保存在 seeds/.replaced/，不参与索引）", min_width=240,
+                                       elem_id="kept")
+                    restore_button = gr.Button("恢复所选版本", size="sm", min_width=120, elem_id="restore-button")
                 log = gr.Textbox(label="进度", lines=6, max_lines=14, interactive=False, elem_id="log")
 
         inputs = [question, year, sources, k]
-        go.click(answer, inputs, output)
-        question.submit(answer, inputs, output)
+        go.click(answer, inputs, output, api_name="answer")
+        question.submit(answer, inputs, output, api_name=False)
         for button, text in zip(example_buttons, EXAMPLES):
-            button.click(constant(text), None, question).then(answer, inputs, output)
+            button.click(constant(text), None, question, api_name=False).then(answer, inputs, output, api_name=False)
         facts_inputs = [f_place, f_year, f_indicator, f_kind, f_status, f_sort]
         f_go.click(facts_view, facts_inputs, [f_out, f_csv])
         for box in (f_place, f_indicator):
             box.submit(facts_view, facts_inputs, [f_out, f_csv])
         facts_tab.select(facts_view, facts_inputs, [f_out, f_csv])
-        panels = [status_html, year, sources, f_year]
+        panels = [status_html, year, sources, f_year, kept]
         demo.load(refresh, None, panels)
         index_tab.select(refresh, None, panels)  # seeds/ may have changed on disk since the page loaded
         # One index writer at a time from this app (update() also locks); questions are a separate queue.
         writer = {"concurrency_limit": 1, "concurrency_id": "index"}
         upload.upload(add_article, [upload, replace], log, **writer).then(refresh, None, panels)
         update_button.click(rebuild, [force], log, **writer).then(refresh, None, panels)
+        restore_button.click(bring_back, [kept], log, **writer).then(refresh, None, panels)
+        cancel_button.click(lambda: gr.Info(jobs.cancel()), None, None, concurrency_limit=None, api_name=False)
     return demo
-
-
-def serve(seeds: Path, index_dir: Path, host: str = "127.0.0.1", port: int = 7860) -> None:
-    """Start the web UI on host:port (localhost unless told otherwise) and block until stopped."""
-    from index.tokenize import warm_up
-
-    warm_up()  # jieba's dictionary loads now, not on the first question
-    assistant = Assistant(index_dir)
-    try:
-        assistant.index().query_encoder()
-    except (store.IndexProblem, ModelMissing) as err:  # say so in the log, but serve: the index page can build one
-        print(f"gzqa: {err}", flush=True)
-    print(f"gzqa: serving http://{host}:{port} (Ctrl-C to stop)", flush=True)
-    try:
-        app(seeds, index_dir, assistant).queue(default_concurrency_limit=4).launch(
-            server_name=host, server_port=port, share=False, ssr_mode=False, max_file_size=MAX_UPLOAD,
-            theme=gr.themes.Default(font=[f.strip().strip('"') for f in html.CJK_FONTS.split(",")]),
-            css=html.CSS + facts_page.CSS, show_error=True, quiet=True)
-    except OSError as err:  # gradio's "Cannot find empty port in range" names its own parameters, not ours
-        raise OSError(f"cannot serve on {host}:{port} ({err}) — is it in use? choose another with --port") from None
