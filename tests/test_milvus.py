@@ -81,7 +81,9 @@ def test_project_tokens_become_words_every_milvus_tokenizer_keeps_whole(both):
 
 def test_terms_idf_and_lexical_matches_are_the_embedded_ones(both):
     embedded, remote = both
-    assert remote.chunks == embedded.chunks and remote.articles == embedded.articles
+    assert list(remote.chunks) == list(embedded.chunks)
+    assert ({s: (a.metadata(), a.text) for s, a in remote.articles.items()}
+            == {s: (a.metadata(), a.text) for s, a in embedded.articles.items()})
     assert remote.facts() == embedded.facts() and remote.facts()
     for row in range(len(embedded.chunks)):
         assert dict(remote.terms(row)) == dict(embedded.terms(row))
@@ -96,6 +98,17 @@ def test_terms_idf_and_lexical_matches_are_the_embedded_ones(both):
     text = "白云区固定资产投资目标"
     assert [r for r, _ in remote.dense(text, 10)] == [r for r, _ in embedded.dense(text, 10)]
     assert [c for _, c in remote.dense(text, 10)] == pytest.approx([c for _, c in embedded.dense(text, 10)], abs=1e-5)
+
+
+def test_a_search_within_articles_keeps_only_their_chunks_on_both_backends(both):
+    embedded, remote = both
+    chosen = ("003_ceb711fc79301318.txt",)
+    for index in (embedded, remote):
+        for found in (index.lexical(["白云区", "固投"], 10, chosen), index.dense("白云区固定资产投资目标", 10, chosen)):
+            assert found and {index.chunks[row].source for row, _ in found} == set(chosen)
+    assert ([r for r, _ in remote.dense("白云区固定资产投资目标", 10, chosen)]
+            == [r for r, _ in embedded.dense("白云区固定资产投资目标", 10, chosen)])
+    assert remote.lexical(["白云区"], 10, ()) == []
 
 
 def test_same_top_passages_and_answers_as_embedded(both):
