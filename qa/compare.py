@@ -27,8 +27,6 @@ from qa.question import YEAR, parse
 COMPARE = re.compile(r"比.{0,12}?(?:多|少|高|低|大|小|快|慢)|哪个(?:区|更)?(?:高|低|多|少|大|小)|多还是少|高还是低|大还是小|增加还是减少|相比|对比|比较|变化|差多少|差距")
 RANK = re.compile(r"(?:哪个|哪些|哪一个|哪几个|各)(?:区|部门|局|地方)?.{0,24}?(?:最高|最低|最多|最少|最大|最小|最快|最慢)|排名|排序|排行")
 ASCENDING = re.compile(r"最低|最少|最小|最慢")
-WANTS_RATE = re.compile(r"增速|增长|增幅|增长率|百分之")
-WANTS_AMOUNT = re.compile(r"总量|规模|总额|总值|多少亿|金额|投资额|完成多少")
 WANTS_RESULT = re.compile(r"完成了|实际|实绩|过去一年|去年完成")
 DISTRICTS = tuple(f"{d}区" for d in lexicon.DISTRICTS)
 MIN_OWN_INDICATOR = 3  # a report's own indicator words a question must hold: "投资", "项目" alone name too much
@@ -73,7 +71,7 @@ def asked_indicator(text: str, facts: Sequence[Fact] = ()) -> str | None:
 def asked_kind(text: str, facts: list[Fact]) -> str:
     """rate when the question says 增速/增长 (and not 总量/规模); else the kind the indicator's figures mostly
     are besides rates (an amount for 固投, a count for 游客), else rate."""
-    if WANTS_RATE.search(text) and not WANTS_AMOUNT.search(text):
+    if parse(text).measure == "rate":  # the question's own reading of 增速 vs 总量 (qa.question: one home)
         return "rate"
     kinds = Counter(f.kind for f in facts if f.kind != "rate")
     return kinds.most_common(1)[0][0] if kinds else "rate"
