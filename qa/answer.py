@@ -215,6 +215,27 @@ def attempt(index: Index, q: Question, sources: tuple[str, ...] | None,
     return [best.hit] + [h for h in hits if h is not best.hit], best, best
 
 
+def newest_answering(index: Index, q: Question, sources: tuple[str, ...] | None,
+                     retrievers: tuple[str, ...] = RETRIEVERS) -> tuple[list[Hit], Candidate | None, Candidate | None]:
+    """`attempt` over the reports of one year at a time, newest first: the newest report that answers does.
+
+    Over all years at once, a question asked of "今年" that this year's report does not answer would be
+    answered by whichever year's report ranks best — among thousands of articles, a 2017 look-alike's
+    rather than the 2024 report's. The first attempt's hits are kept for the nearest passages.
+    """
+    years = sorted({a.year_number for a in index.articles.values() if a.year}, reverse=True)
+    first = None
+    for year in years:
+        pool = tuple(s for s, a in index.articles.items() if a.year_number == year and (not sources or s in sources))
+        if not pool:
+            continue
+        found = attempt(index, q, pool, retrievers)
+        if found[1] is not None:
+            return found
+        first = first or found
+    return first or attempt(index, q, sources, retrievers)
+
+
 LATIN_NAME = re.compile(r"[a-z][a-z0-9&]+")
 
 
@@ -271,7 +292,8 @@ def ask(index: Index, question: str, k: int = DEFAULT_K, year: int | None = None
         return Answer(question, False, None, None, None, "语料是中文报道，请用中文提问，例如：白云区2026年固投目标是多少",
                       cite(index, hits[:k]), q.years, q.year_assumed)
     if chosen is None and q.year_assumed:
-        open_hits, open_chosen, open_best = attempt(index, replace(q, years=(), year_assumed=False), sources, retrievers)
+        open_hits, open_chosen, open_best = newest_answering(index, replace(q, years=(), year_assumed=False), sources,
+                                                            retrievers)
         if open_chosen is not None:
             asked, found, word = q.years[0], open_hits[0].year, relative_word(q)
             meant = (f"（说的是它的{word}，即{found + q.relative}年）" if q.relative and found
