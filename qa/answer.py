@@ -22,7 +22,7 @@ from qa.extract import Extract, answer_span
 from qa.shapes import TITLED_NAME
 from qa.question import RELATIVE_YEARS, Place, Question, parse
 from qa.judge import OPENING, Signals, is_subject, signals, where
-from qa.retrieve import RETRIEVERS, Hit, latest_year, search
+from qa.retrieve import RETRIEVERS, Hit, articles_of, latest_year, search
 
 MIN_COVERAGE = 0.5  # the old gate, now the "enough" signal: half the question's concepts (dev-calibrated)
 PERSON_MIN_COVERAGE = 0.25
@@ -226,7 +226,7 @@ def newest_answering(index: Index, q: Question, sources: tuple[str, ...] | None,
     years = sorted({a.year_number for a in index.articles.values() if a.year}, reverse=True)
     first = None
     for year in years:
-        pool = tuple(s for s, a in index.articles.items() if a.year_number == year and (not sources or s in sources))
+        pool = articles_of(index, q, (year,), sources)
         if not pool:
             continue
         found = attempt(index, q, pool, retrievers)

@@ -119,10 +119,14 @@ def asked_articles(index: Index, question: Question) -> tuple[str, ...] | None:
     articles, other years' and other cities' look-alike reports can fill both
     retrievers' `CANDIDATES` before one passage of the asked year does.
     """
-    if not question.years:
-        return None
+    return articles_of(index, question, question.years) if question.years else None
+
+
+def articles_of(index: Index, question: Question, years: tuple[int, ...],
+                sources: tuple[str, ...] | None = None) -> tuple[str, ...]:
+    """The articles of `years` (of `sources` only, when given) in a city the question can mean."""
     return tuple(source for source, article in index.articles.items()
-                 if article.year_number in question.years
+                 if article.year_number in years and (not sources or source in sources)
                  and city_matches(question, article.city.value if article.city else None))
 
 
