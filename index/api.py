@@ -7,12 +7,52 @@ one list (BM25 and cosine are not on one scale: `qa.fuse.rrf` fuses ranks).
 """
 from __future__ import annotations
 
-from collections.abc import Collection, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
 
 from index.facts import Fact
 from index.records import Article, Chunk
+
+
+@dataclass(frozen=True)
+class Catalog:
+    """Each article's year, city and meeting date, grouped: what answering reads of every article for every
+    question ("今年" is the newest year; an asked year's articles are searched on their own), made once per build.
+
+    Over 3,000 articles, reading every article's year per question cost ≈ 10 ms of a warm query.
+    """
+
+    groups: Mapping[tuple[int | None, str | None], tuple[str, ...]]  # (year, city) → sources, in article order
+    dates: Mapping[str, tuple[int, ...]]  # meeting date ("2026-02-25") → the years of its reports
+
+    @classmethod
+    def of(cls, articles: Mapping[str, Article]) -> "Catalog":
+        groups: dict[tuple[int | None, str | None], list[str]] = {}
+        dates: dict[str, set[int]] = {}
+        for source, article in articles.items():
+            year, city = article.year_number, article.city.value if article.city else None
+            groups.setdefault((year, city), []).append(source)
+            if year and article.date_value:
+                dates.setdefault(article.date_value, set()).add(year)
+        return cls({key: tuple(sources) for key, sources in groups.items()},
+                   {date: tuple(sorted(years)) for date, years in dates.items()})
+
+    @property
+    def years(self) -> tuple[int, ...]:
+        """Every year an article speaks of, newest first."""
+        return tuple(sorted({year for year, _ in self.groups if year}, reverse=True))
+
+    @property
+    def latest(self) -> int | None:
+        """The newest year any article speaks of (None: no year inferred)."""
+        return max((year for year, _ in self.groups if year), default=None)
+
+    def sources(self, years: Collection[int], city_ok: Callable[[str | None], bool]) -> tuple[str, ...]:
+        """The articles of `years` whose city passes `city_ok`."""
+        return tuple(source for (year, city), sources in self.groups.items()
+                     if year in years and city_ok(city) for source in sources)
 
 
 class Index(Protocol):
@@ -44,6 +84,9 @@ class Index(Protocol):
     def dense(self, text: str, k: int, sources: Collection[str] | None = None) -> list[tuple[int, float]]:
         """(row, cosine) of the `k` chunks nearest to the question `text`, encoded by this index's model
         (of `sources`' articles only, when given)."""
+
+    def catalog(self) -> Catalog:
+        """The articles' years, cities and meeting dates, grouped (`Catalog`), made once per loaded build."""
 
     def facts(self) -> Sequence[Fact]:
         """Every figure the articles state (place, year, indicator, value, citation), in article and reading order."""

@@ -39,6 +39,7 @@ from pathlib import Path
 
 import numpy as np
 
+from index.api import Catalog
 from index import bm25, vectors
 from index.facts import Fact
 from index.records import Article, Chunk, Clue
@@ -233,6 +234,13 @@ class StoredIndex:
     _last_query: tuple[str, object] | None = field(default=None, repr=False)
     _last_dense: tuple[tuple, list] | None = field(default=None, repr=False)
     _facts: tuple[Fact, ...] | None = field(default=None, repr=False)
+    _catalog: Catalog | None = field(default=None, repr=False)
+
+    def catalog(self) -> Catalog:
+        """The articles' years, cities and dates, grouped (`index.api.Catalog`), made on first call."""
+        if self._catalog is None:
+            self._catalog = Catalog.of(self.articles)
+        return self._catalog
 
     def facts(self) -> tuple[Fact, ...]:
         """Every figure the articles state, in article and reading order (facts.jsonl, read on first call)."""

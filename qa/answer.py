@@ -143,7 +143,8 @@ def others_asked(q: Question, answering: Hit, rest: list[Hit]) -> str | None:
 
 def meeting_years(index: Index, dates: tuple[str, ...]) -> tuple[int, ...]:
     """The years of the articles whose meeting date is one of `dates`."""
-    return tuple(sorted({a.year_number for a in index.articles.values() if a.year and a.date_value in dates}))
+    by_date = index.catalog().dates
+    return tuple(sorted({year for date in dates for year in by_date.get(date, ())}))
 
 
 def relative_word(question: Question) -> str:
@@ -223,9 +224,8 @@ def newest_answering(index: Index, q: Question, sources: tuple[str, ...] | None,
     answered by whichever year's report ranks best — among thousands of articles, a 2017 look-alike's
     rather than the 2024 report's. The first attempt's hits are kept for the nearest passages.
     """
-    years = sorted({a.year_number for a in index.articles.values() if a.year}, reverse=True)
     first = None
-    for year in years:
+    for year in index.catalog().years:
         pool = articles_of(index, q, (year,), sources)
         if not pool:
             continue

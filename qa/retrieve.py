@@ -55,8 +55,7 @@ def article_year(index: Index, source: str) -> int | None:
 
 def latest_year(index: Index) -> int | None:
     """The newest year any article speaks of: what "今年" means to this corpus."""
-    years = [article_year(index, s) for s in index.articles]
-    return max((y for y in years if y), default=None)
+    return index.catalog().latest
 
 
 def article_city(index: Index, source: str) -> str | None:
@@ -125,9 +124,8 @@ def asked_articles(index: Index, question: Question) -> tuple[str, ...] | None:
 def articles_of(index: Index, question: Question, years: tuple[int, ...],
                 sources: tuple[str, ...] | None = None) -> tuple[str, ...]:
     """The articles of `years` (of `sources` only, when given) in a city the question can mean."""
-    return tuple(source for source, article in index.articles.items()
-                 if article.year_number in years and (not sources or source in sources)
-                 and city_matches(question, article.city.value if article.city else None))
+    found = index.catalog().sources(years, lambda city: city_matches(question, city))
+    return tuple(s for s in found if s in sources) if sources else found
 
 
 def extended(ranking: list[int], more: list[tuple[int, float]]) -> list[int]:
