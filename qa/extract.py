@@ -17,7 +17,7 @@ from index.tokenize import tokens
 from qa.shapes import DATE, SPEAKER, TITLED_NAME, figures, has_figure
 from qa.question import SAID_RELATIVE, Question
 from qa.coverage import coverage
-from qa.judge import PLACE_NAME, place_context, speaks_of
+from qa.judge import PLACE_NAME, foreign_indicator, lead, place_context, speaks_of
 
 CLAUSE = re.compile(r"[^，,；;。！？!?：:]+[，,；;。！？!?：:]*")
 MAX_ANSWER = 120
@@ -117,7 +117,7 @@ COUNTED = re.compile(r"(?:个|家|项|条|场|所|座|套|名|人|户|宗)$")  #
 def pick_figure(question: Question, text: str, idf: Callable[[str], float] | None = None) -> str | None:
     """The quantity the question asks about, in `text`.
 
-    In the asked unit first, then a rate if it asks a rate (else an amount),
+    In the asked unit first, then one not said of another indicator, then a rate if it asks a rate (else an amount),
     then the one closest to the question's most specific term found
     (highest idf): after it ("固定资产投资增长8%"), or right before it for a
     count ("1.3万家高新技术企业").
@@ -139,5 +139,9 @@ def pick_figure(question: Question, text: str, idf: Callable[[str], float] | Non
     def in_unit(m: re.Match) -> bool:
         return not question.unit or has_figure(m.group() + text[m.end():m.end() + 4], question.unit)
 
+    def foreign(m: re.Match) -> bool:  # said of an indicator not asked: "工业投资增长28%" for 固投's growth
+        return foreign_indicator(question, lead(text, m.start()))
+
     rate = question.measure == "rate"  # unless a rate is asked, an amount is the figure ("1410亿元", not "16%")
-    return min(found, key=lambda m: (not in_unit(m), ("%" in m.group()) != rate, distance(m), m.start())).group()
+    return min(found, key=lambda m: (not in_unit(m), foreign(m), ("%" in m.group()) != rate, distance(m),
+                                     m.start())).group()

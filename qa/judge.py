@@ -26,10 +26,13 @@ def said_relative(question: Question, year: int | None, text: str) -> bool:
 
 
 def year_matches(question: Question, year: int | None, chunk: Chunk) -> bool:
-    """Is the chunk of an asked year (its article's, or one it names: "到2027年")? Any year when none is asked."""
+    """Is the chunk of an asked year (its article's, one it names: "到2027年", or one its report says relative to
+    its own: a 2024 report's "过去一年" is 2023)? Any year when none is asked."""
     if not question.years:
         return not question.relative or said_relative(question, year, chunk.text)
-    return year in question.years or any(f"{y}年" in chunk.text for y in question.years)
+    return (year in question.years or any(f"{y}年" in chunk.text for y in question.years)
+            or (year is not None and any(w in chunk.text for y in question.years
+                                         for w in SAID_RELATIVE.get(y - year, ()))))
 
 
 HOME_SCOPES = (lexicon.HOME_CITY, lexicon.HOME_PROVINCE)
@@ -138,6 +141,17 @@ def foreign_indicator(question: Question, said_of: str) -> bool:
     return any(any(f in said_of.lower() for f in g) and not any(f in asked for f in g) for g in INDICATORS)
 
 
+def indicator_missing(question: Question, text: str) -> bool:
+    """Does the question name an indicator ("工业投资", "社零") that the words never name, in any of its forms?
+
+    A district's statement lists its indicators; asked one it does not give, it still holds a figure of the
+    same shape for another ("固定资产投资增长5%" for 工业投资): the words must name what is asked.
+    """
+    asked, said = question.text.lower(), text.lower()
+    named = [g for g in INDICATORS if any(f in asked for f in g)]
+    return any(not any(f in said for f in g) for g in named)
+
+
 DAY = re.compile(r"\d{1,2}月\d{1,2}日|\d{1,2}日")
 ASKS_DAY = re.compile(r"哪天|哪一天|几月几[日号]|几号|哪个日子|日期")
 SHARE = re.compile(r"比重|占比|占[^，,；;。]{0,12}$")  # "占GDP比重达到30%": a share, not the indicator itself
@@ -178,12 +192,14 @@ class Signals:
     subject: float  # the asked place is what the passage is about (section or opening words)
     rank: float  # how many passages that could answer rank before it (other year, place, no figure: not counted)
     enough: float  # the passage holds half the question's concepts (a quarter: who-questions on their official)
+    measure: float  # the figure is the measure asked: a rate for "增长多少", an amount for "规模" (1 when none asked)
+    missing: float  # the question names an indicator the answering words never name ("工业投资" asked, "固投" said)
 
     def vector(self) -> list[float]:
         return [getattr(self, name) for name in NAMES]
 
 
-NAMES = ("coverage", "window", "cosine", "kind", "bound", "share", "subject", "rank", "enough")
+NAMES = ("coverage", "window", "cosine", "kind", "bound", "share", "subject", "rank", "enough", "measure", "missing")
 
 
 def signals(question: Question, chunk: Chunk, coverage_: float, cosine: float, rank: int,
@@ -199,5 +215,8 @@ def signals(question: Question, chunk: Chunk, coverage_: float, cosine: float, r
     # Of the question's concepts the words hold, the share said of the figure itself (its lead words):
     # "全年社零额增长不低于5.5%，…占GDP比重…" holds GDP, but not before 5.5%.
     bound = min(bound_of(said_of) / window, 1.0) if at >= 0 and question.wants == "number" and window else 1.0
+    measure = not (figure and question.wants == "number" and question.measure
+                   and ("%" in figure) != (question.measure == "rate"))
     return Signals(coverage_, window, cosine, float(answers_kind(question, answer)), bound, float(share),
-                   float(is_subject(question, chunk)), float(rank), float(enough))
+                   float(is_subject(question, chunk)), float(rank), float(enough), float(measure),
+                   float(indicator_missing(question, answer)))

@@ -9,7 +9,7 @@ import re
 
 from index.lexicon import OFFICIAL_TITLES
 
-UNITS = ("亿元|万元|元|%|个|家|项|条|场|人次|万人次|万人|人|套|亩|公顷|平方米|万方|方|吨|名|所|座|宗|户|倍|"
+UNITS = ("亿元|万元|元|%|个|家|项|条|场|人次|万人次|万人|人|套|亩|公顷|平方米|万方|方|吨|名|所|座|栋|幢|宗|户|倍|辆|台|位|"
          "公里|千米|年|月|强|城|版")
 FIGURE = re.compile(
     r"(?:超过?|突破|达到?|约|近|逾|不低于|不少于)?"
@@ -25,11 +25,23 @@ def figures(text: str) -> list[re.Match]:
             if m.group() and not re.fullmatch(r"(?:19|20)\d\d年?", m.group())]
 
 
+# Measure words that count the same things: a question's word and the report's often differ ("多少人" is
+# answered by "165万名高校学生", "多少家经营主体" by "71万户市场主体", "多少台" by "100万辆").
+SAME_COUNT = (("人", "名", "位"), ("家", "户"), ("台", "辆"), ("座", "栋", "幢"), ("所", "家"))
+
+
+def units_like(unit: str) -> tuple[str, ...]:
+    """`unit` and the measure words that count the same things."""
+    return tuple(dict.fromkeys([unit] + [u for group in SAME_COUNT if unit in group for u in group]))
+
+
 def has_figure(text: str, unit: str | None = None) -> bool:
-    """Does `text` state a quantity (in `unit`, when one is asked: "多少个" wants "21个", not "5%")?"""
+    """Does `text` state a quantity (in `unit`, or a measure word counting the same things, when one is asked:
+    "多少个" wants "21个", not "5%")?"""
     if unit is None:
         return bool(figures(text))
-    return any(re.search(rf"\d(?:万|亿|千|百)*余?{re.escape(unit)}", m.group() + text[m.end():m.end() + 4])
+    units = "|".join(map(re.escape, units_like(unit)))
+    return any(re.search(rf"\d(?:万|亿|千|百)*余?(?:{units})", m.group() + text[m.end():m.end() + 4])
                for m in figures(text))
 
 

@@ -2,16 +2,16 @@
 
     PYTHONPATH=$PWD .venv/bin/python scripts/fit_answer.py [--index-dir var/index] [--meaning] [SET.jsonl …]
 
-Every question of the sets (default: tests/eval/heldout*.jsonl) is asked as
+Every question of the sets (default: the dev set and tests/eval/heldout*.jsonl) is asked as
 `qa.answer.ask` asks it; each candidate answer (a top passage of the asked year
 and place, with its answering words) is one row, labelled right when its words
 hold an expected answer (boundary-aware, as `gzqa eval` grades). Rows of one
 question stay in one fold (5-fold grouped cross-validation), and the decision is
 simulated per question as `ask` makes it: the most confident candidate answers
 when its confidence reaches the threshold, else the open-year retry of "今年"
-questions may. The threshold printed is, among those whose cross-validated
-answered-but-wrong rate is ≤ MAX_WRONG of all questions, the one that gains most
-(right answers − WRONG_COST × wrong ones). Prints the weights to
+questions may. The threshold printed is the lowest from which on every
+threshold's cross-validated answered-but-wrong rate is ≤ MAX_WRONG of all
+questions: the most answers that precision allows. Prints the weights to
 paste into qa/calibration.py, the cross-validated figures per set and the
 reliability table (confidence bin → accuracy) for the README.
 
@@ -40,7 +40,7 @@ from qa.judge import NAMES  # noqa: E402
 from qa.question import QuestionError  # noqa: E402
 
 FOLDS = 5
-WRONG_COST = 3.0  # a wrong answer costs three right ones: a reader acts on a figure, and "not found" says to look
+DEV = ROOT.parent / "shared" / "eval" / "dev.jsonl"
 # --meaning: e5 cosines of question and answering words sit in a narrow band (real model, held-out 1–5: right
 # answers' median 0.91, wrong ones' 0.88); mapped linearly from [MEANING_LOW, MEANING_HIGH] onto [0, 1].
 MEANING_LOW, MEANING_HIGH = 0.84, 0.94
@@ -99,7 +99,7 @@ def main() -> int:
     parser.add_argument("--index-dir", type=Path, default=ROOT / "var" / "index")
     parser.add_argument("--meaning", action="store_true", help="add the trial signal: answering words' dense similarity")
     args = parser.parse_args()
-    sets = args.sets or sorted((ROOT / "tests" / "eval").glob("heldout*.jsonl"))
+    sets = args.sets or [DEV, *sorted((ROOT / "tests" / "eval").glob("heldout*.jsonl"))]
     index = load(args.index_dir)
     questions = []  # (set name, gold, tries)
     for path in sets:
@@ -129,13 +129,15 @@ def main() -> int:
         per_q.append((name, gold, ps, rs))
     total = len(per_q)
     grid = sorted(set(np.round(np.linspace(0.05, 0.95, 91), 2)))
-    chosen, gain = None, float("-inf")
-    for t in grid:
+    grid = [t for t in grid if all(  # from a threshold on, never a higher wrong rate above it: a stable choice
+        sum(a and not r for a, r, _ in (decide(ps, rs, u) for _, _, ps, rs in per_q)) / total <= MAX_WRONG
+        for u in grid if u >= t)]
+    chosen = None
+    for t in grid:  # the lowest whose answered-but-wrong rate stays within MAX_WRONG: the most answers it allows
         decided = [decide(ps, rs, t) for _, _, ps, rs in per_q]
-        wrong = sum(a and not r for a, r, _ in decided)
-        value = sum(a and r for a, r, _ in decided) - WRONG_COST * wrong
-        if wrong / total <= MAX_WRONG and value > gain:
-            chosen, gain = t, value
+        if sum(a and not r for a, r, _ in decided) / total <= MAX_WRONG:
+            chosen = t
+            break
     model = LogisticRegression(C=C, max_iter=1000).fit(x, y)
     print("WEIGHTS = {")
     for name, w in zip(NAMES + (("meaning",) if args.meaning else ()), model.coef_[0]):

@@ -72,21 +72,21 @@ def test_answer_json_has_confidence_and_the_nearest_rejected_words(stored):
     refused = ask(stored, "2026年海珠区固定资产投资额是多少亿元")  # the report gives its growth, not its amount
     assert not refused.answered
     near = refused.to_json()["nearest"]
-    assert "固定资产投资" in near["text"] and near["why"] == REASONS["kind"] and near["confidence"] == 0.0
+    assert "固定资产投资" in near["text"] and near["why"] == REASONS["measure"] and near["confidence"] == 0.0
     assert "最接近的说法" in answer_text(refused) and "最接近的说法" in answer_card(refused)
     assert "置信度" in answer_card(ask(stored, "白云区2026年固投目标是多少"))
     json.dumps(refused.to_json(), ensure_ascii=False)
 
 
 def test_confidence_grows_with_each_positive_signal():
-    base = Signals(0.5, 0.5, 0.5, 0.0, 0.5, 0.0, 0.0, 0.0, 0.0)
+    base = Signals(0.5, 0.5, 0.5, 0.0, 0.5, 0.0, 0.0, 0.0, 0.0, 1.0, 0.0)
     for name in NAMES:
         if WEIGHTS[name] <= 0:  # rank, share; bound ≈ 0
             continue
         better = Signals(**{**base.__dict__, name: 1.0})
         assert confidence(better) >= confidence(base) - 1e-9, name
     assert set(WEIGHTS) == set(NAMES)
-    assert why(Signals(1, 1, 1, 0, 1, 0, 1, 0, 1)) == REASONS["kind"]
+    assert why(Signals(1, 1, 1, 0, 1, 0, 1, 0, 1, 1, 0)) == REASONS["kind"]
 
 
 def test_a_share_is_not_its_indicator():
