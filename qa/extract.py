@@ -17,7 +17,7 @@ from index.tokenize import tokens
 from qa.shapes import DATE, SPEAKER, TITLED_NAME, figures, has_figure
 from qa.question import SAID_RELATIVE, Question
 from qa.coverage import coverage
-from qa.judge import PLACE_NAME, foreign_indicator, lead, place_context, speaks_of
+from qa.judge import PLACE_NAME, answers_kind, foreign_indicator, lead, place_context, speaks_of
 
 CLAUSE = re.compile(r"[^，,；;。！？!?：:]+[，,；;。！？!?：:]*")
 MAX_ANSWER = 120
@@ -57,7 +57,7 @@ def _bonus(question: Question, text: str) -> float:
         return bonus
     if question.wants == "person":
         return 0.3 if TITLED_NAME.search(text) else 0.15 if SPEAKER.search(text) else 0.0
-    if question.wants == "date" and DATE.search(text):
+    if question.wants == "date" and answers_kind(question, text):  # "哪天": a day, "19日" too
         return 0.3
     if question.wants == "place" and PLACE_NAME.search(text):
         return 0.3

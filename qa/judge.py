@@ -142,14 +142,18 @@ def foreign_indicator(question: Question, said_of: str) -> bool:
 
 
 def indicator_missing(question: Question, text: str) -> bool:
-    """Does the question name an indicator ("工业投资", "社零") that the words never name, in any of its forms?
+    """Does the question name an indicator ("工业投资", "社零") or an official's title ("区委书记") that the words
+    never name, in any of its forms?
 
     A district's statement lists its indicators; asked one it does not give, it still holds a figure of the
-    same shape for another ("固定资产投资增长5%" for 工业投资): the words must name what is asked.
+    same shape for another ("固定资产投资增长5%" for 工业投资), and asked its 区委书记 it may name only its
+    区长: the words must name what is asked.
     """
     asked, said = question.text.lower(), text.lower()
     named = [g for g in INDICATORS if any(f in asked for f in g)]
-    return any(not any(f in said for f in g) for g in named)
+    titles = [t for t in lexicon.OFFICIAL_TITLES if t in asked and not any(t in u for u in lexicon.OFFICIAL_TITLES
+                                                                          if u != t and u in asked)]
+    return any(not any(f in said for f in g) for g in named) or any(t not in said for t in titles)
 
 
 DAY = re.compile(r"\d{1,2}月\d{1,2}日|\d{1,2}日")
@@ -193,7 +197,7 @@ class Signals:
     rank: float  # how many passages that could answer rank before it (other year, place, no figure: not counted)
     enough: float  # the passage holds half the question's concepts (a quarter: who-questions on their official)
     measure: float  # the figure is the measure asked: a rate for "增长多少", an amount for "规模" (1 when none asked)
-    missing: float  # the question names an indicator the answering words never name ("工业投资" asked, "固投" said)
+    missing: float  # the question names an indicator or title the words never name ("工业投资" asked, "固投" said)
 
     def vector(self) -> list[float]:
         return [getattr(self, name) for name in NAMES]

@@ -18,8 +18,8 @@ from index.api import Index
 from index.records import Chunk
 from qa.coverage import coverage
 from qa.fuse import rrf
-from qa.judge import city_matches, is_subject, place_matches, year_matches
-from qa.shapes import TITLED_NAME, has_figure
+from qa.judge import answers_kind, city_matches, is_subject, place_matches, year_matches
+from qa.shapes import TITLED_NAME
 from qa.question import Question, dense_text
 
 CANDIDATES = 50
@@ -78,7 +78,7 @@ def evidence_for(index: Index, question: Question, row: int) -> Evidence:
     """Year, place, coverage and bonuses of one candidate chunk for `question`."""
     chunk = index.chunks[row]
     year = article_year(index, chunk.source)
-    shaped = ((question.wants == "number" and has_figure(chunk.text, question.unit))
+    shaped = ((question.wants in ("number", "date") and answers_kind(question, chunk.text))
               or (question.wants == "person" and bool(TITLED_NAME.search(chunk.text))))
     bonus = SHAPE_BONUS * shaped + SUBJECT_BONUS * is_subject(question, chunk)
     return Evidence(year, year_matches(question, year, chunk),

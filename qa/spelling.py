@@ -1,7 +1,7 @@
 """Districts typed by sound or by slip → the district meant, and how the question was read.
 
 "Tianhe区", "panyu", "Huángpǔ", "zengcheng": pinyin of a district (tones, spaces
-and a trailing "qu" allowed). "天和区", "黄浦区", "花度": a homophone of a
+and a trailing "qu" allowed); "kejiju", "gutou": pinyin of a lexicon word (科技局, 固投). "天和区", "黄浦区", "花度": a homophone of a
 district (every character sounds like the district's). "白去区": a near-form
 slip (the head character right, the other not, "区" after it, and neither the
 two characters nor the three a word of jieba's dictionary, so "南山区", "白天区"
@@ -115,6 +115,25 @@ def by_pinyin(latin: str) -> str | None:
     return None
 
 
+@functools.cache
+def word_spellings() -> dict[str, tuple[str, ...]]:
+    """Toneless pinyin spelling → the lexicon words spelt so ("kejiju" → 科技局, "zengsu" → 增速)."""
+    out: dict[str, list[str]] = {}
+    for word, said in table()["words"].items():
+        forms = {""}
+        for options in said:
+            forms = {f + s for f in forms for s in options}
+        for form in forms:
+            out.setdefault(form, []).append(word)
+    return {form: tuple(words) for form, words in out.items()}
+
+
+def word_by_pinyin(latin: str) -> str | None:
+    """The lexicon word a Latin word spells, when exactly one does (None: none, or several)."""
+    words = word_spellings().get(plain(latin), ())
+    return words[0] if len(words) == 1 else None
+
+
 def by_slip(word: str, before_qu: bool) -> str | None:
     """The district a two-character word is a slip for: a homophone, or (before 区) the head right."""
     known = {f for g in lexicon.SYNONYMS + lexicon.SCOPES for f in g}
@@ -144,7 +163,10 @@ def read_slips(text: str) -> tuple[str, tuple[tuple[str, str], ...]]:
         while i < len(words):  # the longest run of words from i that spells a district ("tian he")
             j = next((j for j in range(len(words), i, -1) if by_pinyin("".join(words[i:j]))), None)
             if j is None:
-                out.append(words[i] + (parts[2 * i + 1] if 2 * i + 1 < len(parts) else ""))
+                word = word_by_pinyin(words[i]) if len(plain(words[i])) >= 4 else None  # "kejiju" → 科技局
+                if word:
+                    readings.append((words[i], word))
+                out.append((word or words[i]) + (parts[2 * i + 1] if 2 * i + 1 < len(parts) else ""))
                 i += 1
                 continue
             d = by_pinyin("".join(words[i:j]))

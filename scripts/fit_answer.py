@@ -128,7 +128,7 @@ def main() -> int:
             at += len(t)
         per_q.append((name, gold, ps, rs))
     total = len(per_q)
-    grid = sorted(set(np.round(np.linspace(0.05, 0.95, 91), 2)))
+    grid = every = sorted(set(np.round(np.linspace(0.05, 0.95, 91), 2)))
     grid = [t for t in grid if all(  # from a threshold on, never a higher wrong rate above it: a stable choice
         sum(a and not r for a, r, _ in (decide(ps, rs, u) for _, _, ps, rs in per_q)) / total <= MAX_WRONG
         for u in grid if u >= t)]
@@ -159,6 +159,14 @@ def main() -> int:
               f"| {sum(not a for a, _, _ in answerable) / max(len(answerable), 1):.3f} "
               f"| {sum(not a for a, _, _ in unanswerable) / max(len(unanswerable), 1):.3f} "
               f"| {wrong} ({wrong / len(rows):.1%}) |")
+    print("\nthe trade-off (cross-validated, all questions):")
+    print("| threshold | answer@1 | answered but wrong |")
+    print("|---|---|---|")
+    for t in [u for u in every if abs(u - chosen) <= 0.051]:
+        decided = [(gold["answerable"], decide(ps, rs, t)) for _, gold, ps, rs in per_q]
+        right = sum(r for answerable, (_, r, _) in decided if answerable)
+        wrong = sum(a and not r for _, (a, r, _) in decided)
+        print(f"| {t:.2f} | {right / max(sum(a for a, _ in decided), 1):.3f} | {wrong} ({wrong / total:.1%}) |")
     print("\nreliability (cross-validated confidence of the answers given → share right):")
     print("| confidence | answers | right |")
     print("|---|---|---|")
