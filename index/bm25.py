@@ -67,7 +67,8 @@ class Postings:
     def terms(self, row: int) -> dict[str, int]:
         """The terms of chunk `row` → their counts in it."""
         start, end = int(self.doc_ptr[row]), int(self.doc_ptr[row + 1])
-        return {self.vocab[t]: int(n) for t, n in zip(self.doc_terms[start:end], self.doc_tf[start:end])}
+        return dict(zip(map(self.vocab.__getitem__, self.doc_terms[start:end].tolist()),
+                        self.doc_tf[start:end].tolist()))
 
     def rank(self, query: list[str], k: int, within: np.ndarray | None = None) -> list[tuple[int, float]]:
         """(chunk row, score) of the best `k` chunks holding at least one query term (of the rows `within`

@@ -22,7 +22,8 @@ def synonym_forms() -> dict[str, tuple[str, ...]]:
 PART_CREDIT = 0.4  # a compound that is missing, but whose parts are all there ("工业投资": 工业…投资)
 
 
-def concepts(terms: tuple[str, ...]) -> list[tuple[str, tuple[str, ...], tuple[str, ...]]]:
+@functools.lru_cache(maxsize=1024)  # asked of every candidate passage with the same question's terms
+def concepts(terms: tuple[str, ...]) -> tuple[tuple[str, tuple[str, ...], tuple[str, ...]], ...]:
     """Question terms grouped into concepts: (canonical head, parts, every term of it).
 
     jieba's search-mode parts of a compound belong to it ("工业", "投资" of
@@ -38,8 +39,8 @@ def concepts(terms: tuple[str, ...]) -> list[tuple[str, tuple[str, ...], tuple[s
         members, pieces = merged.setdefault(canonical.get(whole, whole), ([], []))
         members += [whole, *parts]
         pieces += parts
-    return [(head, tuple(dict.fromkeys(pieces)), tuple(dict.fromkeys(members)))
-            for head, (members, pieces) in merged.items()]
+    return tuple((head, tuple(dict.fromkeys(pieces)), tuple(dict.fromkeys(members)))
+                 for head, (members, pieces) in merged.items())
 
 
 def coverage(terms: tuple[str, ...], doc: Collection[str], idf: Callable[[str], float], text: str = "") -> float:
