@@ -175,7 +175,7 @@ def test_a_compound_found_only_in_pieces_counts_little():
     from qa.coverage import PART_CREDIT, concepts, coverage
 
     q = parse("黄埔区2026年工业投资目标是多少")
-    assert concepts(q.terms) == [("工业投资", ("工业", "投资"), ("工业投资", "工业", "投资"))]
+    assert concepts(q.terms) == (("工业投资", ("工业", "投资"), ("工业投资", "工业", "投资")),)
     gdp = concepts(parse("2026年白云区的经济总量要迈向多少").terms)
     assert ("地区生产总值", ("经济", "总量"), ("地区生产总值", "经济总量", "经济", "总量")) in gdp
     apart = "今年黄埔的目标是地区生产总值和固定资产投资增长5%以上,规上工业总产值突破8600亿"
