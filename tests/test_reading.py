@@ -11,6 +11,7 @@ from index.tokenize import normalise, tokens
 from qa.answer import ask
 from qa.calibration import NAMES, REASONS, WEIGHTS, confidence, why
 from qa.evaluate import says
+from index.records import Chunk
 from qa.judge import Signals, lead
 from qa.spelling import by_pinyin, read_slips
 from ui.html import answer_card
@@ -125,3 +126,56 @@ def test_meaning_compares_question_and_words_in_the_index_model(stored):
     made = similarities(SimpleNamespace(manifest=stored.manifest), question, texts)
     assert made == pytest.approx(own, abs=1e-6)
     assert similarities(stored, question, []) == []
+
+
+# How a question's words are read: measure words, the measure asked, a report's own past year, titles, pinyin words.
+
+@pytest.mark.parametrize("text, unit", [("165万名高校学生", "人"), ("超71万户市场主体", "家"), ("100万辆", "台"),
+                                        ("20栋商务楼宇", "座")])
+def test_a_measure_word_counting_the_same_things_answers(text, unit):
+    from qa.shapes import has_figure
+
+    assert has_figure(text, unit)
+    assert not has_figure("增长5.5%", unit)
+
+
+def test_what_the_question_asks_for():
+    from qa.question import parse
+
+    shares = parse("2024年广州希望批发、零售这几个行业在经济总量里占多大份额")
+    assert shares.unit is None and shares.measure == "rate"  # "这几个" points, it does not ask how many
+    assert parse("2024年广州地区生产总值增长目标是多少").measure == "rate"  # not the "总值" in the indicator's name
+    assert parse("2024年天河区社会消费品零售总额增长多少").measure == "rate"
+    assert parse("2026年白云区固投增长多少亿元").measure == "amount"
+    assert parse("那条创新轴有多长").wants == "number"
+
+
+def test_a_reports_past_year_is_the_year_before_it():
+    from qa.judge import year_matches
+    from qa.question import parse
+
+    said = Chunk("c", "s", (), "在过去一年,天河区地区生产总值突破6500亿元。", 1, 1, 0, 10)
+    assert year_matches(parse("天河区2023年地区生产总值突破多少"), 2024, said)
+    assert not year_matches(parse("天河区2022年地区生产总值突破多少"), 2024, said)
+
+
+def test_the_words_must_name_the_indicator_or_title_asked():
+    from qa.judge import indicator_missing
+    from qa.question import parse
+
+    assert indicator_missing(parse("2026年黄埔区工业投资目标是多少"), "固定资产投资增长5%以上")
+    assert not indicator_missing(parse("2026年黄埔区固投目标是多少"), "固定资产投资增长5%以上")
+    assert indicator_missing(parse("2026年黄埔区委书记是谁"), "黄埔区区长洗银崧表示")
+    assert not indicator_missing(parse("2026年市商务局局长是谁"), "市商务局党组书记、局长洪谦介绍")
+
+
+def test_a_lexicon_word_typed_in_pinyin_is_read():
+    text, readings = read_slips("广州市kejiju 2026年要布局多少个概念验证中心")
+    assert "科技局" in text and ("kejiju", "科技局") in readings
+    assert read_slips("what is the GDP of Tianhe") == ("what is the GDP of Tianhe", ())  # English stays English
+
+
+def test_a_day_asked_finds_the_passage_that_gives_it(stored):
+    answer = ask(stored, "2024年广州市高质量发展大会是哪天召开的")
+    shown = [c.text for c in answer.citations[:3]]
+    assert any("19日" in text for text in shown)
