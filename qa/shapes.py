@@ -1,7 +1,7 @@
 """What answers look like in Chinese official prose: figures ("1400亿元", "5%以上", "21个"),
 dates ("2月19日"), and officials named after their titles ("区委书记洪谦").
 
-A bare year ("2024年") is a date, not a figure: it names when, not how much.
+A bare year ("2024年") or month ("12月") is a date, not a figure: it names when, not how much.
 """
 from __future__ import annotations
 
@@ -20,9 +20,11 @@ DATE = re.compile(r"(?:19|20)\d\d年(?:\d{1,2}月)?(?:\d{1,2}日)?|\d{1,2}月\d{
 
 
 def figures(text: str) -> list[re.Match]:
-    """Quantities in `text`, in order; bare years are left out."""
+    """Quantities in `text`, in order; bare years and months are left out ("12月27日" says when: a duration is
+    "8个月")."""
     return [m for m in FIGURE.finditer(text)
-            if m.group() and not re.fullmatch(r"(?:19|20)\d\d年?", m.group())]
+            if m.group() and not re.fullmatch(r"(?:19|20)\d\d年?|(?:1[0-2]|0?[1-9])月", m.group())
+            and text[m.end():m.end() + 1] not in ("日", "号")]
 
 
 # Measure words that count the same things: a question's word and the report's often differ ("多少人" is
