@@ -24,7 +24,7 @@ class Catalog:
     Over 3,000 articles, reading every article's year per question cost ≈ 10 ms of a warm query.
     """
 
-    groups: Mapping[tuple[int | None, str | None], tuple[str, ...]]  # (year, city) → sources, in article order
+    groups: Mapping[tuple[int | None, str | None], tuple[str, ...]]  # (year, city) → its sources, in article order
     dates: Mapping[str, tuple[int, ...]]  # meeting date ("2026-02-25") → the years of its reports
 
     @classmethod
@@ -50,7 +50,7 @@ class Catalog:
         return max((year for year, _ in self.groups if year), default=None)
 
     def sources(self, years: Collection[int], city_ok: Callable[[str | None], bool]) -> tuple[str, ...]:
-        """The articles of `years` whose city passes `city_ok`."""
+        """The articles of `years` whose city passes `city_ok`, group by group (callers filter by them: no order)."""
         return tuple(source for (year, city), sources in self.groups.items()
                      if year in years and city_ok(city) for source in sources)
 

@@ -16,7 +16,7 @@ from dataclasses import dataclass, replace
 
 from index.api import Index
 from index.tokenize import tokens
-from qa.calibration import THRESHOLD, confidence, why
+from qa.calibration import REASONS, THRESHOLD, confidence, why
 from qa.coverage import coverage
 from qa.extract import Extract, answer_span
 from qa.shapes import TITLED_NAME
@@ -313,7 +313,8 @@ def ask(index: Index, question: str, k: int = DEFAULT_K, year: int | None = None
         note = missing(q, hits[:k])
         if best is not None:
             shown = next((n for n, h in enumerate(hits[:k], start=1) if h.chunk.id == best.hit.chunk.id), None)
-            nearest = Rejected(best.extract.text, shown, best.confidence, why(best.signals))
+            reason = REASONS["kind"] if best.vetoed else why(best.signals)  # a veto is its own reason
+            nearest = Rejected(best.extract.text, shown, best.confidence, reason)
     answered = chosen is not None
     if answered:
         note = " ".join(x for x in (note, others_asked(q, hits[0], hits[1:k])) if x) or None

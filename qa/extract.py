@@ -14,10 +14,11 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 
 from index.tokenize import tokens
-from qa.shapes import DATE, SPEAKER, TITLED_NAME, figures, has_figure
+from qa.shapes import COUNT_UNITS, SPEAKER, TITLED_NAME, figures, has_figure
 from qa.question import SAID_RELATIVE, Question
 from qa.coverage import coverage
-from qa.judge import PLACE_NAME, answers_kind, foreign_indicator, lead, place_context, speaks_of
+from qa.judge import (PLACE_NAME, answers_kind, date_said, foreign_indicator, lead, measure_matches, place_context,
+                      speaks_of)
 
 CLAUSE = re.compile(r"[^，,；;。！？!?：:]+[，,；;。！？!?：:]*")
 MAX_ANSWER = 120
@@ -47,9 +48,7 @@ def _bonus(question: Question, text: str) -> float:
     if question.wants == "number":
         found = figures(text)
         bonus = 0.3 if has_figure(text, question.unit) else 0.15 if found else 0.0
-        if question.measure == "rate" and any("%" in m.group() for m in found):
-            bonus += 0.1
-        if question.measure == "amount" and any("%" not in m.group() for m in found):
+        if question.measure and any(measure_matches(question, m.group()) for m in found):
             bonus += 0.1
         asked = tuple(question.terms)
         if asked and any(text[:m.start()].endswith(asked) for m in found):
@@ -111,7 +110,7 @@ def speaker(passage: str, spans: list[tuple[int, int]], start: int, end: int,
     return (clause[0], end) if end - clause[0] <= MAX_ANSWER else clause
 
 
-COUNTED = re.compile(r"(?:个|家|项|条|场|所|座|套|名|人|户|宗)$")  # "1.3万家高新技术企业": the count comes first
+COUNTED = re.compile(f"(?:{'|'.join(COUNT_UNITS)})$")  # "1.3万家高新技术企业": the count comes first
 
 
 def pick_figure(question: Question, text: str, idf: Callable[[str], float] | None = None) -> str | None:
@@ -123,8 +122,8 @@ def pick_figure(question: Question, text: str, idf: Callable[[str], float] | Non
     count ("1.3万家高新技术企业").
     """
     found = figures(text)
-    if question.wants == "date" and DATE.search(text):
-        return DATE.search(text).group()
+    if question.wants == "date" and date_said(question, text):
+        return date_said(question, text).group()
     if not found:
         return None
     present = [t for t in question.terms if t and t in text]
@@ -142,6 +141,7 @@ def pick_figure(question: Question, text: str, idf: Callable[[str], float] | Non
     def foreign(m: re.Match) -> bool:  # said of an indicator not asked: "工业投资增长28%" for 固投's growth
         return foreign_indicator(question, lead(text, m.start()))
 
-    rate = question.measure == "rate"  # unless a rate is asked, an amount is the figure ("1410亿元", not "16%")
-    return min(found, key=lambda m: (not in_unit(m), foreign(m), ("%" in m.group()) != rate, distance(m),
-                                     m.start())).group()
+    # unless a rate is asked, an amount is the figure ("1410亿元", not "16%")
+    asked = replace(question, measure=question.measure or "amount")
+    return min(found, key=lambda m: (not in_unit(m), foreign(m), not measure_matches(asked, m.group()),
+                                     distance(m), m.start())).group()

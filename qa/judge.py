@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 from index import indicators, lexicon
 from index.records import Chunk
-from qa.question import SAID_RELATIVE, Question, group_kind, place_groups
+from qa.question import OWN_PAST_YEAR, SAID_RELATIVE, Question, group_kind, place_groups
 from qa.shapes import DATE, SPEAKER, TITLED_NAME, figures, has_figure
 
 OPENING = 40
@@ -31,8 +31,7 @@ def year_matches(question: Question, year: int | None, chunk: Chunk) -> bool:
     if not question.years:
         return not question.relative or said_relative(question, year, chunk.text)
     return (year in question.years or any(f"{y}年" in chunk.text for y in question.years)
-            or (year is not None and any(w in chunk.text for y in question.years
-                                         for w in SAID_RELATIVE.get(y - year, ()))))
+            or (year is not None and year - 1 in question.years and any(w in chunk.text for w in OWN_PAST_YEAR)))
 
 
 HOME_SCOPES = (lexicon.HOME_CITY, lexicon.HOME_PROVINCE)
@@ -147,27 +146,44 @@ def indicator_groups() -> tuple[tuple[str, ...], ...]:
 INDICATORS = indicator_groups()
 
 
+def names(form: str, text: str) -> bool:
+    """Does lower-case `text` name `form`: anywhere for Chinese, as a whole word for a Latin form ("ai" is not
+    in "taikoo" nor in "shanghai")?"""
+    if form.isascii():
+        return re.search(rf"(?<![a-z]){re.escape(form.lower())}(?![a-z])", text) is not None
+    return form in text
+
+
+def named_indicators(text: str) -> list[tuple[str, ...]]:
+    """The indicator groups `text` names."""
+    text = text.lower()
+    return [g for g in INDICATORS if any(names(f, text) for f in g)]
+
+
 def foreign_indicator(question: Question, said_of: str) -> bool:
     """Do a figure's lead words name an indicator the question does not ask ("全年社零额增长…" for GDP)?"""
-    asked = question.text.lower()
-    if not any(f in asked for g in INDICATORS for f in g):
+    asked = named_indicators(question.text)
+    if not asked:
         return False  # "产出增幅" names no indicator: any may be meant
-    return any(any(f in said_of.lower() for f in g) and not any(f in asked for f in g) for g in INDICATORS)
+    return any(g not in asked for g in named_indicators(said_of))
 
 
 def indicator_missing(question: Question, text: str) -> bool:
-    """Does the question name an indicator ("工业投资", "社零") or an official's title ("区委书记") that the words
-    never name, in any of its forms?
+    """Does the question name an indicator ("工业投资", "社零") that the words never name, in any of its forms, or
+    ask who holds a title ("区委书记") that the words never name?
 
     A district's statement lists its indicators; asked one it does not give, it still holds a figure of the
     same shape for another ("固定资产投资增长5%" for 工业投资), and asked its 区委书记 it may name only its
     区长: the words must name what is asked.
     """
-    asked, said = question.text.lower(), text.lower()
-    named = [g for g in INDICATORS if any(f in asked for f in g)]
-    titles = [t for t in lexicon.OFFICIAL_TITLES if t in asked and not any(t in u for u in lexicon.OFFICIAL_TITLES
-                                                                          if u != t and u in asked)]
-    return any(not any(f in said for f in g) for g in named) or any(t not in said for t in titles)
+    said = named_indicators(text)
+    if any(g not in said for g in named_indicators(question.text)):
+        return True
+    if question.wants != "person":  # "城市长远发展" holds no 市长; a title only matters when its holder is asked
+        return False
+    titles = [t for t in lexicon.OFFICIAL_TITLES if t in question.text
+              and not any(t in u for u in lexicon.OFFICIAL_TITLES if u != t and u in question.text)]
+    return bool(titles) and not any(t in text for t in titles)
 
 
 DAY = re.compile(r"\d{1,2}月\d{1,2}日|\d{1,2}日")
@@ -184,12 +200,22 @@ def lead(text: str, at: int) -> str:
     return before[max([cut + 1] + previous):]
 
 
+def date_said(question: Question, text: str) -> re.Match | None:
+    """The date in `text` a date question asks: a day for "哪天/几月几日" (a bare "2024年" does not say it)."""
+    return (DAY if ASKS_DAY.search(question.text) else DATE).search(text)
+
+
+def measure_matches(question: Question, figure: str) -> bool:
+    """Is `figure` the measure asked: a rate ("5%") for "增长多少", an amount for "总量多少" (any when none is said)?"""
+    return not question.measure or ("%" in figure) == (question.measure == "rate")
+
+
 def answers_kind(question: Question, text: str) -> bool:
     """Do the words hold the kind of thing asked: a figure (in the asked unit), a date, a place, a person?"""
     if question.wants == "number":
         return has_figure(text, question.unit)
     if question.wants == "date":  # "哪天/几月几日" asks a day: a bare "2024年" does not say it
-        return bool(DAY.search(text) if ASKS_DAY.search(question.text) else DATE.search(text))
+        return date_said(question, text) is not None
     if question.wants == "place":
         return bool(PLACE_NAME.search(text))
     if question.wants == "person":
@@ -233,8 +259,7 @@ def signals(question: Question, chunk: Chunk, coverage_: float, cosine: float, r
     # Of the question's concepts the words hold, the share said of the figure itself (its lead words):
     # "全年社零额增长不低于5.5%，…占GDP比重…" holds GDP, but not before 5.5%.
     bound = min(bound_of(said_of) / window, 1.0) if at >= 0 and question.wants == "number" and window else 1.0
-    measure = not (figure and question.wants == "number" and question.measure
-                   and ("%" in figure) != (question.measure == "rate"))
+    measure = not (figure and question.wants == "number" and not measure_matches(question, figure))
     return Signals(coverage_, window, cosine, float(answers_kind(question, answer)), bound, float(share),
                    float(is_subject(question, chunk)), float(rank), float(enough), float(measure),
                    float(indicator_missing(question, answer)))

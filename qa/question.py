@@ -14,15 +14,18 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from index import lexicon
+from index import indicators, lexicon
 from index.tokenize import normalise, tokens
+from qa.shapes import COUNT_UNITS
 from qa.spelling import read_slips
 
 MAX_CHARS = 500
 RELATIVE_YEARS = {"今年": 0, "去年": -1, "上一年": -1, "上年": -1, "明年": 1, "前年": -2}
 # How the reports themselves say a year relative to their own: 去年 in a 2024 report is "2023年" or "过去一年".
 SAID_RELATIVE = {-1: ("去年", "上一年", "过去一年", "过去的一年", "上年"), 1: ("明年",), -2: ("前年",)}
-WANTS_NUMBER = re.compile(r"多少|多久|多长|多远|多宽|多深|多重|多快|几[个家项条场万亿年]|几|多大|多高|增速|增幅|规模|比重|目标|产能|数量|比例|达到|突破")
+# How a report names its own past year unmistakably: "比上年增长5%", "较去年同期" compare, they do not speak of it.
+OWN_PAST_YEAR = ("过去一年", "过去的一年")
+WANTS_NUMBER = re.compile(r"多少|多久|多长|多远|多宽|多深|多快|几[个家项条场万亿年]|几|多大|多高|增速|增幅|规模|比重|目标|产能|数量|比例|达到|突破")
 WANTS_DATE = re.compile(r"哪年|哪一年|何时|什么时候|几月|哪天|哪一天|日期")
 # Question phrases that name no content: "哪三个", "分别是哪些", "是第几" …
 ASKING = re.compile(r"(?:分别)?(?:是)?(?:哪|几|第几)[一二三四五六七八九十两几]?[个些项家条类种大点方面位名]?"
@@ -32,14 +35,27 @@ YEAR = re.compile(r"(?<![\d.])(20\d\d)(?![\d.%亿万千百元个家项条场人�
 MEETING_DATE = re.compile(r"(?<![\d年])(?:1[0-2]|[1-9])月[1-3]?\d日")
 BECOME = re.compile(r"(打造|建设|建|发展|做|变)成(?=什么|啥|哪)")  # "打造成什么": the verb is 打造, jieba cuts 打/造成
 # "多少个", "几家"; not "这几个行业" (a demonstrative: those few, not how many)
-ASKED_UNIT = re.compile(r"(?:多少|(?<![这那])几)(亿元|万元|万人|万|亿|个|家|项|条|场|所|座|栋|幢|套|名|人|位|户|辆|台|亩|倍|吨|平方米|公里|千米)")
+ASKED_UNIT = re.compile(r"(?:多少|(?<![这那])几)(亿元|万元|万人|万|亿|" + "|".join(COUNT_UNITS)
+                        + r"|亩|倍|吨|平方米|公里|千米)")
 WANTS_PLACE = re.compile(r"哪个区|哪些区|哪一个区|哪个部门|哪个单位|哪个局|哪个地方|哪个城市|哪里")
 WANTS_LIST = re.compile(r"哪些|哪几|哪[两三四五六七八九十]|分别|有什么|包括什么|包括哪")
 RATE = re.compile(r"增速|增长|增幅|比重|比例|占比|份额|提高|下降|百分")
 AMOUNT = re.compile(r"总量|规模|总额|总值|多少(?:亿|万|元|钱)|金额|达到多少|完成多少|迈上|突破多少")
-# An amount asked in so many words wins over a rate word: "增长多少亿元"; otherwise a rate word wins over the
-# indicator's own name ("地区生产总值增长目标" asks a rate although "总值" names an amount).
+# An amount asked in so many words wins over a rate word: "增长多少亿元"; otherwise a rate word does. Both are
+# read without the indicators' names ("地区生产总值目标" asks no amount: "总值" is part of a name) and without
+# what the question says it does not ask ("总量目标是多少（不是增速）").
 SAID_AMOUNT = re.compile(r"多少(?:亿|万|元|钱)|金额")
+NOT_ASKED = re.compile(r"[（(]?(?:不是|而不是|不要|并非)[^，,。？?）)]*[）)]?")
+INDICATOR_NAMES = re.compile("|".join(sorted({re.escape(f) for g in indicators.INDICATORS for f in g
+                                              if not f.endswith(("总量", "规模"))},  # "经济总量": a name and a measure
+                                             key=len, reverse=True)), re.I)
+
+
+def measure_asked(text: str) -> str | None:
+    """"rate" (增速 → 5%), "amount" (总量 → 2000亿元), or None when the question does not say."""
+    said = INDICATOR_NAMES.sub(" ", NOT_ASKED.sub(" ", text))
+    return ("amount" if SAID_AMOUNT.search(said) else "rate" if RATE.search(said)
+            else "amount" if AMOUNT.search(said) else None)
 WANTS_PERSON = re.compile(r"谁|哪位|叫什么名字|姓名|那位.{0,4}叫什么|书记叫什么|局长叫什么|主任叫什么|区长叫什么|一把手|负责人")
 
 
@@ -167,8 +183,7 @@ def parse(question: str, latest_year: int | None = None) -> Question:
              else "date" if WANTS_DATE.search(text)
              else "number" if WANTS_NUMBER.search(text) else "list" if WANTS_LIST.search(text) else "text")
     unit = ASKED_UNIT.search(text)
-    measure = ("amount" if SAID_AMOUNT.search(text) else "rate" if RATE.search(text)
-               else "amount" if AMOUNT.search(text) else None)
+    measure = measure_asked(text)
     return Question(text, years, assumed, places, tuple(dict.fromkeys(terms)),
                     tuple(dict.fromkeys(all_terms)), wants, unit[1] if unit else None, measure, dates,
                     next((d for w, d in RELATIVE_YEARS.items() if w in text), None) if assumed else None, readings)

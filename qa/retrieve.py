@@ -7,7 +7,7 @@ Ranking order, strongest first:
 2. place: a passage naming the asked district/body outranks one that does not;
 3. relevance: idf-weighted coverage of the question's terms, blended with the
    fused retrieval score and the chunk's place in the dense list, plus a small bonus when a "多少" question finds a
-   figure in the unit it asks for ("多少个市委书记" → "21个市委书记"), or a
+   figure in the unit it asks for ("多少个市委书记" → "21个市委书记"), a "哪天" question a day, or a
    "谁" question an official named after a title.
 """
 from __future__ import annotations
@@ -29,7 +29,7 @@ COVERAGE_WEIGHT = 0.6
 # (0 farthest … 1 nearest). Paraphrases share few words with the report; without it a chunk that holds the
 # question's words outranks the one that means it (paraphrases of blind set A: hit@1 0.60 hybrid, 0.73 dense).
 COSINE_WEIGHT = 0.2
-SHAPE_BONUS = 0.1  # the chunk holds what is asked for: a figure (in the asked unit), an official by name
+SHAPE_BONUS = 0.1  # the chunk holds what is asked for: a figure (in the asked unit), a day, an official by name
 SUBJECT_BONUS = 0.1  # the asked place is what the chunk is about: its section, or its opening words
 
 

@@ -9,7 +9,10 @@ import re
 
 from index.lexicon import OFFICIAL_TITLES
 
-UNITS = ("亿元|万元|元|%|个|家|项|条|场|人次|万人次|万人|人|套|亩|公顷|平方米|万方|方|吨|名|所|座|栋|幢|宗|户|倍|辆|台|位|"
+# Measure words that count things ("21个", "1.3万家", "20栋"): one list, which questions, figures and
+# "the count comes before the thing counted" (qa/extract.py) all read.
+COUNT_UNITS = ("个", "家", "项", "条", "场", "所", "座", "栋", "幢", "套", "名", "人", "位", "户", "宗", "辆", "台")
+UNITS = ("亿元|万元|元|%|人次|万人次|万人|" + "|".join(COUNT_UNITS) + "|亩|公顷|平方米|万方|方|吨|倍|"
          "公里|千米|年|月|强|城|版")
 FIGURE = re.compile(
     r"(?:超过?|突破|达到?|约|近|逾|不低于|不少于)?"
@@ -20,11 +23,12 @@ DATE = re.compile(r"(?:19|20)\d\d年(?:\d{1,2}月)?(?:\d{1,2}日)?|\d{1,2}月\d{
 
 
 def figures(text: str) -> list[re.Match]:
-    """Quantities in `text`, in order; bare years and months are left out ("12月27日" says when: a duration is
-    "8个月")."""
+    """Quantities in `text`, in order. Left out: bare years, months and days, which say when ("2024年",
+    "12月27日", "19日，…召开"; a duration is "8个月", "15日内"), and ordinals ("第2位")."""
     return [m for m in FIGURE.finditer(text)
             if m.group() and not re.fullmatch(r"(?:19|20)\d\d年?|(?:1[0-2]|0?[1-9])月", m.group())
-            and text[m.end():m.end() + 1] not in ("日", "号")]
+            and not (text[m.end():m.end() + 1] in ("日", "号") and not re.match(r"[日号]以?内", text[m.end():]))
+            and not text[:m.start()].endswith("第")]
 
 
 # Measure words that count the same things: a question's word and the report's often differ ("多少人" is
@@ -33,8 +37,10 @@ SAME_COUNT = (("人", "名", "位"), ("家", "户"), ("台", "辆"), ("座", "�
 
 
 def units_like(unit: str) -> tuple[str, ...]:
-    """`unit` and the measure words that count the same things."""
-    return tuple(dict.fromkeys([unit] + [u for group in SAME_COUNT if unit in group for u in group]))
+    """`unit` and the measure words that count the same things ("万人" is 人 counted in ten thousands: a figure's
+    own 万/亿 is read by `has_figure`)."""
+    bare = unit[1:] if unit[:1] in ("万", "亿") and unit[1:] in COUNT_UNITS else unit
+    return tuple(dict.fromkeys([unit, bare] + [u for group in SAME_COUNT if bare in group for u in group]))
 
 
 def has_figure(text: str, unit: str | None = None) -> bool:

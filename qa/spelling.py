@@ -26,6 +26,8 @@ import unicodedata
 from index import lexicon
 from index.tokenize import cache_dir, cut, is_word
 
+TABLE_VERSION = "2"  # bump when `_table`'s shape changes: the cached JSON is made anew
+MIN_PINYIN_WORD = 4  # letters: "kejiju" is read as 科技局; "AI", "GDP", "CBD" stay the words they are
 LATIN_RUN = re.compile(r"[A-Za-z\u00c0-\u024f]+(?:[\s'’-]?[A-Za-z\u00c0-\u024f]+)*")
 
 
@@ -43,21 +45,25 @@ def lexicon_words() -> list[str]:
 
 
 def _table() -> dict:
-    """{"districts": {name: [syllables per character]}, "words": {…}, "sounds": {character: [syllable, …]}}."""
+    """{"districts": {name: [syllables per character]}, "words": {…}, "sounds": {character: [syllable, …]},
+    "spelt": {word: its usual toneless pinyin}}."""
     from pypinyin.pinyin_dict import pinyin_dict
 
     def syllables(char: str) -> list[str]:
         return sorted({plain(s) for s in pinyin_dict.get(ord(char), "").split(",") if s})
 
+    from pypinyin import lazy_pinyin
+
     districts = {d: [syllables(c) for c in d] for d in lexicon.DISTRICTS}
     words = {w: [syllables(c) for c in w] for w in lexicon_words()}
+    spelt = {w: plain("".join(lazy_pinyin(w))) for w in lexicon_words()}  # as the word is read: 现场 is not 省长
     wanted = {s for table in (districts, words) for said in table.values() for options in said for s in options}
     sounds = {}
     for code, readings in pinyin_dict.items():
         said = {plain(s) for s in readings.split(",")}
         if said & wanted and 0x4E00 <= code <= 0x9FFF:
             sounds[chr(code)] = sorted(said)
-    return {"districts": districts, "words": words, "sounds": sounds}
+    return {"districts": districts, "words": words, "sounds": sounds, "spelt": spelt}
 
 
 @functools.cache
@@ -65,7 +71,7 @@ def table() -> dict:
     """The sound table, from the cache folder (made on first use, per pypinyin version and lexicon)."""
     from importlib.metadata import version
 
-    key = hashlib.sha1(f"{version('pypinyin')} {lexicon.DISTRICTS} {lexicon_words()}".encode()).hexdigest()[:12]
+    key = hashlib.sha1(f"{TABLE_VERSION} {version('pypinyin')} {lexicon.DISTRICTS} {lexicon_words()}".encode()).hexdigest()[:12]
     path = cache_dir() / f"sounds-{key}.json"
     if path.is_file():
         return json.loads(path.read_text(encoding="utf-8"))
@@ -117,14 +123,11 @@ def by_pinyin(latin: str) -> str | None:
 
 @functools.cache
 def word_spellings() -> dict[str, tuple[str, ...]]:
-    """Toneless pinyin spelling → the lexicon words spelt so ("kejiju" → 科技局, "zengsu" → 增速)."""
+    """Toneless pinyin spelling, as each word is usually read → the lexicon words spelt so ("kejiju" → 科技局,
+    "zengsu" → 增速; every reading of every character would read "xianchang" as 省长)."""
     out: dict[str, list[str]] = {}
-    for word, said in table()["words"].items():
-        forms = {""}
-        for options in said:
-            forms = {f + s for f in forms for s in options}
-        for form in forms:
-            out.setdefault(form, []).append(word)
+    for word, spelt in table()["spelt"].items():
+        out.setdefault(spelt, []).append(word)
     return {form: tuple(words) for form, words in out.items()}
 
 
@@ -150,8 +153,8 @@ def by_slip(word: str, before_qu: bool) -> str | None:
 
 
 def read_slips(text: str) -> tuple[str, tuple[tuple[str, str], ...]]:
-    """`text` with districts typed by sound or slip, and lexicon words typed by sound ("固头" for 固投),
-    replaced by what they stand for; and the readings (typed, read as)."""
+    """`text` with districts typed by sound, pinyin or slip, and lexicon words typed by sound ("固头" for 固投) or
+    in pinyin ("gutou"), replaced by what they stand for; and the readings (typed, read as)."""
     readings: list[tuple[str, str]] = []
     if not re.search(r"[\u4e00-\u9fff]", text):  # English only: asked to ask in Chinese, not half-read
         return text, ()
@@ -163,7 +166,7 @@ def read_slips(text: str) -> tuple[str, tuple[tuple[str, str], ...]]:
         while i < len(words):  # the longest run of words from i that spells a district ("tian he")
             j = next((j for j in range(len(words), i, -1) if by_pinyin("".join(words[i:j]))), None)
             if j is None:
-                word = word_by_pinyin(words[i]) if len(plain(words[i])) >= 4 else None  # "kejiju" → 科技局
+                word = word_by_pinyin(words[i]) if len(plain(words[i])) >= MIN_PINYIN_WORD else None
                 if word:
                     readings.append((words[i], word))
                 out.append((word or words[i]) + (parts[2 * i + 1] if 2 * i + 1 < len(parts) else ""))

@@ -2,7 +2,8 @@
 
     PYTHONPATH=$PWD .venv/bin/python scripts/fit_answer.py [--index-dir var/index] [--meaning] [SET.jsonl …]
 
-Every question of the sets (default: the dev set and tests/eval/heldout*.jsonl) is asked as
+Every question of the sets (default: the dev set and tests/eval/heldout*.jsonl but the blind sets kept for
+measuring, `BLIND`) is asked as
 `qa.answer.ask` asks it; each candidate answer (a top passage of the asked year
 and place, with its answering words) is one row, labelled right when its words
 hold an expected answer (boundary-aware, as `gzqa eval` grades). Rows of one
@@ -41,6 +42,9 @@ from qa.question import QuestionError  # noqa: E402
 
 FOLDS = 5
 DEV = ROOT.parent / "shared" / "eval" / "dev.jsonl"
+# Blind sets measured on the final code of the session that wrote them, never fitted on by default (README, Quality).
+BLIND = ("heldout8",)
+SHOWN = 0.05  # the trade-off table shows the thresholds this close to the chosen one
 # --meaning: e5 cosines of question and answering words sit in a narrow band (real model, held-out 1–5: right
 # answers' median 0.91, wrong ones' 0.88); mapped linearly from [MEANING_LOW, MEANING_HIGH] onto [0, 1].
 MEANING_LOW, MEANING_HIGH = 0.84, 0.94
@@ -99,7 +103,8 @@ def main() -> int:
     parser.add_argument("--index-dir", type=Path, default=ROOT / "var" / "index")
     parser.add_argument("--meaning", action="store_true", help="add the trial signal: answering words' dense similarity")
     args = parser.parse_args()
-    sets = args.sets or [DEV, *sorted((ROOT / "tests" / "eval").glob("heldout*.jsonl"))]
+    sets = args.sets or [DEV, *(path for path in sorted((ROOT / "tests" / "eval").glob("heldout*.jsonl"))
+                                if path.stem not in BLIND)]
     index = load(args.index_dir)
     questions = []  # (set name, gold, tries)
     for path in sets:
@@ -128,16 +133,14 @@ def main() -> int:
             at += len(t)
         per_q.append((name, gold, ps, rs))
     total = len(per_q)
-    grid = every = sorted(set(np.round(np.linspace(0.05, 0.95, 91), 2)))
-    grid = [t for t in grid if all(  # from a threshold on, never a higher wrong rate above it: a stable choice
-        sum(a and not r for a, r, _ in (decide(ps, rs, u) for _, _, ps, rs in per_q)) / total <= MAX_WRONG
-        for u in grid if u >= t)]
-    chosen = None
-    for t in grid:  # the lowest whose answered-but-wrong rate stays within MAX_WRONG: the most answers it allows
-        decided = [decide(ps, rs, t) for _, _, ps, rs in per_q]
-        if sum(a and not r for a, r, _ in decided) / total <= MAX_WRONG:
-            chosen = t
-            break
+    every = sorted(set(np.round(np.linspace(0.05, 0.95, 91), 2)))
+
+    def wrong_rate(t: float) -> float:
+        return sum(a and not r for a, r, _ in (decide(ps, rs, t) for _, _, ps, rs in per_q)) / total
+
+    within = [wrong_rate(t) <= MAX_WRONG for t in every]
+    # the lowest threshold from which on every threshold stays within MAX_WRONG: the most answers that allows
+    chosen = next((t for i, t in enumerate(every) if all(within[i:])), every[-1])
     model = LogisticRegression(C=C, max_iter=1000).fit(x, y)
     print("WEIGHTS = {")
     for name, w in zip(NAMES + (("meaning",) if args.meaning else ()), model.coef_[0]):
@@ -162,7 +165,7 @@ def main() -> int:
     print("\nthe trade-off (cross-validated, all questions):")
     print("| threshold | answer@1 | answered but wrong |")
     print("|---|---|---|")
-    for t in [u for u in every if abs(u - chosen) <= 0.051]:
+    for t in [u for u in every if abs(u - chosen) <= SHOWN + 1e-9]:
         decided = [(gold["answerable"], decide(ps, rs, t)) for _, gold, ps, rs in per_q]
         right = sum(r for answerable, (_, r, _) in decided if answerable)
         wrong = sum(a and not r for _, (a, r, _) in decided)

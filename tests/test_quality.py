@@ -31,8 +31,8 @@ EXPECTED: dict[str, tuple[float, float, float, int, list[str]]] = {
     "heldout4": (0.90, 1.0, 0.10, 0, ["n022", "n029", "n030", "n041"]),
     # blind set A: paraphrases that share no words with the report and that the decision does not trust
     # enough to answer (not found, the nearest words shown), "在哪个城市开的" (the city ranks below the top 3)
-    "heldout5": (0.74, 1.0, 0.26, 0, ["a002", "a016", "a017", "a018", "a019", "a020", "a021", "a022", "a023",
-                                      "a025", "a026", "a027", "a029", "a030", "a064", "a067", "a068", "a069"]),
+    "heldout5": (0.75, 1.0, 0.25, 0, ["a002", "a016", "a017", "a018", "a019", "a020", "a021", "a022", "a023",
+                                      "a025", "a026", "a027", "a029", "a030", "a067", "a068", "a069"]),
     # blind set B: mostly paraphrases not trusted enough to answer
     "heldout6": (0.75, 1.0, 0.25, 0, ["b017", "b025", "b026", "b027", "b028", "b029", "b030", "b031", "b032",
                                       "b033", "b034", "b035", "b036", "b037", "b038", "b070", "b071", "b072",

@@ -73,20 +73,21 @@ def test_answer_json_has_confidence_and_the_nearest_rejected_words(stored):
     refused = ask(stored, "2026年海珠区固定资产投资额是多少亿元")  # the report gives its growth, not its amount
     assert not refused.answered
     near = refused.to_json()["nearest"]
-    assert "固定资产投资" in near["text"] and near["why"] == REASONS["measure"] and near["confidence"] == 0.0
+    assert "固定资产投资" in near["text"] and near["why"] == REASONS["kind"] and near["confidence"] == 0.0
     assert "最接近的说法" in answer_text(refused) and "最接近的说法" in answer_card(refused)
     assert "置信度" in answer_card(ask(stored, "白云区2026年固投目标是多少"))
     json.dumps(refused.to_json(), ensure_ascii=False)
 
 
 def test_confidence_grows_with_each_positive_signal():
-    base = Signals(0.5, 0.5, 0.5, 0.0, 0.5, 0.0, 0.0, 0.0, 0.0, 1.0, 0.0)
+    base = Signals(0.5, 0.5, 0.5, 0.0, 0.5, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0)
     for name in NAMES:
         if WEIGHTS[name] <= 0:  # rank, share; bound ≈ 0
             continue
         better = Signals(**{**base.__dict__, name: 1.0})
         assert confidence(better) >= confidence(base) - 1e-9, name
     assert set(WEIGHTS) == set(NAMES)
+    assert confidence(Signals(**{**base.__dict__, "missing": 1.0})) < confidence(base)  # what is asked, unnamed
     assert why(Signals(1, 1, 1, 0, 1, 0, 1, 0, 1, 1, 0)) == REASONS["kind"]
 
 
@@ -137,6 +138,8 @@ def test_a_measure_word_counting_the_same_things_answers(text, unit):
 
     assert has_figure(text, unit)
     assert not has_figure("增长5.5%", unit)
+    assert has_figure("在校高校学生165万名", "万人")  # "多少万人": the figure's own 万 is read
+    assert not has_figure("位居全国第2位", "人")  # a rank, not a count
 
 
 def test_what_the_question_asks_for():
@@ -148,6 +151,9 @@ def test_what_the_question_asks_for():
     assert parse("2024年天河区社会消费品零售总额增长多少").measure == "rate"
     assert parse("2026年白云区固投增长多少亿元").measure == "amount"
     assert parse("那条创新轴有多长").wants == "number"
+    assert parse("2024年广州面对多重压力采取了哪些措施").wants != "number"
+    assert parse("2026年花都区地区生产总值总量目标是多少（不是增速）").measure == "amount"
+    assert parse("2026年花都区地区生产总值目标是多少").measure is None  # "总值" is a name here, not a measure
 
 
 def test_a_reports_past_year_is_the_year_before_it():
@@ -157,6 +163,8 @@ def test_a_reports_past_year_is_the_year_before_it():
     said = Chunk("c", "s", (), "在过去一年,天河区地区生产总值突破6500亿元。", 1, 1, 0, 10)
     assert year_matches(parse("天河区2023年地区生产总值突破多少"), 2024, said)
     assert not year_matches(parse("天河区2022年地区生产总值突破多少"), 2024, said)
+    compared = Chunk("c", "s", (), "天河区地区生产总值比上年增长5%，较去年同期提高。", 1, 1, 0, 10)
+    assert not year_matches(parse("天河区2023年地区生产总值增长多少"), 2024, compared)
 
 
 def test_the_words_must_name_the_indicator_or_title_asked():
@@ -167,15 +175,27 @@ def test_the_words_must_name_the_indicator_or_title_asked():
     assert not indicator_missing(parse("2026年黄埔区固投目标是多少"), "固定资产投资增长5%以上")
     assert indicator_missing(parse("2026年黄埔区委书记是谁"), "黄埔区区长洗银崧表示")
     assert not indicator_missing(parse("2026年市商务局局长是谁"), "市商务局党组书记、局长洪谦介绍")
+    assert not indicator_missing(parse("2024年广州城市长远发展的GDP目标是多少"), "地区生产总值增长5%")
+    assert not indicator_missing(parse("2024年广州人工智能产业规模多少"), "人工智能产业规模超2000亿元")
+    assert indicator_missing(parse("2024年广州AI产业规模多少"), "太古汇Taikoo Hui零售额增长")  # "ai" is a word
 
 
 def test_a_lexicon_word_typed_in_pinyin_is_read():
     text, readings = read_slips("广州市kejiju 2026年要布局多少个概念验证中心")
     assert "科技局" in text and ("kejiju", "科技局") in readings
     assert read_slips("what is the GDP of Tianhe") == ("what is the GDP of Tianhe", ())  # English stays English
+    assert read_slips("2024年广州AI、CBD、GDP、Canton的情况") == ("2024年广州AI、CBD、GDP、Canton的情况", ())
+    assert read_slips("现场xianchang会议")[1] == ()  # read as 现场 is read, never as 省长
 
 
 def test_a_day_asked_finds_the_passage_that_gives_it(stored):
     answer = ask(stored, "2024年广州市高质量发展大会是哪天召开的")
     shown = [c.text for c in answer.citations[:3]]
     assert any("19日" in text for text in shown)
+
+
+def test_a_date_is_no_quantity_and_a_duration_is():
+    from qa.shapes import figures
+
+    assert [m.group() for m in figures("去年12月27日投产，19日召开")] == []
+    assert [m.group() for m in figures("审批压缩至15日内，用时4年零8个月")] == ["15", "4年", "8个"]
