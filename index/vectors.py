@@ -16,10 +16,14 @@ import numpy as np
 ROWS = "vectors.npy"
 GRAPH = "vectors.hnsw.faiss"
 ANN_MIN_ROWS = 200_000  # below this, exact search costs milliseconds and is never wrong
-HNSW_NEIGHBOURS = 32  # graph degree M: faiss's usual value for ~1M vectors
-HNSW_EF_CONSTRUCTION = 80  # build-time beam: 200k vectors in ≈ 200 s on the 2-core machine (README)
-HNSW_EF_SEARCH = 512  # query-time beam: recall over speed (README: recall@10 0.85 / 0.89 / 0.94 at 64 / 128 / 512
-# on 200k fake near-duplicate vectors, short of the 0.98 aimed at; a query still takes milliseconds)
+# Graph settings, chosen with scripts/ann_recall.py on 205,404 fake-embedder vectors (README "At scale"): the
+# heldout questions' fake vectors, far from every passage (cosine ≈ 0.5, the 10th and 11th ≈ 0.001
+# apart), are the hard queries. M 32 / efConstruction 80 found 0.70 of their exact top 10 at efSearch 512
+# and 0.84 at 2048; M 48 / efConstruction 200 finds 0.96 at 1024 (passage-like queries: 0.999), ≈ 6 ms a
+# query against ≈ 47 ms exact, for a graph ≈ 2.3× slower to build.
+HNSW_NEIGHBOURS = 48  # graph degree M
+HNSW_EF_CONSTRUCTION = 200  # build-time beam
+HNSW_EF_SEARCH = 1024  # query-time beam: recall over speed, a query still takes milliseconds
 
 
 def save(rows: np.ndarray, folder: Path) -> None:
