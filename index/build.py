@@ -19,10 +19,9 @@ lock of `index.publish` from start to publish, so two never interleave.
 from __future__ import annotations
 
 import contextlib
-import hashlib
+import gc
 import json
 import os
-import sys
 import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -30,15 +29,15 @@ from typing import Callable
 
 import numpy as np
 
-from index import DEFAULT_MODEL, backend, bm25, checkpoint, embed, facts, publish, store, tokenize, vectors
-from index.chunk import ChunkSizes, chunk_article, indexed_text
+from index import DEFAULT_MODEL, backend, bm25, checkpoint, embed, prepare, publish, segments, store, tokenize
+from index.batcher import EMBED_BATCH, Embedder  # noqa: F401 - EMBED_BATCH: the batch size callers report in
+from index.chunk import ChunkSizes, indexed_text
 from index.load import file_hash, is_text_seed, read_seeds, seed_name
-from index.meta import describe
-from index.records import Rejected
 from index.pipeline import pipeline_version
+from index.prepare import vector_key
+from index.records import Rejected
+from index.segments import Segment
 from index.status import seed_changes
-
-EMBED_BATCH = 64  # passages per encoder call: one checkpoint file and one progress step each
 
 
 @dataclass(frozen=True)
@@ -56,6 +55,7 @@ class BuildReport:
     rejected: tuple[Rejected, ...]
     seconds: float
     up_to_date: bool = False
+    worker_cpu: float = 0.0  # CPU seconds of the processes that prepared articles (0: prepared in this one)
 
 
 @dataclass(frozen=True)
@@ -64,11 +64,6 @@ class BuildSettings:
 
     sizes: ChunkSizes = field(default_factory=ChunkSizes)
     bm25: bm25.BM25Params = field(default_factory=bm25.BM25Params)
-
-
-def vector_key(model_fingerprint: str, text: str) -> str:
-    """A model's fingerprint and a chunk's indexed text → the sha1 hex a stored vector is reused under."""
-    return hashlib.sha1(f"{model_fingerprint}\n{text}".encode("utf-8")).hexdigest()
 
 
 def previous_model(manifest: dict) -> str | None:
@@ -126,19 +121,6 @@ def _published(index_dir: Path) -> store.StoredIndex | None:
         return None
 
 
-@dataclass
-class Segment:
-    """One article's part of a build: carried over from the published build (`rows`), or made now."""
-
-    record: dict  # the articles.jsonl line, without "text_bytes"
-    text: bytes
-    rows: range | None = None  # rows in the published build, when carried over
-    lines: list[bytes] = field(default_factory=list)  # new chunks' lines of chunks.jsonl
-    postings: list[tuple[np.ndarray, np.ndarray, int]] = field(default_factory=list)
-    keys: list[str] = field(default_factory=list)  # new chunks' vector keys
-    facts: bytes = b""  # new article's facts.jsonl lines
-
-
 def update(seeds_dir: Path, index_dir: Path, model: str | None = None, force: bool = False,
            settings: BuildSettings = BuildSettings(),
            progress: Callable[[str], None] = lambda message: None, show_bar: bool = False,
@@ -156,7 +138,8 @@ def update(seeds_dir: Path, index_dir: Path, model: str | None = None, force: bo
     if not seeds_dir.is_dir():
         raise FileNotFoundError(f"no seeds directory at {seeds_dir} — create it and put .txt articles in it")
     with publish.update_lock(index_dir, wait=wait,
-                             on_wait=lambda: progress(f"waiting for another update of {index_dir} to finish")):
+                             on_wait=lambda: progress(f"waiting for another update of {index_dir} to finish")), \
+            _cyclic_gc_paused():
         publish.check_link(index_dir)
         publish.collect_garbage(index_dir)
         publish.pause("locked")
@@ -199,48 +182,52 @@ def update(seeds_dir: Path, index_dir: Path, model: str | None = None, force: bo
             progress(f"the model changed ({before.get('name')} → {identity['name']}): every chunk is embedded anew")
         same_model = old is not None and old.model.get("fingerprint") == identity["fingerprint"]
         carry = same_build and same_model  # whole articles carried over: same rules, settings and model
-        vocab = list(old.bm25.vocab) if carry else []
-        ids = {term: i for i, term in enumerate(vocab)}
+        vocab = prepare.Vocabulary(old.bm25.vocab if carry else [])
         old_rows = _article_rows(old) if carry else {}
-        segments, fresh = [], []
+        parts, fresh = [], []
         for t in texts:
             record = old.articles.records.get(t.source) if carry else None
             if record is not None and record["sha256"] == t.sha256:
-                segments.append(Segment({k: v for k, v in record.items() if k != "text_bytes"},
-                                        t.text.encode("utf-8"), rows=old_rows[t.source]))
+                parts.append(Segment({k: v for k, v in record.items() if k != "text_bytes"},
+                                     t.text.encode("utf-8"), rows=old_rows[t.source]))
             else:
-                fresh.append(len(segments))
-                segments.append(Segment({}, t.text.encode("utf-8")))
-        progress(f"{len(texts)} articles: {len(texts) - len(fresh)} carried over, {len(fresh)} to chunk")
-        with _workers(len(fresh)) as pool:
-            prepared = pool.map(_prepare, [(texts[n].source, texts[n].text, texts[n].sha256, settings.sizes)
-                                           for n in fresh])
-            for n, (record, lines, chunk_texts, found) in zip(fresh, prepared):
-                segments[n].record, segments[n].lines, segments[n].facts = record, lines, found
-                segments[n].keys = [vector_key(identity["fingerprint"], t) for t in chunk_texts]
-            chunk_total = sum(s.record["chunks"] for s in segments)
-            reusable = _reusable_vectors(old, identity["fingerprint"], {t.source for t in texts},
-                                         {segments[n].record["source"] for n in fresh}) if same_model else {}
-            saved = checkpoint.Checkpoint(index_dir, identity["fingerprint"])
-            todo: dict[str, str] = {}
-            for n, (_, _, chunk_texts, _) in zip(fresh, prepared):
-                for key, text in zip(segments[n].keys, chunk_texts):
-                    if key not in reusable and key not in saved.rows:
-                        todo.setdefault(key, text)
-            progress(f"tokenizing {sum(len(p[2]) for p in prepared)} chunks; embedding {len(todo)} new "
-                     f"(reusing {chunk_total - len(todo)})")
-            embedder = Embedder(todo, saved, model, show_bar, on_embedded)
-            tokenized = pool.imap(_tokenize, [p[2] for p in prepared])
-            for n, (_, _, chunk_texts, _), words_of in zip(fresh, prepared, tokenized):
-                for key, text, words in zip(segments[n].keys, chunk_texts, words_of):
-                    segments[n].postings.append((*bm25.count(words, ids, vocab), len(words)))
-                    embedder.offer(key, text, words)
-            embedded = embedder.finish()
+                fresh.append(len(parts))
+                parts.append(Segment({}, t.text.encode("utf-8")))
+        progress(f"{len(texts)} articles: {len(texts) - len(fresh)} carried over, {len(fresh)} to chunk and tokenize")
+        prepared: list[prepare.Prepared] = []
+        with prepare.workers(len(fresh)) as pool:
+            jobs = (prepare.Job(texts[n].source, texts[n].text, texts[n].sha256, settings.sizes, identity["fingerprint"])
+                    for n in fresh)
+            for n, made in zip(fresh, pool.imap(prepare.article, jobs, chunksize=prepare.WORKER_BATCH)):
+                part = parts[n]
+                part.record, part.lines, part.keys, part.facts = made.record, made.lines, made.keys, made.facts
+                part.term_ids, part.term_tf = vocab.ids_of(made.terms)[made.term_ids], made.term_tf
+                part.per_chunk, part.lengths = made.per_chunk, made.lengths
+                prepared.append(made)
+            worker_cpu = pool.cpu_seconds() or 0.0
+        reusable = _reusable_vectors(old, identity["fingerprint"], {t.source for t in texts},
+                                     {texts[n].source for n in fresh}) if same_model else {}
+        saved = checkpoint.Checkpoint(index_dir, identity["fingerprint"])
+        todo: dict[str, str] = {}
+        for made in prepared:
+            for key, text in zip(made.keys, made.texts):
+                if key not in reusable and key not in saved.rows:
+                    todo.setdefault(key, text)
+        chunk_total = sum(p.record["chunks"] for p in parts)
+        progress(f"embedding {len(todo)} new chunks (reusing {chunk_total - len(todo)})")
+        embedder = Embedder(todo, saved, model, show_bar, on_embedded)
+        for made in prepared:  # in build order, each chunk with the counts an encoder that tokenizes may reuse
+            ptr = np.concatenate([[0], np.cumsum(made.per_chunk)])
+            for i, key in enumerate(made.keys):
+                if embedder.wants(key):
+                    embedder.offer(key, made.texts[i], made.counts(i, ptr))
+        embedded = embedder.finish()
+        del prepared
 
         progress("writing index")
         tmp = publish.new_build_dir(index_dir)
         dim = old.vectors.d if carry else _dim(saved, reusable, model)
-        counts = _write(tmp, segments, old, vocab, {**reusable, **saved.rows}, dim, settings)
+        counts = segments.write(tmp, parts, old, vocab.terms, {**reusable, **saved.rows}, dim, settings.bm25)
         manifest = {
             "schema_version": store.SCHEMA_VERSION,
             "built_at": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
@@ -268,7 +255,24 @@ def update(seeds_dir: Path, index_dir: Path, model: str | None = None, force: bo
         checkpoint.clear(index_dir)
         publish.collect_garbage(index_dir)
     return BuildReport(final, counts["articles"], counts["chunks"], embedded, counts["chunks"] - embedded,
-                       added, changed, removed, tuple(rejected), time.monotonic() - started)
+                       added, changed, removed, tuple(rejected), time.monotonic() - started, worker_cpu=worker_cpu)
+
+
+@contextlib.contextmanager
+def _cyclic_gc_paused():
+    """Python's cycle collector off while a build runs (reference counting still frees everything).
+
+    A build holds millions of small acyclic objects (chunk lines, keys, texts),
+    and every full collection walks them all again: ≈ 2.7 of the parent's 17
+    CPU-seconds at 100k chunks (measured 2026-11-30). Nothing here makes cycles.
+    """
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
 
 
 def _article_rows(old: store.StoredIndex) -> dict[str, range]:
@@ -307,104 +311,6 @@ def _dim(saved: checkpoint.Checkpoint, reusable: dict[str, np.ndarray], model: s
     return 1
 
 
-PARALLEL_MIN_ARTICLES = 40  # below this, worker start-up (jieba's dictionary, ≈0.3 s each) costs more than it saves
-
-
-@contextlib.contextmanager
-def _workers(articles: int):
-    """A pool of processes (one a core) to chunk and tokenize many articles, or this process for a few.
-
-    jieba is pure Python: tokenizing is most of a large build, and it parallelises
-    by article. Workers (forkserver: clean processes, not copies of a threaded server) get plain
-    strings and return plain lists.
-    """
-    processes = min(os.cpu_count() or 1, MAX_WORKERS)
-    if articles < PARALLEL_MIN_ARTICLES or processes < 2:
-        yield _Serial()
-        return
-    import multiprocessing
-
-    with multiprocessing.get_context("forkserver").Pool(processes) as pool:
-        yield pool
-
-
-MAX_WORKERS = 4  # beyond this, the parent (counting postings, embedding) is the bottleneck
-
-
-class _Serial:
-    """The two calls of a process pool that `update` uses, run in this process."""
-
-    @staticmethod
-    def map(fn, items):
-        return [fn(item) for item in items]
-
-    @staticmethod
-    def imap(fn, items):
-        return (fn(item) for item in items)
-
-
-def _prepare(job: tuple) -> tuple[dict, list[bytes], list[str], bytes]:
-    """(source, text, sha256, chunk sizes) → (articles.jsonl record, chunks.jsonl lines, indexed texts,
-    the article's facts.jsonl lines)."""
-    source, text, sha256, sizes = job
-    article = describe(source, text, sha256)
-    chunks = chunk_article(article.source, article.text, sizes)
-    lines = [(json.dumps(c.to_json(), ensure_ascii=False) + "\n").encode("utf-8") for c in chunks]
-    found = "".join(json.dumps(f.to_json(), ensure_ascii=False) + "\n" for f in facts.extract(article))
-    return ({**article.metadata(), "chunks": len(chunks)}, lines, [indexed_text(c) for c in chunks],
-            found.encode("utf-8"))
-
-
-def _tokenize(texts: list[str]) -> list[list[str]]:
-    """An article's chunk texts → their index terms."""
-    return [tokenize.tokens(t) for t in texts]
-
-
-class Embedder:
-    """Embeds the chunks offered to it in batches of `EMBED_BATCH`, checkpointing and reporting each batch."""
-
-    def __init__(self, todo: dict[str, str], saved: checkpoint.Checkpoint, model: str, show_bar: bool,
-                 on_embedded: Callable[[int, int], None] | None):
-        self.todo, self.saved, self.model, self.on_embedded = todo, saved, model, on_embedded
-        self.pending: dict[str, str] = {}
-        self.done = 0
-        self.encoder = embed.passage_encoder(model) if todo else None
-        self.bar = None
-        if show_bar and todo:
-            from tqdm import tqdm
-
-            self.bar = tqdm(total=len(todo), unit=" passages", desc="embedding", file=sys.stderr, smoothing=0.1)
-
-    def offer(self, key: str, text: str, words: list[str]) -> None:
-        """A chunk's key, text and tokens: queued when it still needs a vector; a full queue is embedded."""
-        if key in self.todo and key not in self.pending and key not in self.saved.rows:
-            self.pending[key] = text
-            tokenize.remember(text, words)  # an encoder that tokenizes (the fake one) need not do it again
-            if len(self.pending) >= EMBED_BATCH:
-                self._flush()
-
-    def _flush(self) -> None:
-        if not self.pending:
-            return
-        keys = list(self.pending)
-        self.saved.add(keys, self.encoder.passages([self.pending[k] for k in keys]))
-        self.pending.clear()
-        self.done += len(keys)
-        if self.bar is not None:
-            self.bar.update(len(keys))
-        if self.on_embedded is not None:
-            self.on_embedded(self.done, len(self.todo))
-
-    def finish(self) -> int:
-        """Embed what is queued; close the bar; how many chunks were embedded."""
-        try:
-            self._flush()
-        finally:
-            if self.bar is not None:
-                self.bar.close()
-        return self.done
-
-
 def _settings_json(settings: BuildSettings) -> dict:
     """Build settings → the manifest's "settings" entry (compared on update to decide "same build")."""
     return {"chunk_sizes": asdict(settings.sizes), "bm25": asdict(settings.bm25)}
@@ -417,87 +323,3 @@ def _tokenizer() -> dict:
             "dictionary": f"jieba dict.txt, frequency >= {tokenize.MIN_FREQ}, + project words"}
 
 
-def _pieces(segments: list[Segment]) -> list[range | Segment]:
-    """Segments in row order, runs of carried-over articles that were neighbours joined into one row range."""
-    out: list[range | Segment] = []
-    for s in segments:
-        if s.rows is None:
-            out.append(s)
-        elif out and isinstance(out[-1], range) and out[-1].stop == s.rows.start:
-            out[-1] = range(out[-1].start, s.rows.stop)
-        else:
-            out.append(s.rows)
-    return out
-
-
-def _write(path: Path, segments: list[Segment], old: store.StoredIndex | None, vocab: list[str],
-           made: dict[str, np.ndarray], dim: int, settings: BuildSettings) -> dict:
-    """Segments → the files of a build in `path` (`index.store` layout, without the manifest); the counts.
-
-    Carried-over rows are copied a run at a time (bytes and arrays, nothing parsed);
-    their postings by term are merged into the new build's, not sorted again.
-    """
-    old_facts = store._mapped(old.path / store.FACTS) if old is not None else b""
-    with open(path / store.TEXTS, "wb") as texts, open(path / store.ARTICLES, "w", encoding="utf-8") as articles, \
-            open(path / store.FACTS, "wb") as found:
-        at = facts_at = 0
-        for s in segments:
-            texts.write(s.text)
-            if s.rows is not None:  # carried over: its facts are the published build's lines
-                start, end = s.record["facts_bytes"]
-                s.facts = old_facts[start:end]
-            found.write(s.facts)
-            articles.write(json.dumps({**s.record, "text_bytes": [at, at + len(s.text)],
-                                       "facts_bytes": [facts_at, facts_at + len(s.facts)]}, ensure_ascii=False) + "\n")
-            at += len(s.text)
-            facts_at += len(s.facts)
-    n_chunks = sum(s.record["chunks"] for s in segments)
-    offsets = np.zeros(n_chunks + 1, dtype=np.int64)
-    rows = np.lib.format.open_memmap(path / vectors.ROWS, mode="w+", dtype=np.float32, shape=(n_chunks, dim))
-    old_to_new = np.full(old.bm25.corpus_size if old else 0, -1, dtype=np.int64)
-    docs: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
-    doc_len: list[np.ndarray] = []
-    row, line_at = 0, 0
-    with open(path / store.CHUNKS, "wb") as lines:
-        for piece in _pieces(segments):
-            if isinstance(piece, range):  # carried over
-                a, b = piece.start, piece.stop
-                count = b - a
-                first, last = int(old.chunks.offsets[a]), int(old.chunks.offsets[b])
-                lines.write(old.chunks._lines[first:last])
-                offsets[row + 1:row + count + 1] = old.chunks.offsets[a + 1:b + 1] - first + line_at
-                line_at += last - first
-                p0, p1 = int(old.bm25.doc_ptr[a]), int(old.bm25.doc_ptr[b])
-                docs.append((old.bm25.doc_terms[p0:p1], old.bm25.doc_tf[p0:p1], np.diff(old.bm25.doc_ptr[a:b + 1])))
-                doc_len.append(old.bm25.doc_len[a:b])
-                rows[row:row + count] = old.vectors.rows[a:b]
-                old_to_new[a:b] = np.arange(row, row + count)
-            else:
-                count = len(piece.lines)
-                for i, (line, key) in enumerate(zip(piece.lines, piece.keys)):
-                    lines.write(line)
-                    line_at += len(line)
-                    offsets[row + i + 1] = line_at
-                    rows[row + i] = made[key]
-                if piece.postings:
-                    docs.append((np.concatenate([p[0] for p in piece.postings]),
-                                 np.concatenate([p[1] for p in piece.postings]),
-                                 np.array([len(p[0]) for p in piece.postings])))
-                    doc_len.append(np.array([p[2] for p in piece.postings], dtype=np.int32))
-            row += count
-    rows.flush()
-    del rows
-    np.save(path / store.OFFSETS, offsets, allow_pickle=False)
-    doc_ptr = np.zeros(n_chunks + 1, dtype=np.int64)
-    if docs:
-        np.cumsum(np.concatenate([d[2] for d in docs]), out=doc_ptr[1:])
-    doc_terms = np.concatenate([d[0] for d in docs]).astype(np.int32, copy=False) if docs else np.zeros(0, np.int32)
-    doc_tf = np.concatenate([d[1] for d in docs]).astype(np.int32, copy=False) if docs else np.zeros(0, np.int32)
-    lengths = np.concatenate(doc_len).astype(np.int32, copy=False) if doc_len else np.zeros(0, np.int32)
-    if (old_to_new >= 0).any():
-        postings = bm25.merge(old.bm25, old_to_new, vocab, doc_ptr, doc_terms, doc_tf, lengths, settings.bm25)
-    else:
-        postings = bm25.from_chunks(vocab, doc_ptr, doc_terms, doc_tf, lengths, settings.bm25)
-    bm25.save(postings, path)
-    vectors.save_graph(np.load(path / vectors.ROWS, mmap_mode="r"), path)
-    return {"articles": len(segments), "chunks": n_chunks}

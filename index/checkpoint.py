@@ -2,7 +2,7 @@
 
 Layout, beside the index link (`var/index` → `var/index.embedded/`):
     <model fingerprint>/<n>.npy    one embedding batch's rows (float32)
-                       /<n>.json   the `build.vector_key` of each row, written last (its presence seals the batch)
+                       /<n>.json   the `prepare.vector_key` of each row, written last (its presence seals the batch)
 
 A batch is written to temporary names and renamed, rows first, keys last: a
 batch killed half-written leaves no keys file and is ignored. The folder is

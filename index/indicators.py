@@ -8,6 +8,7 @@ per item (`split_list`). After it: the noun a count (or "X的Y") qualifies
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 from index import lexicon
 from index.figures import COUNT_UNITS, figure_kind, figure_value
@@ -55,6 +56,7 @@ PERIODS = re.compile(r"[一二三四]季度|上半年|下半年")
 PERIOD_VERB = re.compile(r"(?P<period>[一二三四]季度|上半年|下半年)(?P<verb>新开工|开工|竣工|投产|动工)")
 
 
+@lru_cache(maxsize=1 << 14)  # a build asks it for every figure of every article, mostly the same few words
 def canonical_indicator(words: str) -> str:
     """An indicator as written ("固投", "GDP", "规模以上工业总产值") → its canonical name; other words unchanged."""
     words = words.strip()

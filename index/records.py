@@ -5,7 +5,7 @@ All frozen: once built, a record is a fact about the corpus, not a thing to edit
 """
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, fields
 
 
 def line_of(text: str, offset: int) -> int:
@@ -92,7 +92,7 @@ class Chunk:
 
     def to_json(self) -> dict:
         """This chunk as a JSON object (a line of chunks.jsonl)."""
-        out = asdict(self)
+        out = {f.name: getattr(self, f.name) for f in fields(self)}  # flat values: no `asdict` deep copy
         out["section"] = list(self.section)
         return out
 

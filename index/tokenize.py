@@ -17,6 +17,7 @@ import os
 import re
 import threading
 import unicodedata
+from collections import Counter
 from functools import lru_cache
 from pathlib import Path
 
@@ -121,49 +122,71 @@ def _canonical() -> dict[str, str]:
 
 
 LATIN = re.compile(r"([0-9]*[a-z][a-z0-9&]*)")
-
-
-def words(text: str):
-    """jieba's search-mode words; a Latin word stays whole ("baiyun", not "b" "ai" "yun")."""
-    for i, part in enumerate(LATIN.split(text)):
-        if i % 2:
-            yield part
-        elif part:
-            yield from _jieba().cut_for_search(part)
+BLOCK = re.compile("([\u4E00-\u9FD5a-zA-Z0-9+#&\\._%\\-]+)")  # jieba's `re_han_default`: it cuts each run alone
+BLOCKS_KEPT = 1 << 17  # cut blocks remembered: a clause, a section path or a figure's phrase that recurs is cut once
 
 
 def tokens(text: str) -> list[str]:
-    """Text → index terms (search-mode words + canonical synonyms), in order of appearance."""
+    """Text → index terms (search-mode words + canonical synonyms), in order of appearance.
+
+    The words are jieba's search-mode words; a Latin word stays whole ("baiyun",
+    not "b" "ai" "yun"). jieba splits a text at `BLOCK` and cuts each run on its
+    own (`Tokenizer.cut`), search mode adds each word's known 2- and 3-grams after
+    it, and a word becomes terms by itself alone: so a text's terms are its
+    blocks' terms in order, and a block seen before (the section path every chunk
+    of a section repeats, a stock phrase) is taken from `_block_terms`' memory
+    instead of jieba's Viterbi. The same terms, by construction.
+    """
+    out: list[str] = []
+    for i, part in enumerate(LATIN.split(normalise(text).lower())):
+        if i % 2:
+            out.extend(_terms((part,)))
+        elif part:
+            for block in BLOCK.split(part):
+                if block:
+                    out.extend(_block_terms(block))
+    return out
+
+
+@lru_cache(maxsize=BLOCKS_KEPT)
+def _block_terms(block: str) -> tuple[str, ...]:
+    """The terms of one block of a normalised, lower-cased text (remembered)."""
+    return _terms(_jieba().cut_for_search(block))
+
+
+def _terms(words) -> tuple[str, ...]:
+    """Words → terms: blanks, punctuation and stop words dropped, each followed by its canonical synonym."""
     canonical = _canonical()
     out: list[str] = []
-    for word in words(normalise(text).lower()):
+    for word in words:
         word = word.strip()
         if not word or not WORD.fullmatch(word) or word in lexicon.STOPWORDS:
             continue
         out.append(word)
         if word in canonical and canonical[word] != word:
             out.append(canonical[word])
-    return out
+    return tuple(out)
 
 
-RECENT = 256  # texts whose tokens are remembered: more than one embedding batch
+RECENT = 256  # texts whose term counts are remembered: more than one embedding batch
 
 
-_recent: dict[str, tuple[str, ...]] = {}
+_recent: dict[str, dict[str, int]] = {}
 
 
-def remember(text: str, words: list[str]) -> None:
-    """Keep `tokens(text)` (already computed, perhaps in another process) for `cached_tokens`."""
+def remember(text: str, counts: dict[str, int]) -> None:
+    """Keep `tokens(text)`'s terms → their counts (already computed, perhaps in another process) for
+    `cached_counts`."""
     if len(_recent) >= RECENT:
         del _recent[next(iter(_recent))]
-    _recent[text] = tuple(words)
+    _recent[text] = counts
 
 
-def cached_tokens(text: str) -> tuple[str, ...]:
-    """`tokens(text)` as a tuple, from the last few remembered when there: a build tokenizes a batch of
-    chunks for BM25 just before the fake encoder would tokenize the same texts again."""
+def cached_counts(text: str) -> dict[str, int]:
+    """`tokens(text)`'s terms → their counts, from the last few remembered when there: a build counts a
+    batch of chunks' terms for BM25 just before the fake encoder would tokenize the same texts again."""
     found = _recent.get(text)
-    return found if found is not None else tuple(tokens(text))
+    return found if found is not None else dict(Counter(tokens(text)))
 
 
 def is_word(text: str) -> bool:

@@ -38,7 +38,7 @@ from index.build import update
 start, cpu = time.perf_counter(), time.process_time()
 report = update(sys.argv[1], sys.argv[2], model="fake-hashing", force=sys.argv[3] == "force")
 print(json.dumps({"seconds": time.perf_counter() - start, "cpu": time.process_time() - cpu, "chunks": report.chunks,
-                  "embedded": report.embedded, "up_to_date": report.up_to_date}))
+                  "embedded": report.embedded, "up_to_date": report.up_to_date, "workers": report.worker_cpu}))
 """
 
 WARM = """
@@ -139,7 +139,7 @@ def measure(code: Path, seeds: Path, index_dir: Path, questions: list[str], runs
     if (code / "index" / "bm25.py").read_text().find("class Postings") >= 0:
         out, _, _, _ = run(code, [str(index_dir), json.dumps(questions[:20], ensure_ascii=False)], LEXICAL)
         lexical = json.loads(out)
-    return {"chunks": full["chunks"], "full": (full["seconds"], full_rss, full["cpu"]),
+    return {"chunks": full["chunks"], "full": (full["seconds"], full_rss, full["cpu"], full.get("workers", 0.0)),
             "cold": (statistics.median(c[1] for c in colds), max(c[2] for c in colds),
                      statistics.median(c[3] for c in colds)),
             "warm": (warm["p50"], warm["encode"], warm_rss, warm["cpu"]),
@@ -162,15 +162,17 @@ def table(label: str, results: list[dict]) -> str:
                                                       f"{r['add'][1]:.0f} MB, embedded {r['add'][2]}")
     row("no-op update: wall (CPU); process wall", lambda r: f"{r['noop'][0] * 1000:.0f} ms ({r['noop'][3] * 1000:.0f} ms); "
         f"{r['noop'][1]:.2f} s" + ("" if r["noop"][2] else " NOT up to date"))
-    row("full build: wall (parent CPU), RSS", lambda r: f"{r['full'][0]:.1f} s ({r['full'][2]:.1f} s), "
-                                                        f"{r['full'][1]:.0f} MB")
+    row("full build: wall (CPU: parent + workers), parent's RSS", lambda r: f"{r['full'][0]:.1f} s "
+        f"({r['full'][2]:.1f} + {r['full'][3]:.1f} s), {r['full'][1]:.0f} MB")
     row("lexical top-50: ours / rank-bm25", lambda r: "–" if not r["lexical"] else
         f"{r['lexical']['ours'] * 1000:.2f} ms / {r['lexical']['rank_bm25'] * 1000:.0f} ms")
+    row("load average (1 min) when measured", lambda r: r.get("load", "?"))
     return "\n".join(lines)
 
 
 SEARCH_ONLY = """
 import json, sys, time, tempfile
+from dataclasses import astuple
 from pathlib import Path
 import numpy as np
 from index import bm25, embed, store, vectors
@@ -226,13 +228,12 @@ with tempfile.TemporaryDirectory() as tmp:
         vectors.exact(ann, q, 50)
     out["ann_exact"] = (time.perf_counter() - start) / 10
     probe = np.asarray(ann.rows[rng.integers(0, ann.ntotal, 200)]) + rng.normal(0, 0.1, (200, ann.d)).astype(np.float32)
-    probe = np.concatenate([dense_q, probe / np.linalg.norm(probe, axis=1, keepdims=True)])
-    out["recall"] = vectors.recall_at(ann, probe, 10)
-    out["recall_by_ef"] = {}
-    if ann.graph() is not None:
-        for ef in (64, 256, 512):
+    probe = probe / np.linalg.norm(probe, axis=1, keepdims=True)
+    out["ef"], out["recall_by_ef"] = vectors.HNSW_EF_SEARCH, {}
+    for ef in sorted({64, 256, vectors.HNSW_EF_SEARCH}) if ann.graph() is not None else [vectors.HNSW_EF_SEARCH]:
+        if ann.graph() is not None:
             ann.graph().hnsw.efSearch = ef
-            out["recall_by_ef"][ef] = vectors.recall_at(ann, probe, 10)
+        out["recall_by_ef"][ef] = [list(astuple(vectors.recall_at(ann, q, 10))) for q in (dense_q, probe)]
 print(json.dumps(out))
 """
 
@@ -263,6 +264,7 @@ def main() -> None:
             load = Path("/proc/loadavg").read_text().split()[0]
             print(f"… {code.name}: {results[-1]['chunks']} chunks measured (load average {load})",
                   file=sys.stderr, flush=True)
+            results[-1]["load"] = load
             if code == ROOT:
                 largest = index_dir
         print(table(f"code: {code.name}", results) + "\n", flush=True)
@@ -276,11 +278,12 @@ def main() -> None:
         print(f"| search only ({copies} copies of the largest corpus, vectors jittered) | |\n|---|---|\n"
               f"| lexical top-50 at {r['chunks']:,} chunks | {r['lexical'] * 1000:.1f} ms |\n"
               f"| dense top-50 at {r['chunks']:,} chunks, exact | {r['exact'] * 1000:.1f} ms |\n"
-              f"| dense top-50 at {r['ann_chunks']:,} chunks, {'HNSW' if r['ann_used'] else 'exact'} | "
-              f"{r['ann'] * 1000:.2f} ms (exact: {r['ann_exact'] * 1000:.1f} ms) |\n"
-              f"| HNSW recall@10 against exact, {r['ann_chunks']:,} chunks | {r['recall']:.3f} (efSearch "
-              + ", ".join(f"{ef}: {x:.3f}" for ef, x in r["recall_by_ef"].items()) + ") |\n"
-              f"| HNSW graph build, {r['ann_chunks']:,} chunks | {r['graph']:.0f} s (run's peak RSS {rss:.0f} MB) |")
+              f"| dense top-50 at {r['ann_chunks']:,} chunks, {'HNSW' if r['ann_used'] else 'exact'} "
+              f"(efSearch {r['ef']}) | {r['ann'] * 1000:.2f} ms (exact: {r['ann_exact'] * 1000:.1f} ms) |\n"
+              + "".join(f"| HNSW recall@10 against exact, {r['ann_chunks']:,} chunks, efSearch {ef}: tie-aware / plain | "
+                        f"questions {q[1]:.3f} / {q[0]:.3f}; passage-like probes {p[1]:.3f} / {p[0]:.3f} |\n"
+                        for ef, (q, p) in r["recall_by_ef"].items())
+              + f"| HNSW graph build, {r['ann_chunks']:,} chunks | {r['graph']:.0f} s (run's peak RSS {rss:.0f} MB) |")
 
 
 if __name__ == "__main__":

@@ -7,7 +7,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from index import build, checkpoint, store, vectors
+from index import build, checkpoint, prepare, store, vectors
 from index.build import EMBED_BATCH, update
 from index.chunk import indexed_text
 from index.embed import FAKE, HashingEncoder
@@ -67,8 +67,8 @@ def test_one_new_article_is_the_only_one_chunked_and_tokenized(seeds_copy: Path,
     update(seeds_copy, index_dir, model=FAKE)
     before = snapshot(index_dir)
     prepared: list[str] = []
-    real = build._prepare
-    monkeypatch.setattr(build, "_prepare", lambda job: prepared.append(job[0]) or real(job))
+    real = prepare.article
+    monkeypatch.setattr(prepare, "article", lambda job: prepared.append(job.source) or real(job))
     (seeds_copy / "005_baiyun_2025.txt").write_text(BAIYUN_2025, encoding="utf-8")
     report = update(seeds_copy, index_dir, model=FAKE)
     assert prepared == ["005_baiyun_2025.txt"] and report.added == ("005_baiyun_2025.txt",)
@@ -94,9 +94,9 @@ def test_a_cold_load_reads_metadata_only_and_an_answer_reads_its_articles(fake_i
 def test_the_parallel_path_builds_what_the_serial_one_does(seeds_copy: Path, tmp_path: Path, monkeypatch):
     serial = tmp_path / "serial"
     update(seeds_copy, serial, model=FAKE)
-    monkeypatch.setattr(build, "PARALLEL_MIN_ARTICLES", 1)
+    monkeypatch.setattr(prepare, "PARALLEL_MIN_ARTICLES", 1)
     parallel = tmp_path / "parallel"
-    update(seeds_copy, parallel, model=FAKE)
+    assert update(seeds_copy, parallel, model=FAKE).worker_cpu > 0  # the workers' time is reported
     a, b = snapshot(serial), snapshot(parallel)
     assert np.array_equal(a.pop("vectors"), b.pop("vectors")) and a == b
 
@@ -112,3 +112,69 @@ def test_look_alike_articles_never_speak_of_the_seeds_city_and_years(seeds_copy:
         home = article.city and article.city.value == "广州市"
         assert not home or article.year_number in GUANGZHOU_YEARS, article.source
     assert ask(stored, Q_BAIYUN_2026).figure == "1400亿元"  # 贵阳市白云区 and earlier years do not win
+
+
+def _tokens_by_jieba_alone(text: str) -> list[str]:
+    """The oracle for `tokens`: jieba's cut of each whole non-Latin part, nothing remembered."""
+    from index import lexicon, tokenize
+
+    canonical, out = lexicon.canonical_forms(), []
+    for i, part in enumerate(tokenize.LATIN.split(tokenize.normalise(text).lower())):
+        for word in [part] if i % 2 else tokenize._jieba().cut_for_search(part) if part else []:
+            word = word.strip()
+            if word and tokenize.WORD.fullmatch(word) and word not in lexicon.STOPWORDS:
+                out += [word] + ([canonical[word]] if canonical.get(word, word) != word else [])
+    return out
+
+
+def test_terms_of_remembered_blocks_equal_jiebas_own_cut_of_the_whole_text():
+    import jieba
+
+    from index import tokenize
+    from index.chunk import chunk_article
+    from index.load import read_seeds
+
+    assert tokenize.BLOCK.pattern == jieba.re_han_default.pattern  # the runs jieba cuts alone
+    texts, _ = read_seeds(SEEDS)
+    chunks = [indexed_text(c) for t in texts for c in chunk_article(t.source, t.text)]
+    odd = ["Baiyun区2026年GDP增长5%以上", "ＧＤＰ　增长３．５％", "番禺區 固·投", "a-b c_d 3.5% #x &y+z", "黄埔 区长",
+           "\r\n  ", "", "白云区\n白云区。白云区！"]
+    for text in chunks + chunks[:20] + odd:  # twice: the second time every block is remembered
+        assert tokenize.tokens(text) == _tokens_by_jieba_alone(text), text
+
+
+def test_the_fake_encoders_rows_equal_one_token_at_a_time():
+    import hashlib
+
+    from index.tokenize import tokens
+
+    texts = ["白云区固投1400亿元，固投增长5%", "", "。。", (SEEDS / "001_0d211377d81efd56.txt").read_text("utf-8")[:400]]
+    expected = np.zeros((len(texts), 256), dtype=np.float32)
+    for n, text in enumerate(texts):
+        for token in tokens(text):
+            digest = hashlib.sha1(token.encode("utf-8")).digest()
+            expected[n, int.from_bytes(digest[:4], "little") % 256] += 1.0 if digest[4] & 1 else -1.0
+    norms = np.maximum(np.linalg.norm(expected, axis=1, keepdims=True), 1e-12)
+    encoder = HashingEncoder()
+    assert np.array_equal(encoder.passages(texts), expected / norms)
+    assert all(np.array_equal(encoder.query(t), row) for t, row in zip(texts, expected / norms))
+
+
+def test_tie_aware_recall_counts_an_equal_row_as_found(tmp_path: Path):
+    rng = np.random.default_rng(0)
+    rows = rng.normal(size=(40, 8)).astype(np.float32)
+    rows[:12] = rows[0]  # twelve equal rows: the exact top 10 of rows[0] is rows 0–9, by row
+    rows /= np.linalg.norm(rows, axis=1, keepdims=True)
+    np.save(tmp_path / vectors.ROWS, rows)
+    stored = vectors.load(tmp_path)
+
+    class TiedGraph:  # an index that answers with rows 2–11: as near as rows 0–9, other rows
+        def search(self, query, k):
+            ids = np.arange(2, 2 + k)[None, :]
+            return (rows[ids[0]] @ query[0])[None, :], ids
+
+    stored._graph = TiedGraph()
+    recall = vectors.recall_at(stored, rows[:1], 10)
+    assert recall.plain == 0.8 and recall.tie_aware == 1.0
+    stored._graph = None
+    assert vectors.recall_at(stored, rows[12:20], 10) == vectors.Recall(1.0, 1.0)
