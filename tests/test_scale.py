@@ -178,3 +178,24 @@ def test_tie_aware_recall_counts_an_equal_row_as_found(tmp_path: Path):
     assert recall.plain == 0.8 and recall.tie_aware == 1.0
     stored._graph = None
     assert vectors.recall_at(stored, rows[12:20], 10) == vectors.Recall(1.0, 1.0)
+
+
+EARLIER_BAIYUN = """# 广州市白云区召开2017年高质量发展大会
+
+2月25日,广州市白云区召开高质量发展大会。
+
+## 白云区
+
+白云区委书记表示,2017年白云区完成固投目标是900亿元,白云区固投目标增长8%。
+"""
+
+
+def test_a_question_without_a_year_is_answered_by_the_newest_report_that_answers(seeds_copy: Path, tmp_path: Path):
+    (seeds_copy / "zz_baiyun_2017.txt").write_text(EARLIER_BAIYUN, encoding="utf-8")
+    update(seeds_copy, tmp_path / "index", model=FAKE)
+    stored = store.load(tmp_path / "index")
+    assert stored.articles["zz_baiyun_2017.txt"].year_number == 2017
+    undated = ask(stored, "白云区完成固投目标是多少")  # the 2017 report words it more alike; 2026's answers it
+    assert undated.figure == "1400亿元" and "2026年" in undated.note
+    assert ask(stored, "2017年白云区完成固投目标是多少").figure == "900亿元"  # a year said is the year meant
+    assert ask(stored, "2月25日的会上白云区完成固投目标是多少").figure == "1400亿元"  # that day's newest meeting
