@@ -186,6 +186,7 @@ def indicator_missing(question: Question, text: str) -> bool:
     return bool(titles) and not any(t in text for t in titles)
 
 
+ORDINAL = re.compile(r"第[一二三四五六七八九十百\d]+")
 DAY = re.compile(r"\d{1,2}月\d{1,2}日|\d{1,2}日")
 ASKS_DAY = re.compile(r"哪天|哪一天|几月几[日号]|几号|哪个日子|日期")
 SHARE = re.compile(r"比重|占比|占[^，,；;。]{0,12}$")  # "占GDP比重达到30%": a share, not the indicator itself
@@ -201,8 +202,13 @@ def lead(text: str, at: int) -> str:
 
 
 def date_said(question: Question, text: str) -> re.Match | None:
-    """The date in `text` a date question asks: a day for "哪天/几月几日" (a bare "2024年" does not say it)."""
-    return (DAY if ASKS_DAY.search(question.text) else DATE).search(text)
+    """The date in `text` a date question asks: a day for "哪天/几月几日" (a bare "2024年" does not say it), and
+    not one written under another year than the asked ("2023年1月28日" does not date a 2024 meeting)."""
+    for m in (DAY if ASKS_DAY.search(question.text) else DATE).finditer(text):
+        other = re.search(r"((?:19|20)\d\d)年$", text[:m.start()])
+        if not (question.years and other and int(other[1]) not in question.years):
+            return m
+    return None
 
 
 def measure_matches(question: Question, figure: str) -> bool:
@@ -212,8 +218,8 @@ def measure_matches(question: Question, figure: str) -> bool:
 
 def answers_kind(question: Question, text: str) -> bool:
     """Do the words hold the kind of thing asked: a figure (in the asked unit), a date, a place, a person?"""
-    if question.wants == "number":
-        return has_figure(text, question.unit)
+    if question.wants == "number":  # "第几年" is answered by an ordinal: "第二年"
+        return has_figure(text, question.unit) or bool("第几" in question.text and ORDINAL.search(text))
     if question.wants == "date":  # "哪天/几月几日" asks a day: a bare "2024年" does not say it
         return date_said(question, text) is not None
     if question.wants == "place":

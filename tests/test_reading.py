@@ -199,3 +199,14 @@ def test_a_date_is_no_quantity_and_a_duration_is():
 
     assert [m.group() for m in figures("去年12月27日投产，19日召开")] == []
     assert [m.group() for m in figures("审批压缩至15日内，用时4年零8个月")] == ["15", "4年", "8个"]
+
+
+def test_an_ordinal_answers_which_one_and_a_date_under_another_year_does_not_date_the_meeting():
+    from qa.judge import answers_kind, date_said
+    from qa.question import parse
+
+    assert answers_kind(parse("广东是第几年在农历新春第一个工作日开大会"), "广东第二年在农历新春的第一个工作日召开")
+    asked = parse("2024年广东省高质量发展大会是几月几日召开的")
+    assert date_said(asked, "这是自2023年1月28日广东省高质量发展大会举办之后") is None
+    assert date_said(asked, "2月18日，农历新春第一个工作日").group() == "2月18日"
+    assert "天" not in parse("2024年广州市高质量发展大会是哪天召开的").terms  # "哪天" asks, it names nothing
