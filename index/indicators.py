@@ -27,6 +27,24 @@ INDICATORS: tuple[tuple[str, ...], ...] = (
     ("游客", "接待游客", "年接待游客"),
     ("研发经费投入", "研发投入", "研发经费"),
 )
+
+
+def named_indicators() -> tuple[tuple[str, ...], ...]:
+    """Every indicator a question or an answer may name: the groups above, each with the lexicon's forms of it
+    ("经济增速" for GDP), then the lexicon's other synonym groups of measured things (高新技术企业, 城中村改造 …);
+    增长, 规上, 项目 qualify, they measure nothing. What answering judges "the indicator asked" by."""
+    groups = [list(g) for g in INDICATORS]
+    for g in lexicon.SYNONYMS:
+        if g[0] in ("增长", "规模以上", "项目") or any(d in g[0] for d in lexicon.DISTRICTS) or g in lexicon.BODIES:
+            continue
+        same = next((known for known in groups if {f.lower() for f in g} & {f.lower() for f in known}), None)
+        if same is None:
+            groups.append(list(g))
+        else:
+            same += [f for f in g if f not in same]
+    return tuple(tuple(g) for g in groups)
+
+
 # Words that only point back at the indicator just named: "总量突破3000亿元", "增速不低于6%".
 PRONOUN_INDICATORS = frozenset("总量 规模 总额 总值 增速 增幅 增长 全年 其中 各 均 分别 年".split())
 # Leading words that are no part of an indicator: modal verbs, time words, the speaker's frame.

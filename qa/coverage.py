@@ -70,4 +70,3 @@ def coverage(terms: tuple[str, ...], doc: Collection[str], idf: Callable[[str], 
             share = max(share, PART_CREDIT * sum(present(p) for p in parts) / len(parts))
         found += weight * share
     return found / total if total else 1.0  # no content words asked: place and year decide
-

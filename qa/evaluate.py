@@ -77,7 +77,7 @@ def grade(index: Index, gold: dict, retrievers: tuple[str, ...] = RETRIEVERS) ->
     expected = gold.get("answers") or []
     try:
         answer = ask(index, gold["question"], retrievers=retrievers)
-        recalled = [index.chunks[row].text for row in candidates(index, parse(gold["question"], latest_year(index)), retrievers)[0]]
+        recalled = [index.chunks[row].text for row in candidates(index, parse(gold["question"], latest_year(index)), retrievers).rows]
     except QuestionError as err:
         answer = Answer(gold["question"], False, None, None, None, str(err), (), (), False)
         recalled = []

@@ -122,8 +122,8 @@ def pick_figure(question: Question, text: str, idf: Callable[[str], float] | Non
     count ("1.3万家高新技术企业").
     """
     found = figures(text)
-    if question.wants == "date" and date_said(question, text):
-        return date_said(question, text).group()
+    if question.wants == "date" and (day := date_said(question, text)):
+        return day.group()
     if not found:
         return None
     present = [t for t in question.terms if t and t in text]

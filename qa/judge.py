@@ -127,23 +127,7 @@ def speaks_of(marks: list[tuple[int, bool]], at: int) -> bool | None:
 
 
 
-def indicator_groups() -> tuple[tuple[str, ...], ...]:
-    """Indicators by name: the facts table's (index/indicators.py, which tells 规上工业总产值 from 规上工业增加值),
-    each with the lexicon's forms of it ("经济增速" for GDP), then the lexicon's other synonym groups of measured
-    things; 增长, 规上, 项目 qualify, they measure nothing."""
-    groups = [list(g) for g in indicators.INDICATORS]
-    for g in lexicon.SYNONYMS:
-        if g[0] in ("增长", "规模以上", "项目") or any(d in g[0] for d in lexicon.DISTRICTS) or g in lexicon.BODIES:
-            continue
-        same = next((known for known in groups if {f.lower() for f in g} & {f.lower() for f in known}), None)
-        if same is None:
-            groups.append(list(g))
-        else:
-            same += [f for f in g if f not in same]
-    return tuple(tuple(g) for g in groups)
-
-
-INDICATORS = indicator_groups()
+INDICATORS = indicators.named_indicators()  # by name: index/indicators.py
 
 
 def names(form: str, text: str) -> bool:

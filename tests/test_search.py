@@ -255,6 +255,6 @@ def test_the_asked_years_passages_are_candidates_however_many_others_outrank_the
 
     index = store.load(fake_index)
     q = parse("白云区2026年固投目标是多少", 2026)
-    fused, rankings, _ = candidates(index, q, k=3)  # three candidates a retriever: look-alikes could fill them
+    found = candidates(index, q, k=3)  # three candidates a retriever: look-alikes could fill them
     pool = [row for row, _ in index.lexical(q.search_terms, 3, ("003_ceb711fc79301318.txt",))]
-    assert set(pool) <= set(rankings["bm25"]) and set(pool) <= set(fused)
+    assert set(pool) <= set(found.rankings["bm25"]) and set(pool) <= set(found.rows)
