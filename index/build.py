@@ -166,8 +166,12 @@ def update(seeds_dir: Path, index_dir: Path, model: str | None = None, force: bo
                                tuple(Rejected(**r) for r in old_manifest.get("rejected", [])),
                                time.monotonic() - started, up_to_date=True)
 
-        progress(f"reading {len(seeds)} seed files")
-        texts, rejected = read_seeds(seeds_dir)
+        old = _published(index_dir) if intact else None
+        same_model = old is not None and old.model.get("fingerprint") == identity["fingerprint"]
+        carry = same_build and same_model  # whole articles carried over: same rules, settings and model
+        known = _unchanged(old, old_manifest, seed_stats) if carry else {}
+        progress(f"reading {len(seeds) - len(known)} of {len(seeds)} seed files (the rest are unchanged)")
+        texts, rejected = read_seeds(seeds_dir, known)
         indexed = {t.source for t in texts}
         added = tuple(name for name in added if name in indexed)  # a refused file is reported as refused only
         changed = tuple(name for name in changed if name in indexed or name in was_refused)
@@ -176,20 +180,16 @@ def update(seeds_dir: Path, index_dir: Path, model: str | None = None, force: bo
             raise NoArticles(f"no article to index in {seeds_dir}" + (f" ({refused})" if refused else "")
                              + " — add UTF-8 .txt articles, then run the command again")
 
-        old = _published(index_dir) if intact else None
         before = old_manifest.get("model") or {}
         if before.get("fingerprint") not in (None, identity["fingerprint"]):
             progress(f"the model changed ({before.get('name')} → {identity['name']}): every chunk is embedded anew")
-        same_model = old is not None and old.model.get("fingerprint") == identity["fingerprint"]
-        carry = same_build and same_model  # whole articles carried over: same rules, settings and model
         vocab = prepare.Vocabulary(old.bm25.vocab if carry else [])
         old_rows = _article_rows(old) if carry else {}
         parts, fresh = [], []
         for t in texts:
             record = old.articles.records.get(t.source) if carry else None
-            if record is not None and record["sha256"] == t.sha256:
-                parts.append(Segment({k: v for k, v in record.items() if k != "text_bytes"},
-                                     t.text.encode("utf-8"), rows=old_rows[t.source]))
+            if record is not None and record["sha256"] == t.sha256:  # its text is copied from the published build
+                parts.append(Segment(record, b"", rows=old_rows[t.source]))
             else:
                 fresh.append(len(parts))
                 parts.append(Segment({}, t.text.encode("utf-8")))
@@ -273,6 +273,17 @@ def _cyclic_gc_paused():
     finally:
         if was_enabled:
             gc.enable()
+
+
+def _unchanged(old: store.StoredIndex, manifest: dict, stats: dict[str, list[int]]
+               ) -> dict[str, tuple[str, list[int]]]:
+    """The published build's articles whose seed file's size and mtime are those recorded, for `read_seeds`.
+
+    Source → (text sha256, [size, mtime ns]): files an update need not read (their text is in the build).
+    """
+    then = manifest.get("seed_stats", {})
+    return {source: (record["sha256"], stats[source]) for source, record in old.articles.records.items()
+            if source in stats and stats[source] == then.get(source)}
 
 
 def _article_rows(old: store.StoredIndex) -> dict[str, range]:

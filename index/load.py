@@ -17,6 +17,7 @@ import stat as stat_kind
 import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Mapping
 
 from index.records import Rejected
 
@@ -25,10 +26,14 @@ MAX_BYTES = 10 * 1024 * 1024  # a news article is tens of KB; 10 MiB is millions
 
 @dataclass(frozen=True)
 class SeedText:
-    """A seed file's decoded text (BOM removed, newlines normalised to LF)."""
+    """A seed file's decoded text (BOM removed, newlines normalised to LF).
+
+    `text` is None for a file `read_seeds` was told it need not read: unchanged
+    since the published build, which holds its text (`sha256` is that build's).
+    """
 
     source: str
-    text: str
+    text: str | None
     sha256: str
 
 
@@ -44,8 +49,10 @@ def seed_paths(seeds_dir: Path) -> list[Path]:
 def not_a_regular_file(path: Path) -> str | None:
     """Why `path` may not be read as a seed (a symbolic link, a device, a file outside the folder), or None.
 
-    Checked without following links: `lstat`, then the resolved path must sit
-    directly in the resolved seeds folder (a seeds folder that is itself a link is fine).
+    Checked without following links (`lstat`): a regular file listed directly in
+    the seeds folder is inside it (its name holds no "/"), so nothing is resolved —
+    a seeds folder that is itself a link is fine, and thousands of seeds cost no
+    `realpath` each.
     """
     try:
         info = path.lstat()
@@ -60,8 +67,6 @@ def not_a_regular_file(path: Path) -> str | None:
                 f"folder; copy the article in instead")
     if not stat_kind.S_ISREG(info.st_mode):
         return "not a regular file — seeds must be regular files inside the seeds folder"
-    if path.resolve().parent != path.parent.resolve():
-        return "resolves outside the seeds folder — copy the article into it"
     return None
 
 
@@ -81,6 +86,8 @@ def seed_name(path: Path) -> str:
 
 def printable(text: str) -> str:
     """A path's text (undecodable bytes as surrogates) → one printable line: \\xNN, \\n, \\x1b … for the rest."""
+    if text.isprintable():  # the usual name, at once (no Cc/Zl/Zp, no undecodable byte: it prints as it is)
+        return text
     text = text.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
     return "".join(repr(ch)[1:-1] if unicodedata.category(ch) in ("Cc", "Zl", "Zp") else ch for ch in text)
 
@@ -160,12 +167,17 @@ def text_sha256(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
-def read_seeds(seeds_dir: Path) -> tuple[list[SeedText], list[Rejected]]:
+def read_seeds(seeds_dir: Path, known: Mapping[str, tuple[str, list[int]]] | None = None
+               ) -> tuple[list[SeedText], list[Rejected]]:
     """Every seed file in `seeds_dir`, decoded, in name order; refused files with their reasons.
 
     Of files with the same text, the oldest (by modification time, then name) is
     indexed: dropping in a copy never takes the article's name from the original.
+    `known`: file name → (text sha256, [size, mtime ns]) of articles the published
+    build holds; a regular .txt file whose size and mtime are still those is not
+    read (its SeedText has no text), so adding one article to thousands reads one.
     """
+    known = known or {}
     decoded: list[tuple[SeedText, tuple[int, str]]] = []
     rejected: list[Rejected] = []
     for path in seed_paths(seeds_dir):
@@ -186,6 +198,9 @@ def read_seeds(seeds_dir: Path) -> tuple[list[SeedText], list[Rejected]]:
             continue
         try:
             stat = path.stat()
+            if name in known and known[name][1] == [stat.st_size, stat.st_mtime_ns]:
+                decoded.append((SeedText(name, None, known[name][0]), (stat.st_mtime_ns, name)))
+                continue
             if stat.st_size > MAX_BYTES:
                 rejected.append(too_large(name, stat.st_size))
                 continue

@@ -7,7 +7,11 @@ their postings by term into the new build's instead of sorting them again.
 """
 from __future__ import annotations
 
+import contextlib
+import errno
+import io
 import json
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -20,8 +24,8 @@ from index import bm25, store, vectors
 class Segment:
     """One article's part of a build: carried over from the published build (`rows`), or made now."""
 
-    record: dict  # the articles.jsonl line, without "text_bytes"
-    text: bytes
+    record: dict  # the articles.jsonl line (a carried-over one's "text_bytes"/"facts_bytes" are the published build's)
+    text: bytes  # a new article's text (a carried-over one's is copied from the published build)
     rows: range | None = None  # rows in the published build, when carried over
     lines: list[bytes] = field(default_factory=list)  # new chunks' lines of chunks.jsonl
     keys: list[str] = field(default_factory=list)  # new chunks' vector keys
@@ -49,54 +53,63 @@ def pieces(segments: list[Segment]) -> list[range | Segment]:
 
 def write(path: Path, segments: list[Segment], old: store.StoredIndex | None, vocab: list[str],
           made: dict[str, np.ndarray], dim: int, params: bm25.BM25Params) -> dict:
-    """Segments → the files of a build in `path` (`index.store` layout, without the manifest); the counts."""
-    old_facts = store._mapped(old.path / store.FACTS) if old is not None else b""
-    with open(path / store.TEXTS, "wb") as texts, open(path / store.ARTICLES, "w", encoding="utf-8") as articles, \
-            open(path / store.FACTS, "wb") as found:
+    """Segments → the files of a build in `path` (`index.store` layout, without the manifest); the counts.
+
+    Carried-over bytes (texts, facts, chunk lines, vector rows) go from the
+    published build's files to the new ones by `copy_bytes`, in the kernel: an
+    update that adds one article to thousands does not pass them through Python.
+    """
+    n_chunks = sum(s.record["chunks"] for s in segments)
+    with _Published(old) as src, open(path / store.TEXTS, "wb", buffering=0) as texts, \
+            open(path / store.FACTS, "wb", buffering=0) as found, \
+            open(path / store.ARTICLES, "w", encoding="utf-8") as articles:
         at = facts_at = 0
         for s in segments:
-            texts.write(s.text)
-            if s.rows is not None:  # carried over: its facts are the published build's lines
-                start, end = s.record["facts_bytes"]
-                s.facts = old_facts[start:end]
-            found.write(s.facts)
-            articles.write(json.dumps({**s.record, "text_bytes": [at, at + len(s.text)],
-                                       "facts_bytes": [facts_at, facts_at + len(s.facts)]}, ensure_ascii=False) + "\n")
-            at += len(s.text)
-            facts_at += len(s.facts)
-    n_chunks = sum(s.record["chunks"] for s in segments)
-    offsets = np.zeros(n_chunks + 1, dtype=np.int64)
-    rows = np.lib.format.open_memmap(path / vectors.ROWS, mode="w+", dtype=np.float32, shape=(n_chunks, dim))
-    old_to_new = np.full(old.bm25.corpus_size if old else 0, -1, dtype=np.int64)
-    docs: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
-    doc_len: list[np.ndarray] = []
-    row, line_at = 0, 0
-    with open(path / store.CHUNKS, "wb") as lines:
-        for piece in pieces(segments):
-            if isinstance(piece, range):  # carried over
-                a, b = piece.start, piece.stop
-                count = b - a
-                first, last = int(old.chunks.offsets[a]), int(old.chunks.offsets[b])
-                lines.write(old.chunks._lines[first:last])
-                offsets[row + 1:row + count + 1] = old.chunks.offsets[a + 1:b + 1] - first + line_at
-                line_at += last - first
-                p0, p1 = int(old.bm25.doc_ptr[a]), int(old.bm25.doc_ptr[b])
-                docs.append((old.bm25.doc_terms[p0:p1], old.bm25.doc_tf[p0:p1], np.diff(old.bm25.doc_ptr[a:b + 1])))
-                doc_len.append(old.bm25.doc_len[a:b])
-                rows[row:row + count] = old.vectors.rows[a:b]
-                old_to_new[a:b] = np.arange(row, row + count)
+            if s.rows is not None:  # carried over: its text and facts are the published build's bytes
+                text_span, facts_span = s.record["text_bytes"], s.record["facts_bytes"]
+                copy_bytes(src.fd(store.TEXTS), texts.fileno(), *text_span)
+                copy_bytes(src.fd(store.FACTS), found.fileno(), *facts_span)
+                size, facts_size = text_span[1] - text_span[0], facts_span[1] - facts_span[0]
             else:
-                count = len(piece.lines)
-                if count:
-                    lines.write(b"".join(piece.lines))
-                    offsets[row + 1:row + count + 1] = line_at + np.cumsum([len(line) for line in piece.lines])
-                    line_at = int(offsets[row + count])
-                    rows[row:row + count] = np.stack([made[key] for key in piece.keys])
-                    docs.append((piece.term_ids, piece.term_tf, piece.per_chunk))
-                    doc_len.append(piece.lengths)
-            row += count
-    rows.flush()
-    del rows
+                texts.write(s.text)
+                found.write(s.facts)
+                size, facts_size = len(s.text), len(s.facts)
+            articles.write(json.dumps({**s.record, "text_bytes": [at, at + size],
+                                       "facts_bytes": [facts_at, facts_at + facts_size]}, ensure_ascii=False) + "\n")
+            at += size
+            facts_at += facts_size
+        offsets = np.zeros(n_chunks + 1, dtype=np.int64)
+        old_to_new = np.full(old.bm25.corpus_size if old else 0, -1, dtype=np.int64)
+        docs: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
+        doc_len: list[np.ndarray] = []
+        row_bytes = dim * np.dtype(np.float32).itemsize
+        row, line_at = 0, 0
+        with open(path / store.CHUNKS, "wb", buffering=0) as lines, _new_rows(path / vectors.ROWS, n_chunks, dim) as rows:
+            for piece in pieces(segments):
+                if isinstance(piece, range):  # carried over
+                    a, b = piece.start, piece.stop
+                    count = b - a
+                    first, last = int(old.chunks.offsets[a]), int(old.chunks.offsets[b])
+                    copy_bytes(src.fd(store.CHUNKS), lines.fileno(), first, last)
+                    offsets[row + 1:row + count + 1] = old.chunks.offsets[a + 1:b + 1] - first + line_at
+                    line_at += last - first
+                    p0, p1 = int(old.bm25.doc_ptr[a]), int(old.bm25.doc_ptr[b])
+                    docs.append((old.bm25.doc_terms[p0:p1], old.bm25.doc_tf[p0:p1], np.diff(old.bm25.doc_ptr[a:b + 1])))
+                    doc_len.append(old.bm25.doc_len[a:b])
+                    data = src.npy_data(vectors.ROWS)
+                    copy_bytes(src.fd(vectors.ROWS), rows.fileno(), data + a * row_bytes, data + b * row_bytes)
+                    old_to_new[a:b] = np.arange(row, row + count)
+                else:
+                    count = len(piece.lines)
+                    if count:
+                        _write_all(lines, b"".join(piece.lines))
+                        offsets[row + 1:row + count + 1] = line_at + np.cumsum([len(line) for line in piece.lines])
+                        line_at = int(offsets[row + count])
+                        block = np.stack([made[key] for key in piece.keys]).astype(np.float32, copy=False)
+                        _write_all(rows, np.ascontiguousarray(block).tobytes())
+                        docs.append((piece.term_ids, piece.term_tf, piece.per_chunk))
+                        doc_len.append(piece.lengths)
+                row += count
     np.save(path / store.OFFSETS, offsets, allow_pickle=False)
     doc_ptr = np.zeros(n_chunks + 1, dtype=np.int64)
     if docs:
@@ -111,3 +124,70 @@ def write(path: Path, segments: list[Segment], old: store.StoredIndex | None, vo
     bm25.save(postings, path)
     vectors.save_graph(np.load(path / vectors.ROWS, mmap_mode="r"), path)
     return {"articles": len(segments), "chunks": n_chunks}
+
+
+def copy_bytes(src: int, dst: int, start: int, end: int) -> None:
+    """Bytes [start, end) of the file open as `src` → appended to the file open as `dst`.
+
+    `os.copy_file_range` copies in the kernel (no trip through Python's memory);
+    where a file system or kernel refuses it, the bytes are read and written.
+    """
+    while start < end:
+        try:
+            done = os.copy_file_range(src, dst, end - start, start)
+        except OSError as err:
+            if err.errno not in (errno.EXDEV, errno.ENOSYS, errno.EOPNOTSUPP, errno.EINVAL):
+                raise
+            done = os.write(dst, os.pread(src, min(end - start, 1 << 24), start))
+        if done == 0:
+            raise OSError(errno.EIO, f"the published build's file ended at byte {start} of {end}")
+        start += done
+
+
+def _write_all(handle, data: bytes) -> None:
+    """All of `data` to an unbuffered file (a raw write may take part of it)."""
+    view = memoryview(data)
+    while view:
+        view = view[handle.write(view):]
+
+
+@contextlib.contextmanager
+def _new_rows(path: Path, n: int, dim: int):
+    """An unbuffered file to append `n` float32 rows of `dim` to, after the `.npy` header `np.save` would write."""
+    with open(path, "wb", buffering=0) as handle:
+        header = io.BytesIO()
+        np.lib.format.write_array_header_1_0(header, {"descr": "<f4", "fortran_order": False, "shape": (n, dim)})
+        _write_all(handle, header.getvalue())
+        yield handle
+        if handle.tell() != len(header.getvalue()) + n * dim * 4:
+            raise ValueError(f"{path.name}: wrote {handle.tell()} bytes for {n} rows of {dim}")
+
+
+class _Published:
+    """The published build's files, each opened once for copying from (nothing when there is none)."""
+
+    def __init__(self, old: store.StoredIndex | None):
+        self._folder = old.path if old is not None else None
+        self._fds: dict[str, int] = {}
+        self._data: dict[str, int] = {}
+
+    def fd(self, name: str) -> int:
+        if name not in self._fds:
+            self._fds[name] = os.open(self._folder / name, os.O_RDONLY)
+        return self._fds[name]
+
+    def npy_data(self, name: str) -> int:
+        """Where the array's data starts in the `.npy` file `name` (after its header)."""
+        if name not in self._data:
+            with open(self._folder / name, "rb") as handle:
+                major, _ = np.lib.format.read_magic(handle)
+                (np.lib.format.read_array_header_1_0 if major == 1 else np.lib.format.read_array_header_2_0)(handle)
+                self._data[name] = handle.tell()
+        return self._data[name]
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        for fd in self._fds.values():
+            os.close(fd)

@@ -7,7 +7,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from index import build, checkpoint, prepare, store, vectors
+from index import build, checkpoint, load, prepare, store, vectors
 from index.build import EMBED_BATCH, update
 from index.chunk import indexed_text
 from index.embed import FAKE, HashingEncoder
@@ -62,22 +62,39 @@ def test_a_no_op_update_reads_no_seed_and_no_index_data(fake_index: Path, seeds_
     assert update(seeds_copy, index_dir).up_to_date
 
 
-def test_one_new_article_is_the_only_one_chunked_and_tokenized(seeds_copy: Path, tmp_path: Path, monkeypatch):
+def test_one_new_article_is_the_only_one_read_chunked_and_tokenized(seeds_copy: Path, tmp_path: Path, monkeypatch):
     index_dir = tmp_path / "index"
     update(seeds_copy, index_dir, model=FAKE)
     before = snapshot(index_dir)
     prepared: list[str] = []
-    real = prepare.article
+    read: list[str] = []
+    real, real_read = prepare.article, load.read_regular
     monkeypatch.setattr(prepare, "article", lambda job: prepared.append(job.source) or real(job))
+    monkeypatch.setattr(load, "read_regular", lambda path: read.append(path.name) or real_read(path))
     (seeds_copy / "005_baiyun_2025.txt").write_text(BAIYUN_2025, encoding="utf-8")
     report = update(seeds_copy, index_dir, model=FAKE)
     assert prepared == ["005_baiyun_2025.txt"] and report.added == ("005_baiyun_2025.txt",)
+    assert set(read) == {"005_baiyun_2025.txt"}  # hashed, then decoded; the other articles' texts come from the published build
+    fresh = tmp_path / "fresh"
+    update(seeds_copy, fresh, model=FAKE, force=True)
+    updated, built = snapshot(index_dir), snapshot(fresh)  # texts, chunks, facts … as a build from the files
+    assert np.array_equal(updated.pop("vectors"), built.pop("vectors")) and updated == built
     assert report.embedded == report.chunks - len(before["chunks"])
     (seeds_copy / "005_baiyun_2025.txt").unlink()
     prepared.clear()
     assert update(seeds_copy, index_dir, model=FAKE).removed == ("005_baiyun_2025.txt",) and prepared == []
     after = snapshot(index_dir)
     assert np.array_equal(after.pop("vectors"), before.pop("vectors")) and after == before  # as it was
+
+
+def test_a_copy_of_an_unread_article_is_still_refused_as_a_copy(seeds_copy: Path, tmp_path: Path):
+    index_dir = tmp_path / "index"
+    update(seeds_copy, index_dir, model=FAKE)
+    original = sorted(seeds_copy.glob("*.txt"))[0]
+    (seeds_copy / "zz_copy.txt").write_bytes(original.read_bytes())  # newer: the original keeps the article
+    report = update(seeds_copy, index_dir, model=FAKE)
+    assert report.added == () and [r.source for r in report.rejected] == ["zz_copy.txt"]
+    assert f"same content as {original.name}" in report.rejected[0].reason
 
 
 def test_a_cold_load_reads_metadata_only_and_an_answer_reads_its_articles(fake_index: Path):
