@@ -280,7 +280,7 @@ def main() -> None:
               f"| dense top-50 at {r['chunks']:,} chunks, exact | {r['exact'] * 1000:.1f} ms |\n"
               f"| dense top-50 at {r['ann_chunks']:,} chunks, {'HNSW' if r['ann_used'] else 'exact'} "
               f"(efSearch {r['ef']}) | {r['ann'] * 1000:.2f} ms (exact: {r['ann_exact'] * 1000:.1f} ms) |\n"
-              + "".join(f"| HNSW recall@10 against exact, {r['ann_chunks']:,} chunks, efSearch {ef}: tie-aware / plain | "
+              + "".join(f"| HNSW recall@10 against exact, {r['ann_chunks']:,} chunks, efSearch {ef}: k-nn (ann-benchmarks) / plain | "
                         f"questions {q[1]:.3f} / {q[0]:.3f}; passage-like probes {p[1]:.3f} / {p[0]:.3f} |\n"
                         for ef, (q, p) in r["recall_by_ef"].items())
               + f"| HNSW graph build, {r['ann_chunks']:,} chunks | {r['graph']:.0f} s (run's peak RSS {rss:.0f} MB) |")

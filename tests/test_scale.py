@@ -177,7 +177,7 @@ def test_the_fake_encoders_rows_equal_one_token_at_a_time():
     assert all(np.array_equal(encoder.query(t), row) for t, row in zip(texts, expected / norms))
 
 
-def test_tie_aware_recall_counts_an_equal_row_as_found(tmp_path: Path):
+def test_knn_recall_counts_an_equally_near_row_as_found(tmp_path: Path):
     rng = np.random.default_rng(0)
     rows = rng.normal(size=(40, 8)).astype(np.float32)
     rows[:12] = rows[0]  # twelve equal rows: the exact top 10 of rows[0] is rows 0–9, by row
@@ -192,9 +192,25 @@ def test_tie_aware_recall_counts_an_equal_row_as_found(tmp_path: Path):
 
     stored._graph = TiedGraph()
     recall = vectors.recall_at(stored, rows[:1], 10)
-    assert recall.plain == 0.8 and recall.tie_aware == 1.0
+    assert recall.plain == 0.8 and recall.knn == 1.0
     stored._graph = None
     assert vectors.recall_at(stored, rows[12:20], 10) == vectors.Recall(1.0, 1.0)
+
+
+def test_knn_recall_counts_a_row_farther_than_epsilon_as_missed(tmp_path: Path):
+    rows = np.eye(12, dtype=np.float32)
+    rows[1:11, 0] = np.linspace(0.9, 0.5, 10)  # query row 0's neighbours 1–10, cosines falling
+    rows /= np.linalg.norm(rows, axis=1, keepdims=True)
+    np.save(tmp_path / vectors.ROWS, rows)
+    stored = vectors.load(tmp_path)
+
+    class OneWrong:  # returns row 11 (cosine 0) in place of row 10, the exact 10th
+        def search(self, query, k):
+            ids = np.array([list(range(1, 10)) + [11]])
+            return (rows[ids[0]] @ query[0])[None, :], ids
+
+    stored._graph = OneWrong()
+    assert vectors.recall_at(stored, rows[:1], 10) == vectors.Recall(0.9, 0.9)
 
 
 EARLIER_BAIYUN = """# 广州市白云区召开2017年高质量发展大会
