@@ -39,7 +39,7 @@ ASKED_UNIT = re.compile(r"(?:多少|(?<![这那])几)(亿元|万元|万人|万|�
                         + r"|亩|倍|吨|平方米|公里|千米)")
 WANTS_PLACE = re.compile(r"哪个区|哪些区|哪一个区|哪个部门|哪个单位|哪个局|哪个地方|哪个城市|哪里")
 WANTS_LIST = re.compile(r"哪些|哪几|哪[两三四五六七八九十]|分别|有什么|包括什么|包括哪")
-RATE = re.compile(r"增速|增长|增幅|比重|比例|占比|份额|提高|下降|百分")
+RATE = re.compile(r"增速|增长|增幅|涨|比重|比例|占比|份额|提高|下降|百分")
 AMOUNT = re.compile(r"总量|规模|总额|总值|多少(?:亿|万|元|钱)|金额|达到多少|完成多少|迈上|突破多少")
 # An amount asked in so many words wins over a rate word: "增长多少亿元"; otherwise a rate word does. Both are
 # read without the indicators' names ("地区生产总值目标" asks no amount: "总值" is part of a name) and without
