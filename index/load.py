@@ -42,12 +42,13 @@ def seed_paths(seeds_dir: Path) -> list[Path]:
 
     A symbolic link is listed (to be refused by name) whatever it points to; a real folder is not a seed.
     """
-    return sorted(p for p in Path(seeds_dir).glob("*")
-                  if not p.name.startswith(".") and (p.is_symlink() or p.is_file()))
+    with os.scandir(seeds_dir) as entries:  # each entry knows its kind from the directory read: no stat a file
+        return sorted(Path(e.path) for e in entries
+                      if not e.name.startswith(".") and (e.is_symlink() or e.is_file()))
 
 
 def not_a_regular_file(path: Path) -> str | None:
-    """Why `path` may not be read as a seed (a symbolic link, a device, a file outside the folder), or None.
+    """Why `path` may not be read as a seed (a symbolic link, a device, a folder), or None.
 
     Checked without following links (`lstat`): a regular file listed directly in
     the seeds folder is inside it (its name holds no "/"), so nothing is resolved —

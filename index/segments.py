@@ -19,13 +19,16 @@ import numpy as np
 
 from index import bm25, store, vectors
 
+ROW_DTYPE = np.dtype("<f4")  # the vectors' rows as stored: little-endian float32, whatever this machine's order
+COPY_BLOCK = 1 << 24  # bytes a read-and-write copy moves at a time (16 MiB) where the kernel cannot copy
+
 
 @dataclass
 class Segment:
     """One article's part of a build: carried over from the published build (`rows`), or made now."""
 
     record: dict  # the articles.jsonl line (a carried-over one's "text_bytes"/"facts_bytes" are the published build's)
-    text: bytes  # a new article's text (a carried-over one's is copied from the published build)
+    text: bytes  # the text when read from its seed now; empty for a carried-over one copied from the build
     rows: range | None = None  # rows in the published build, when carried over
     lines: list[bytes] = field(default_factory=list)  # new chunks' lines of chunks.jsonl
     keys: list[str] = field(default_factory=list)  # new chunks' vector keys
@@ -65,14 +68,18 @@ def write(path: Path, segments: list[Segment], old: store.StoredIndex | None, vo
             open(path / store.ARTICLES, "w", encoding="utf-8") as articles:
         at = facts_at = 0
         for s in segments:
-            if s.rows is not None:  # carried over: its text and facts are the published build's bytes
+            if s.rows is not None:  # carried over: its facts, and its text unless read now, are copied
                 text_span, facts_span = s.record["text_bytes"], s.record["facts_bytes"]
-                copy_bytes(src.fd(store.TEXTS), texts.fileno(), *text_span)
+                if s.text:
+                    _write_all(texts, s.text)
+                else:
+                    copy_bytes(src.fd(store.TEXTS), texts.fileno(), *text_span)
                 copy_bytes(src.fd(store.FACTS), found.fileno(), *facts_span)
-                size, facts_size = text_span[1] - text_span[0], facts_span[1] - facts_span[0]
+                size = len(s.text) or text_span[1] - text_span[0]
+                facts_size = facts_span[1] - facts_span[0]
             else:
-                texts.write(s.text)
-                found.write(s.facts)
+                _write_all(texts, s.text)
+                _write_all(found, s.facts)
                 size, facts_size = len(s.text), len(s.facts)
             articles.write(json.dumps({**s.record, "text_bytes": [at, at + size],
                                        "facts_bytes": [facts_at, facts_at + facts_size]}, ensure_ascii=False) + "\n")
@@ -82,7 +89,7 @@ def write(path: Path, segments: list[Segment], old: store.StoredIndex | None, vo
         old_to_new = np.full(old.bm25.corpus_size if old else 0, -1, dtype=np.int64)
         docs: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
         doc_len: list[np.ndarray] = []
-        row_bytes = dim * np.dtype(np.float32).itemsize
+        row_bytes = dim * ROW_DTYPE.itemsize
         row, line_at = 0, 0
         with open(path / store.CHUNKS, "wb", buffering=0) as lines, _new_rows(path / vectors.ROWS, n_chunks, dim) as rows:
             for piece in pieces(segments):
@@ -96,7 +103,7 @@ def write(path: Path, segments: list[Segment], old: store.StoredIndex | None, vo
                     p0, p1 = int(old.bm25.doc_ptr[a]), int(old.bm25.doc_ptr[b])
                     docs.append((old.bm25.doc_terms[p0:p1], old.bm25.doc_tf[p0:p1], np.diff(old.bm25.doc_ptr[a:b + 1])))
                     doc_len.append(old.bm25.doc_len[a:b])
-                    data = src.npy_data(vectors.ROWS)
+                    data = src.npy_data(vectors.ROWS, (old.bm25.corpus_size, dim))
                     copy_bytes(src.fd(vectors.ROWS), rows.fileno(), data + a * row_bytes, data + b * row_bytes)
                     old_to_new[a:b] = np.arange(row, row + count)
                 else:
@@ -105,7 +112,7 @@ def write(path: Path, segments: list[Segment], old: store.StoredIndex | None, vo
                         _write_all(lines, b"".join(piece.lines))
                         offsets[row + 1:row + count + 1] = line_at + np.cumsum([len(line) for line in piece.lines])
                         line_at = int(offsets[row + count])
-                        block = np.stack([made[key] for key in piece.keys]).astype(np.float32, copy=False)
+                        block = np.stack([made[key] for key in piece.keys]).astype(ROW_DTYPE, copy=False)
                         _write_all(rows, np.ascontiguousarray(block).tobytes())
                         docs.append((piece.term_ids, piece.term_tf, piece.per_chunk))
                         doc_len.append(piece.lengths)
@@ -130,15 +137,25 @@ def copy_bytes(src: int, dst: int, start: int, end: int) -> None:
     """Bytes [start, end) of the file open as `src` → appended to the file open as `dst`.
 
     `os.copy_file_range` copies in the kernel (no trip through Python's memory);
-    where a file system or kernel refuses it, the bytes are read and written.
+    where a system lacks it, or a file system or sandbox refuses it, the bytes are
+    read and written, `COPY_BLOCK` at a time.
     """
+    kernel = getattr(os, "copy_file_range", None)  # Linux only
     while start < end:
-        try:
-            done = os.copy_file_range(src, dst, end - start, start)
-        except OSError as err:
-            if err.errno not in (errno.EXDEV, errno.ENOSYS, errno.EOPNOTSUPP, errno.EINVAL):
-                raise
-            done = os.write(dst, os.pread(src, min(end - start, 1 << 24), start))
+        done = None
+        if kernel is not None:
+            try:
+                done = kernel(src, dst, end - start, start)
+            except OSError as err:
+                if err.errno not in (errno.EXDEV, errno.ENOSYS, errno.EOPNOTSUPP, errno.EINVAL, errno.EPERM):
+                    raise
+                kernel = None
+        if done is None:
+            block = os.pread(src, min(end - start, COPY_BLOCK), start)
+            done = len(block)
+            view = memoryview(block)
+            while view:
+                view = view[os.write(dst, view):]
         if done == 0:
             raise OSError(errno.EIO, f"the published build's file ended at byte {start} of {end}")
         start += done
@@ -153,13 +170,14 @@ def _write_all(handle, data: bytes) -> None:
 
 @contextlib.contextmanager
 def _new_rows(path: Path, n: int, dim: int):
-    """An unbuffered file to append `n` float32 rows of `dim` to, after the `.npy` header `np.save` would write."""
+    """An unbuffered file to append `n` rows of `dim` floats to, after the `.npy` header `np.save` would write."""
     with open(path, "wb", buffering=0) as handle:
         header = io.BytesIO()
-        np.lib.format.write_array_header_1_0(header, {"descr": "<f4", "fortran_order": False, "shape": (n, dim)})
+        np.lib.format.write_array_header_1_0(header, {"descr": ROW_DTYPE.str, "fortran_order": False,
+                                                      "shape": (n, dim)})
         _write_all(handle, header.getvalue())
         yield handle
-        if handle.tell() != len(header.getvalue()) + n * dim * 4:
+        if handle.tell() != len(header.getvalue()) + n * dim * ROW_DTYPE.itemsize:
             raise ValueError(f"{path.name}: wrote {handle.tell()} bytes for {n} rows of {dim}")
 
 
@@ -176,12 +194,17 @@ class _Published:
             self._fds[name] = os.open(self._folder / name, os.O_RDONLY)
         return self._fds[name]
 
-    def npy_data(self, name: str) -> int:
-        """Where the array's data starts in the `.npy` file `name` (after its header)."""
+    def npy_data(self, name: str, shape: tuple[int, int]) -> int:
+        """Where the rows start in the `.npy` file `name` (after its header), which must hold `shape` rows of
+        `ROW_DTYPE` in C order — the bytes copied from it are taken as such."""
         if name not in self._data:
             with open(self._folder / name, "rb") as handle:
                 major, _ = np.lib.format.read_magic(handle)
-                (np.lib.format.read_array_header_1_0 if major == 1 else np.lib.format.read_array_header_2_0)(handle)
+                read = np.lib.format.read_array_header_1_0 if major == 1 else np.lib.format.read_array_header_2_0
+                found, fortran, dtype = read(handle)
+                if found != shape or fortran or dtype != ROW_DTYPE:
+                    raise store.IndexCorrupt(f"{name} of the published build holds {found} {dtype} rows, not "
+                                             f"{shape} {ROW_DTYPE} — {store.FIX}")
                 self._data[name] = handle.tell()
         return self._data[name]
 

@@ -38,6 +38,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
+import xxhash
 
 from index.api import Catalog
 from index import bm25, vectors
@@ -74,16 +75,28 @@ class IndexStale(IndexProblem):
     """The index is whole but was built by another schema, model or set of rules than this code's."""
 
 
-def file_sha256(path: Path) -> str:
-    """A file → the sha256 of its bytes, as hex."""
+CHECKSUM = "xxh3_128"  # the manifest's key for a data file's checksum; builds before 2026-11-30 recorded "sha256"
+
+
+def file_checksum(path: Path, algorithm: str = CHECKSUM) -> str:
+    """A file → the hex checksum of its bytes: xxh3-128 (fast; it guards against damage, not tampering), or
+    sha256 for a manifest written before. Read through a memory map: no copy through a buffer."""
     with open(path, "rb") as handle:
-        return hashlib.file_digest(handle, "sha256").hexdigest()
+        if os.fstat(handle.fileno()).st_size == 0:
+            data: mmap.mmap | bytes = b""
+        else:
+            data = mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ)
+        try:
+            return (xxhash.xxh3_128(data) if algorithm == CHECKSUM else hashlib.sha256(data)).hexdigest()
+        finally:
+            if isinstance(data, mmap.mmap):
+                data.close()
 
 
 def file_record(path: Path) -> dict:
-    """What the manifest records of a data file: size, modification time (ns) and sha256."""
+    """What the manifest records of a data file: size, modification time (ns) and checksum."""
     stat = os.stat(path)
-    return {"size": stat.st_size, "mtime_ns": stat.st_mtime_ns, "sha256": file_sha256(path)}
+    return {"size": stat.st_size, "mtime_ns": stat.st_mtime_ns, CHECKSUM: file_checksum(path)}
 
 
 def write_jsonl(path: Path, records: list[dict]) -> None:
@@ -170,6 +183,11 @@ class Articles(dict):
 
     def get(self, source, default=None):
         return self[source] if source in self.records else default
+
+    def holds_text(self, source: str) -> bool:
+        """Are the bytes of `source`'s text in the texts file still the ones its sha256 names (undamaged)?"""
+        start, end = self.records[source]["text_bytes"]
+        return hashlib.sha256(self._texts[start:end]).hexdigest() == self.records[source]["sha256"]
 
     def rows_of(self, sources: Collection[str]) -> np.ndarray:
         """The chunk rows of the articles `sources`: an article's chunks are consecutive, in this file's order."""
@@ -328,7 +346,7 @@ def read_manifest(index_dir: Path, build: Path | None = None) -> dict:
 
 
 def check_files(index_dir: Path, path: Path, manifest: dict) -> None:
-    """Every data file of the build is there and is what the manifest recorded (by stat, else by sha256)."""
+    """Every data file of the build is there and is what the manifest recorded (by stat, else by checksum)."""
     files = manifest["files"]
     for name in sorted(set(REQUIRED) | set(files)):
         record = files.get(name)
@@ -336,8 +354,10 @@ def check_files(index_dir: Path, path: Path, manifest: dict) -> None:
             raise IndexCorrupt(f"index manifest in {index_dir} does not record {name} — {FIX}")
         try:
             stat = os.stat(path / name)
+            algorithm = CHECKSUM if CHECKSUM in record else "sha256"
             intact = ((stat.st_size, stat.st_mtime_ns) == (record.get("size"), record.get("mtime_ns"))
-                      or (stat.st_size == record.get("size") and file_sha256(path / name) == record.get("sha256")))
+                      or (stat.st_size == record.get("size")
+                          and file_checksum(path / name, algorithm) == record.get(algorithm)))
         except OSError as err:
             raise IndexCorrupt(f"index in {index_dir} lacks {name} ({err.strerror}) — {FIX}") from err
         if not intact:

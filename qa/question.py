@@ -45,6 +45,8 @@ AMOUNT = re.compile(r"总量|规模|总额|总值|多少(?:亿|万|元|钱)|金�
 # read without the indicators' names ("地区生产总值目标" asks no amount: "总值" is part of a name) and without
 # what the question says it does not ask ("总量目标是多少（不是增速）").
 SAID_AMOUNT = re.compile(r"多少(?:亿|万|元|钱)|金额")
+# "涨到多少", "提高到多少": a level, an amount or a share as the rest says ("比例提高到多少" asks 75%), no rate
+LEVEL = re.compile(r"(?:涨|增长|增加|提高|提升)到")
 NOT_ASKED = re.compile(r"[（(]?(?:不是|而不是|不要|并非)[^，,。？?）)]*[）)]?")
 # the indicators' names, less those that say a measure themselves ("经济总量", "经济增速")
 INDICATOR_NAMES = re.compile("|".join(sorted({re.escape(f) for g in indicators.named_indicators() for f in g
@@ -54,7 +56,7 @@ INDICATOR_NAMES = re.compile("|".join(sorted({re.escape(f) for g in indicators.n
 
 def measure_asked(text: str) -> str | None:
     """"rate" (增速 → 5%), "amount" (总量 → 2000亿元), or None when the question does not say."""
-    said = INDICATOR_NAMES.sub(" ", NOT_ASKED.sub(" ", text))
+    said = LEVEL.sub(" ", INDICATOR_NAMES.sub(" ", NOT_ASKED.sub(" ", text)))
     return ("amount" if SAID_AMOUNT.search(said) else "rate" if RATE.search(said)
             else "amount" if AMOUNT.search(said) else None)
 WANTS_PERSON = re.compile(r"谁|哪位|叫什么名字|姓名|那位.{0,4}叫什么|书记叫什么|局长叫什么|主任叫什么|区长叫什么|一把手|负责人")

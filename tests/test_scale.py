@@ -2,6 +2,11 @@
 lazy loading, the parallel path, and the look-alike corpus (scripts/make_corpus.py)."""
 from __future__ import annotations
 
+import errno
+import hashlib
+import json
+import os
+import time
 from pathlib import Path
 
 import numpy as np
@@ -85,6 +90,68 @@ def test_one_new_article_is_the_only_one_read_chunked_and_tokenized(seeds_copy: 
     assert update(seeds_copy, index_dir, model=FAKE).removed == ("005_baiyun_2025.txt",) and prepared == []
     after = snapshot(index_dir)
     assert np.array_equal(after.pop("vectors"), before.pop("vectors")) and after == before  # as it was
+
+
+def test_an_edit_that_keeps_size_and_mtime_is_read_while_racy(seeds_copy: Path, tmp_path: Path):
+    index_dir = tmp_path / "index"
+    seed = sorted(seeds_copy.glob("*.txt"))[0]
+    now = time.time_ns()
+    os.utime(seed, ns=(now, now))  # written in the build's own second: its stat cannot vouch for it later
+    update(seeds_copy, index_dir, model=FAKE)
+    text = seed.read_text(encoding="utf-8")
+    digit = next(ch for ch in text if ch in "123456789")
+    edited = text.replace(digit, "0" if digit != "0" else "1", 1)  # same size
+    seed.write_text(edited, encoding="utf-8")
+    os.utime(seed, ns=(now, now))  # and the same mtime
+    assert not update(seeds_copy, index_dir, model=FAKE).up_to_date
+    assert store.load(index_dir).articles[seed.name].text == edited
+
+
+def test_a_damaged_published_text_is_mended_from_its_seed_not_copied_on(seeds_copy: Path, tmp_path: Path):
+    index_dir = tmp_path / "index"
+    update(seeds_copy, index_dir, model=FAKE)
+    texts = index_dir.resolve() / store.TEXTS
+    info = texts.stat()
+    data = bytearray(texts.read_bytes())
+    data[10] ^= 0x01  # one bit, inside the first article; size and mtime put back
+    texts.write_bytes(bytes(data))
+    os.utime(texts, ns=(info.st_atime_ns, info.st_mtime_ns))
+    (seeds_copy / "005_baiyun_2025.txt").write_text(BAIYUN_2025, encoding="utf-8")
+    update(seeds_copy, index_dir, model=FAKE)
+    stored = store.load(index_dir)
+    first = sorted(seeds_copy.glob("*.txt"))[0]
+    assert stored.articles[first.name].text == first.read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize("kernel", ["refuses", "absent"])
+def test_an_update_copies_without_copy_file_range_too(seeds_copy: Path, tmp_path: Path, monkeypatch, kernel):
+    index_dir = tmp_path / "index"
+    update(seeds_copy, index_dir, model=FAKE)
+    if kernel == "absent":
+        monkeypatch.delattr(os, "copy_file_range", raising=False)
+    else:
+        def refuse(*args):
+            raise OSError(errno.EXDEV, "cross-device")
+
+        monkeypatch.setattr(os, "copy_file_range", refuse)
+    (seeds_copy / "005_baiyun_2025.txt").write_text(BAIYUN_2025, encoding="utf-8")
+    update(seeds_copy, index_dir, model=FAKE)
+    fresh = tmp_path / "fresh"
+    update(seeds_copy, fresh, model=FAKE, force=True)
+    updated, built = snapshot(index_dir), snapshot(fresh)
+    assert np.array_equal(updated.pop("vectors"), built.pop("vectors")) and updated == built
+
+
+def test_a_seed_swapped_for_a_link_is_noticed_and_refused(seeds_copy: Path, tmp_path: Path):
+    index_dir = tmp_path / "index"
+    update(seeds_copy, index_dir, model=FAKE)
+    seed = sorted(seeds_copy.glob("*.txt"))[0]
+    moved = tmp_path / seed.name
+    seed.rename(moved)
+    seed.symlink_to(moved)  # the same text, behind a link
+    report = update(seeds_copy, index_dir, model=FAKE)
+    assert not report.up_to_date and [r.source for r in report.rejected] == [seed.name]
+    assert "symbolic link" in report.rejected[0].reason and seed.name not in store.load(index_dir).articles
 
 
 def test_a_copy_of_an_unread_article_is_still_refused_as_a_copy(seeds_copy: Path, tmp_path: Path):
@@ -197,20 +264,28 @@ def test_knn_recall_counts_an_equally_near_row_as_found(tmp_path: Path):
     assert vectors.recall_at(stored, rows[12:20], 10) == vectors.Recall(1.0, 1.0)
 
 
-def test_knn_recall_counts_a_row_farther_than_epsilon_as_missed(tmp_path: Path):
-    rows = np.eye(12, dtype=np.float32)
-    rows[1:11, 0] = np.linspace(0.9, 0.5, 10)  # query row 0's neighbours 1–10, cosines falling
-    rows /= np.linalg.norm(rows, axis=1, keepdims=True)
+def test_knn_recall_forgives_a_row_within_epsilon_of_the_tenth_and_no_farther(tmp_path: Path):
+    tenth = 0.5
+    cosines = list(np.linspace(0.9, tenth, 10)) + [tenth - vectors.KNN_EPSILON / 2, tenth - 2 * vectors.KNN_EPSILON]
+    rows = np.zeros((12, 13), dtype=np.float32)  # row i: cosine cosines[i] with the query e0, its own axis else
+    for i, c in enumerate(cosines):
+        rows[i, 0], rows[i, i + 1] = c, np.sqrt(1 - c * c)
     np.save(tmp_path / vectors.ROWS, rows)
     stored = vectors.load(tmp_path)
+    query = np.eye(13, dtype=np.float32)[:1]
 
-    class OneWrong:  # returns row 11 (cosine 0) in place of row 10, the exact 10th
-        def search(self, query, k):
-            ids = np.array([list(range(1, 10)) + [11]])
-            return (rows[ids[0]] @ query[0])[None, :], ids
+    class Returns:  # the exact 9 best, then `last` in place of the exact 10th
+        def __init__(self, last):
+            self.last = last
 
-    stored._graph = OneWrong()
-    assert vectors.recall_at(stored, rows[:1], 10) == vectors.Recall(0.9, 0.9)
+        def search(self, q, k):
+            ids = np.array([list(range(9)) + [self.last]])
+            return (rows[ids[0]] @ q[0])[None, :], ids
+
+    stored._graph = Returns(10)  # within epsilon of the 10th: as near, for any use of the top 10
+    assert vectors.recall_at(stored, query, 10) == vectors.Recall(0.9, 1.0)
+    stored._graph = Returns(11)  # twice epsilon below: missed
+    assert vectors.recall_at(stored, query, 10) == vectors.Recall(0.9, 0.9)
 
 
 EARLIER_BAIYUN = """# 广州市白云区召开2017年高质量发展大会
@@ -232,3 +307,20 @@ def test_a_question_without_a_year_is_answered_by_the_newest_report_that_answers
     assert undated.figure == "1400亿元" and "2026年" in undated.note
     assert ask(stored, "2017年白云区完成固投目标是多少").figure == "900亿元"  # a year said is the year meant
     assert ask(stored, "2月25日的会上白云区完成固投目标是多少").figure == "1400亿元"  # that day's newest meeting
+
+
+def test_a_build_whose_manifest_records_sha256_still_loads_by_checksum(seeds_copy: Path, tmp_path: Path):
+    index_dir = tmp_path / "index"
+    update(seeds_copy, index_dir, model=FAKE)
+    build_dir = index_dir.resolve()
+    manifest = json.loads((build_dir / "manifest.json").read_text(encoding="utf-8"))
+    for name, record in manifest["files"].items():  # as a build of before 2026-11-30 recorded its files
+        del record[store.CHECKSUM]
+        record["sha256"] = hashlib.sha256((build_dir / name).read_bytes()).hexdigest()
+    (build_dir / "manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
+    texts = build_dir / store.TEXTS
+    os.utime(texts, ns=(texts.stat().st_atime_ns, texts.stat().st_mtime_ns + 1))  # stat differs: checksum read
+    assert store.load(index_dir).articles  # intact by its sha256
+    texts.write_bytes(texts.read_bytes().replace("广州".encode(), "广洲".encode(), 1))
+    with pytest.raises(store.IndexCorrupt, match="does not match its checksum"):
+        store.load(index_dir)

@@ -115,6 +115,9 @@ def test_question_asks_a_unit_a_measure_or_a_list():
     assert parse("全省有多少个市委书记参加").unit == "个"
     assert parse("花都2026年地区生产总值总量目标").measure == "amount"
     assert parse("番禺工投增速目标").measure == "rate"
+    assert parse("天河2024年GDP打算涨多少啊").measure == "rate"  # colloquial 涨 is 增长
+    assert parse("黄埔区工业产值涨到多少").measure is None  # a level: the figure's own words decide
+    assert parse("数字化改造的比例提高到多少").measure == "rate"  # a share's level is a rate
     listing = parse("荔湾的三大平台是哪三个")
     assert listing.wants == "list" and listing.terms == ("三大", "平台")
 
