@@ -1,6 +1,6 @@
 """Fit the answer decision (qa/calibration.py): logistic regression over qa.judge.Signals, threshold for precision.
 
-    PYTHONPATH=$PWD .venv/bin/python scripts/fit_answer.py [--index-dir var/index] [--meaning] [SET.jsonl …]
+    PYTHONPATH=$PWD .venv/bin/python scripts/fit_answer.py [--index-dir var/index ...] [--meaning] [SET.jsonl …]
 
 Every question of the sets (default: the dev set and tests/eval/heldout*.jsonl but the blind sets kept for
 measuring, `BLIND`) is asked as
@@ -100,18 +100,24 @@ def main() -> int:
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("sets", nargs="*", type=Path)
-    parser.add_argument("--index-dir", type=Path, default=ROOT / "var" / "index")
+    parser.add_argument("--index-dir", type=Path, action="append",
+                        help="an index to draw candidates from (default var/index); given twice — say the seeds' and "
+                             "one with look-alike articles — each question is asked of both, in the same fold")
     parser.add_argument("--meaning", action="store_true", help="add the trial signal: answering words' dense similarity")
     args = parser.parse_args()
     sets = args.sets or [DEV, *(path for path in sorted((ROOT / "tests" / "eval").glob("heldout*.jsonl"))
                                 if path.stem not in BLIND)]
-    index = load(args.index_dir)
-    questions = []  # (set name, gold, tries)
-    for path in sets:
-        for gold in read_gold(path):
-            questions.append((path.stem, gold, rows_of(index, gold, args.meaning)))
+    indexes = args.index_dir or [ROOT / "var" / "index"]
+    questions = []  # (set name, gold, tries, the question's number: its fold in every index)
+    for at, index_dir in enumerate(indexes):
+        index, label = load(index_dir), "" if at == 0 else f" @{index_dir.parent.name}"
+        n = 0
+        for path in sets:
+            for gold in read_gold(path):
+                questions.append((path.stem + label, gold, rows_of(index, gold, args.meaning), n))
+                n += 1
     x, y, group = [], [], []
-    for n, (_, _, tries) in enumerate(questions):
+    for _, _, tries, n in questions:
         for t in tries:
             for v, right in t:
                 x.append(v)
@@ -125,7 +131,7 @@ def main() -> int:
         oof[fold_of == f] = model.predict_proba(x[fold_of == f])[:, 1]
     # the per-question decision, from the out-of-fold confidences
     per_q, at = [], 0
-    for name, gold, tries in questions:
+    for name, gold, tries, _ in questions:
         ps, rs = [], []
         for t in tries:
             ps.append(list(oof[at:at + len(t)]))
