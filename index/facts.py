@@ -187,11 +187,12 @@ def _sentence_facts(article: Article, block: Block, stops: list[int], sentence: 
         if not names:
             continue
         previous = names if not used else []  # a count's noun is no indicator for the figures after it
-        first_unit = figure_value(first)[1]
+        read = [figure_value(m) for m in run]
+        first_unit = read[0][1]
         kind_of_run = figure_kind(first_unit, before)
         strive = "力争" if STRIVE.search(before) else ""
         for i, m in enumerate(run):
-            value, unit = figure_value(m)
+            value, unit = read[i]
             own_names = [names[i]] if len(names) == len(run) > 1 else names
             if i > 0 and m["unit"] in COUNT_UNITS:  # "十个概念验证中心、百个成果应用场景": each its own noun
                 after = after_noun(sentence, m)
