@@ -33,7 +33,7 @@ from index.meta import describe
 PARALLEL_MIN_ARTICLES = 40  # below this, worker start-up (jieba's dictionary, ≈0.3 s each) costs more than it saves
 MAX_WORKERS = 4  # beyond this, the parent (mapping terms, embedding) is the bottleneck
 WORKER_BATCH = 8  # articles sent to a worker at once: fewer round trips, results still arrive steadily
-_to_json = json.JSONEncoder(ensure_ascii=False).encode  # `json.dumps(…, ensure_ascii=False)` without a new encoder a row
+_to_json = json.JSONEncoder(ensure_ascii=False).encode  # `json.dumps(…, ensure_ascii=False)`, one encoder for all rows
 
 
 def vector_key(model_fingerprint: str, text: str) -> str:

@@ -12,6 +12,7 @@ from hypothesis import given, settings, strategies as st
 
 from index import facts, figures, meta, tokenize
 from index.chunk import chunk_article, indexed_text
+from index.cut import cut_for_search
 from index.clean import blocks
 from index.load import read_seeds
 from tests.conftest import SEEDS
@@ -38,7 +39,7 @@ def test_cut_for_search_gives_jiebas_words_on_every_run_of_the_seeds():
            "乒乓球拍卖完了", "南京市长江大桥", "黄埔区长", "中华人民共和国万岁", "越秀区越秀越好"]
     assert len(runs) > 1000
     for run in runs + odd:
-        assert tokenize.cut_for_search(run) == list(jieba.cut_for_search(run)), run
+        assert cut_for_search(run, jieba) == list(jieba.cut_for_search(run)), run
 
 
 # Characters the dictionary knows in many words, a few it does not, digits and marks a run may hold.
@@ -50,7 +51,7 @@ RUN_ALPHABET = "白云区广州市固定资产投资增长发展经济产业项�
 def test_cut_for_search_gives_jiebas_words_on_generated_runs(text):
     jieba = tokenize._jieba()
     for run in [b for n, b in enumerate(tokenize.BLOCK.split(text)) if n % 2 and b]:
-        assert tokenize.cut_for_search(run) == list(jieba.cut_for_search(run)), run
+        assert cut_for_search(run, jieba) == list(jieba.cut_for_search(run)), run
 
 
 def _unled(pattern: re.Pattern) -> re.Pattern:
