@@ -13,12 +13,14 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 HEADING_MD = re.compile(r"^(#{1,6})\s*(.*?)\s*$")
 CAPTION = re.compile(r"(摄|供图|社发|图源[^。]*)\s*[）)]?\s*$")
 BYLINE = re.compile(r"记者|通讯员|统筹|采写|编辑|摄影")
 SENTENCE_END = re.compile(r"[。！？!?；;…]['\"”’」』）)*]*\s*$")
 BARE_HEADING_MAX = 60
+TEXTS_KEPT = 4  # articles whose blocks are remembered: describing, chunking and facts each ask for them in turn
 VERSION = "1"  # bump when the rules change: part of the pipeline version an index is checked against
 
 
@@ -77,7 +79,14 @@ def heading_title(line: str) -> str:
 
 
 def blocks(text: str) -> list[Block]:
-    """Article text → blocks in reading order, broken paragraphs joined."""
+    """Article text → blocks in reading order, broken paragraphs joined (a new list; the blocks are made once
+    for the last few texts)."""
+    return list(_blocks(text))
+
+
+@lru_cache(maxsize=TEXTS_KEPT)
+def _blocks(text: str) -> tuple[Block, ...]:
+    """`blocks`, remembered."""
     lines = lines_with_offsets(text)
     bare = not any(HEADING_MD.match(line) for _, line in lines)
     raw: list[Block] = []
@@ -97,4 +106,4 @@ def blocks(text: str) -> list[Block]:
             out[-1] = Block("text", last.text + b.text, last.spans + b.spans)
         else:
             out.append(b)
-    return out
+    return tuple(out)

@@ -144,9 +144,12 @@ class HashingEncoder:
         at: list[int] = []
         if len(self._slots) > SLOTS_KEPT:
             self._slots.clear()
-        known, dim = self._slots.get, self.dim
+        slots, dim = self._slots, self.dim
         for n, counted in enumerate(cached_counts(t) for t in texts):
-            codes.extend([known(term) or self._slots.setdefault(term, _slot(term, dim)) for term in counted])
+            found = list(map(slots.get, counted))  # one look-up a term; a slot is never 0
+            if None in found:
+                found = [slot or slots.setdefault(term, _slot(term, dim)) for term, slot in zip(counted, found)]
+            codes.extend(found)
             counts.extend(counted.values())
             at.extend([n * self.dim] * len(counted))
         signed = np.array(codes, dtype=np.int64)  # slot + 1, negative for a token that subtracts

@@ -14,6 +14,7 @@ UNITS = ("亿元|万元|元|万亩|亩|公顷|万平方米|平方米|平方公�
 COUNT_UNITS = frozenset("个 家 项 条 场 人次 万人次 人 万人 名 万名 套 万套 所 座 宗 户 万户 栋 辆 万辆 片 村 万个 万家 万项".split())
 PREFIX_QUALIFIERS = "不低于|不少于|不超过|超过|超|突破|达到|达|约|近|逾|迈上|跨越|向"
 FIGURE = re.compile(
+    r"(?=[不超突达约近逾迈跨向\d十百千万])"  # what every figure starts with: the scan skips other positions at once
     rf"(?P<pre>{PREFIX_QUALIFIERS})?"
     r"(?:(?P<num>\d+(?:\.\d+)?)(?P<mul>[十百千万亿]*)|(?P<bare>[十百千万]+)(?=[个家项条场名套所座宗户栋辆]|亿元|万亩|亩))"
     r"(?P<about>多|余)?"

@@ -45,6 +45,9 @@ def named_indicators() -> tuple[tuple[str, ...], ...]:
     return tuple(tuple(g) for g in groups)
 
 
+KNOWN_FORMS = frozenset(form for group in INDICATORS for form in group)  # `words in KNOWN_FORMS`: one of the table's
+
+
 # Words that only point back at the indicator just named: "总量突破3000亿元", "增速不低于6%".
 PRONOUN_INDICATORS = frozenset("总量 规模 总额 总值 增速 增幅 增长 全年 其中 各 均 分别 年".split())
 # Leading words that are no part of an indicator: modal verbs, time words, the speaker's frame.
@@ -72,6 +75,10 @@ AFTER_STOP = re.compile(r"(?:集中攻坚|攻坚|落地|(?<!新)开工|动工|�
 MAX_INDICATOR = 20  # longer words before a figure are a clause, not a name: only their tail after a mark is kept
 PERIODS = re.compile(r"[一二三四]季度|上半年|下半年")
 PERIOD_VERB = re.compile(r"(?P<period>[一二三四]季度|上半年|下半年)(?P<verb>新开工|开工|竣工|投产|动工)")
+LIST_MARK = re.compile(r"、|和|及|与")
+SHARED_HEAD = re.compile(r"(总产值|增加值|产值)$")
+DIGIT = re.compile(r"\d")
+NOT_WORD = re.compile(r"[^\u4e00-\u9fffA-Za-z]")
 
 
 @lru_cache(maxsize=1 << 14)  # a build asks it for every figure of every article, mostly the same few words
@@ -115,14 +122,14 @@ def split_list(words: str, run: int = 1) -> list[str]:
     Split only when the last item is an indicator the table knows, or when as many figures follow as
     there are items ("新型储能、美妆产业规模突破200亿元、450亿元"): "国家、省重大科技项目" is one thing.
     """
-    parts = [p for p in re.split(r"、|和|及|与", words) if p]
-    known = bool(parts) and any(parts[-1] in group for group in INDICATORS)
+    parts = [p for p in LIST_MARK.split(words) if p]
+    known = bool(parts) and parts[-1] in KNOWN_FORMS
     if len(parts) < 2 or not (known or len(parts) == run or parts[-1] in ("增加值", "总产值")):
         return [words]
     out = [parts[0]]
     for p in parts[1:]:
         if p in ("增加值", "总产值", "产值") and out:  # the head is shared: 规上工业总产值和增加值
-            stem = re.sub(r"(总产值|增加值|产值)$", "", out[0])
+            stem = SHARED_HEAD.sub("", out[0])
             p = stem + p
         out.append(p)
     return out
@@ -168,9 +175,9 @@ def indicators_for(words: str, sentence: str, m: re.Match, previous: list[str], 
     after = after_noun(sentence, m)
     own = words if words and words not in PRONOUN_INDICATORS and len(words) > 1 else ""
     explicit = sentence[m.end():m.end() + 1] == "的"
-    if re.search(r"\d", own):
+    if DIGIT.search(own):
         return [], 0  # a figure we did not read sits in the words ("仅用4年零8个月迎来了"): the binding is unsure
-    known = any(own in group for group in INDICATORS)
+    known = own in KNOWN_FORMS
     if after and own and not known and not explicit and not VERB_END.search(own) \
             and figure_kind(figure_value(m)[1], "") == "amount" and len(own) > 2:
         return [], 0  # "投资超10亿元制造业项目": the amount is an attribute of the noun after it, not a figure of its own
@@ -184,7 +191,7 @@ def indicators_for(words: str, sentence: str, m: re.Match, previous: list[str], 
     if own:
         parts = split_list(own, run)
         if len(parts) == 1 and len(own) > MAX_INDICATOR:
-            own = re.split(r"[^\u4e00-\u9fffA-Za-z]", own)[-1]
+            own = NOT_WORD.split(own)[-1]
             parts = [own] if 1 < len(own) <= MAX_INDICATOR else []
         return parts, 0
     following = sentence[m.end():m.end() + 4]

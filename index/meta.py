@@ -28,21 +28,22 @@ CN_DIGITS = {"一": 1, "二": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 
 
 # (pattern, match → year, weight). Strong cues name the year outright in other
 # words; a bare "2024年" is a vote; a dated past event ("2023年4月") barely counts.
+# A leading lookahead on the first characters a match can start with lets the scan skip other positions at once.
 YEAR_CUES: list[tuple[str, Callable[[re.Match], int], float]] = [
     (r"新中国成立(\d{2,3})周年", lambda m: 1949 + int(m[1]), 3),
     (r"改革开放(\d{2})周年", lambda m: 1978 + int(m[1]), 3),
-    (r"(?:建党|中国共产党成立)(\d{2,3})周年", lambda m: 1921 + int(m[1]), 3),
-    (r"“?十五五”?(?:规划)?(?:时期)?的?开局之年", lambda m: 2026, 3),
-    (r"“?十四五”?(?:规划)?的?收官之年", lambda m: 2025, 3),
-    (r"“?十四五”?(?:规划)?的?开局之年", lambda m: 2021, 3),
+    (r"(?=[建中])(?:建党|中国共产党成立)(\d{2,3})周年", lambda m: 1921 + int(m[1]), 3),
+    (r"(?=[“十])“?十五五”?(?:规划)?(?:时期)?的?开局之年", lambda m: 2026, 3),
+    (r"(?=[“十])“?十四五”?(?:规划)?的?收官之年", lambda m: 2025, 3),
+    (r"(?=[“十])“?十四五”?(?:规划)?的?开局之年", lambda m: 2021, 3),
     (r"过去的(20\d\d)年", lambda m: int(m[1]) + 1, 2),
     (r"自(20\d\d)年[^。]{0,40}?第([二三四五六七八九十])年", lambda m: int(m[1]) + CN_DIGITS[m[2]] - 1, 2),
-    (r"(?<![到至向前的])(20\d\d)年(?![\d一二三四五六七八九十]{1,2}月|前|以前|底前)", lambda m: int(m[1]), 1),
+    (r"(?=2)(?<![到至向前的])(20\d\d)年(?![\d一二三四五六七八九十]{1,2}月|前|以前|底前)", lambda m: int(m[1]), 1),
     (r"(20\d\d)年\d{1,2}月", lambda m: int(m[1]), 0.3),
 ]
 
 PUBLISHER = re.compile(r"([\u4e00-\u9fa5]{2,5}?(?:晚报|日报|快报|建设报|时报|商报|新闻|报|社|网))\s*(讯|记者)")
-DATE = re.compile(r"(?<![\d年])(1[0-2]|[1-9])月([1-3]?\d)日")
+DATE = re.compile(r"(?=[1-9])(?<![\d年])(1[0-2]|[1-9])月([1-3]?\d)日")
 
 
 def snippet(text: str, start: int, end: int, pad: int = 12) -> str:

@@ -33,6 +33,7 @@ from index.meta import describe
 PARALLEL_MIN_ARTICLES = 40  # below this, worker start-up (jieba's dictionary, ≈0.3 s each) costs more than it saves
 MAX_WORKERS = 4  # beyond this, the parent (mapping terms, embedding) is the bottleneck
 WORKER_BATCH = 8  # articles sent to a worker at once: fewer round trips, results still arrive steadily
+_to_json = json.JSONEncoder(ensure_ascii=False).encode  # `json.dumps(…, ensure_ascii=False)`, one encoder for all rows
 
 
 def vector_key(model_fingerprint: str, text: str) -> str:
@@ -70,15 +71,15 @@ class Prepared:
     def counts(self, chunk: int, ptr: np.ndarray) -> dict[str, int]:
         """Chunk `chunk`'s terms → their counts (`ptr`: the cumulated `per_chunk`, from 0)."""
         a, b = int(ptr[chunk]), int(ptr[chunk + 1])
-        return dict(zip([self.terms[i] for i in self.term_ids[a:b].tolist()], self.term_tf[a:b].tolist()))
+        return dict(zip(map(self.terms.__getitem__, self.term_ids[a:b].tolist()), self.term_tf[a:b].tolist()))
 
 
 def article(job: Job) -> Prepared:
     """One article's text → its `Prepared` form (describe, chunk, extract facts, tokenize, count)."""
     described = describe(job.source, job.text, job.sha256)
     chunks = chunk_article(described.source, described.text, job.sizes)
-    lines = [(json.dumps(c.to_json(), ensure_ascii=False) + "\n").encode("utf-8") for c in chunks]
-    found = "".join(json.dumps(f.to_json(), ensure_ascii=False) + "\n" for f in facts.extract(described))
+    lines = [(_to_json(c.to_json()) + "\n").encode("utf-8") for c in chunks]
+    found = "".join(_to_json(f.to_json()) + "\n" for f in facts.extract(described))
     texts = [indexed_text(c) for c in chunks]
     local: dict[str, int] = {}
     term_ids: list[int] = []
@@ -87,9 +88,10 @@ def article(job: Job) -> Prepared:
     for text in texts:
         words = tokenize.tokens(text)
         counted = Counter(words)  # insertion order: first appearance in the chunk
-        for term, tf in counted.items():
-            term_ids.append(local.setdefault(term, len(local)))
-            term_tf.append(tf)
+        unseen = [term for term in counted if term not in local]  # new to the article: the next ids, in order
+        local.update(zip(unseen, range(len(local), len(local) + len(unseen))))
+        term_ids.extend(map(local.__getitem__, counted))
+        term_tf.extend(counted.values())
         per_chunk.append(len(counted))
         lengths.append(len(words))
     return Prepared({**described.metadata(), "chunks": len(chunks)}, lines, texts,
@@ -107,15 +109,14 @@ class Vocabulary:
 
     def ids_of(self, terms: list[str]) -> np.ndarray:
         """An article's vocabulary → the build's ids of its terms, unseen terms appended in their order."""
-        out = np.empty(len(terms), dtype=np.int32)
         ids, known = self.ids, self.terms
-        for n, term in enumerate(terms):
-            i = ids.get(term)
-            if i is None:
-                i = ids[term] = len(known)
-                known.append(term)
-            out[n] = i
-        return out
+        found = list(map(ids.get, terms))  # one look-up a term; then only the unseen ones, in order, get new ids
+        if None in found:
+            for n, i in enumerate(found):
+                if i is None:
+                    found[n] = ids[terms[n]] = len(known)
+                    known.append(terms[n])
+        return np.array(found, dtype=np.int32)
 
 
 @contextlib.contextmanager
