@@ -8,7 +8,6 @@ The dictionary is jieba's own without its rarest words (frequency < 5: 137k of
 349k words kept) plus the project's words. Loading all of jieba's costs ≈0.85 s
 on every cold `gzqa ask`; this one ≈0.2 s. Dropped words still segment, into
 their known parts or by jieba's HMM. It is written once into a cache folder.
-A run of text is cut by `index.cut` (jieba's own algorithm, the same words, less CPU).
 """
 from __future__ import annotations
 
@@ -23,7 +22,6 @@ from functools import lru_cache
 from pathlib import Path
 
 from index import lexicon
-from index.cut import cut_for_search
 
 WORD = re.compile(r"[\w\u4e00-\u9fff%.&]+")
 MIN_FREQ = 5  # jieba words rarer than this are left out of the dictionary (see above)
@@ -154,10 +152,8 @@ def tokens(text: str) -> list[str]:
 
 @lru_cache(maxsize=BLOCKS_KEPT)
 def _block_terms(block: str) -> tuple[str, ...]:
-    """The terms of one block of a normalised, lower-cased text (remembered): a `BLOCK` run is cut by
-    `cut_for_search` (jieba's words, faster), what lies between runs by jieba itself."""
-    jieba = _jieba()
-    return _terms(cut_for_search(block, jieba) if BLOCK.fullmatch(block) else jieba.cut_for_search(block))
+    """The terms of one block of a normalised, lower-cased text (remembered)."""
+    return _terms(_jieba().cut_for_search(block))
 
 
 def _terms(words) -> tuple[str, ...]:

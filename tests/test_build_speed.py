@@ -1,6 +1,6 @@
 """The build's fast paths against the slow code they replace: the same words, matches and facts.
 
-Each fast path (a route search over a jieba run, regular expressions led by a lookahead, sentence starts by
+Each fast path (regular expressions led by a lookahead, sentence starts by
 bisection, remembered blocks and indicator words) must give what the obvious version gives, on the seeds and
 on generated text; a full build is byte-identical to one without them (README, "At scale").
 """
@@ -12,46 +12,14 @@ from hypothesis import given, settings, strategies as st
 
 from index import facts, figures, meta, tokenize
 from index.chunk import chunk_article, indexed_text
-from index.cut import cut_for_search
 from index.clean import blocks
 from index.load import read_seeds
 from tests.conftest import SEEDS
 
 
-def _runs(text: str) -> list[str]:
-    """The `BLOCK` runs `tokens` cuts in a text."""
-    out = []
-    for i, part in enumerate(tokenize.LATIN.split(tokenize.normalise(text).lower())):
-        if i % 2 == 0:
-            out += [b for n, b in enumerate(tokenize.BLOCK.split(part)) if n % 2 and b]
-    return out
-
-
 def _seed_chunks() -> list[str]:
     texts, _ = read_seeds(SEEDS)
     return [indexed_text(c) for t in texts for c in chunk_article(t.source, t.text)]
-
-
-def test_cut_for_search_gives_jiebas_words_on_every_run_of_the_seeds():
-    jieba = tokenize._jieba()
-    runs = sorted({r for text in _seed_chunks() for r in _runs(text)})
-    odd = ["白云区2026年gdp增长5%以上", "3.5%", "a-b", "一", "的的的的", "研究生命起源", "结婚的和尚未结婚的",
-           "乒乓球拍卖完了", "南京市长江大桥", "黄埔区长", "中华人民共和国万岁", "越秀区越秀越好"]
-    assert len(runs) > 1000
-    for run in runs + odd:
-        assert cut_for_search(run, jieba) == list(jieba.cut_for_search(run)), run
-
-
-# Characters the dictionary knows in many words, a few it does not, digits and marks a run may hold.
-RUN_ALPHABET = "白云区广州市固定资产投资增长发展经济产业项目建设新开工亿元万个家的了和与南京长江大桥龘靐齉" + "0123456789.%-_&+#"
-
-
-@settings(max_examples=300, deadline=None)
-@given(st.text(alphabet=RUN_ALPHABET, min_size=1, max_size=40))
-def test_cut_for_search_gives_jiebas_words_on_generated_runs(text):
-    jieba = tokenize._jieba()
-    for run in [b for n, b in enumerate(tokenize.BLOCK.split(text)) if n % 2 and b]:
-        assert cut_for_search(run, jieba) == list(jieba.cut_for_search(run)), run
 
 
 def _unled(pattern: re.Pattern) -> re.Pattern:
