@@ -9,6 +9,7 @@ beside the rows at build time; `recall_at` measures it against exact search
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
@@ -87,13 +88,28 @@ def rows(vectors: Vectors) -> np.ndarray:
     return np.array(vectors.rows)
 
 
+# BLAS threads for a query's matrix-vector product. One: at 100k chunks two threads cut a warm query's wall time
+# by about a fifth but double its CPU (2026-11-30, quiet machine: p50 27–35 ms / 55–70 ms CPU with two, 34–38 ms
+# / 34–37 ms with one), and a server answers several users on two cores — as the question encoder (issue 10).
+BLAS_THREADS = 1
+
+
+@lru_cache(maxsize=1)
+def _blas():
+    """The process's BLAS thread pools (threadpoolctl), looked up once."""
+    from threadpoolctl import ThreadpoolController
+
+    return ThreadpoolController()
+
+
 def exact(vectors: Vectors, query: np.ndarray, k: int, within: np.ndarray | None = None) -> list[tuple[int, float]]:
     """(row, cosine) of the `k` nearest rows by brute force (of the rows `within` only, if given); ties by row."""
     rows = np.arange(vectors.ntotal) if within is None else np.asarray(within, dtype=np.int64)
     if len(rows) == 0 or k <= 0:
         return []
     matrix = vectors.rows if within is None else vectors.rows[rows]
-    scores = matrix @ np.asarray(query, dtype=np.float32).reshape(-1)
+    with _blas().limit(limits=BLAS_THREADS, user_api="blas"):
+        scores = matrix @ np.asarray(query, dtype=np.float32).reshape(-1)
     k = min(k, len(scores))
     top = np.argpartition(-scores, k - 1)[:k]
     top = top[np.lexsort((rows[top], -scores[top]))]
