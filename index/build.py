@@ -159,7 +159,9 @@ def update(seeds_dir: Path, index_dir: Path, model: str | None = None, force: bo
     index that does not load (damaged, other schema) is rebuilt, not reported up to date.
     While another update runs, this one waits for it, or with `wait=False` raises `publish.IndexBusy`.
     `on_embedded(done, total)` is called after each embedding batch (`EMBED_BATCH` passages);
-    `show_bar` draws a progress bar with rate and ETA on stderr.
+    `show_bar` draws a progress bar with rate and ETA on stderr. From 40 new articles on, articles are
+    prepared in worker processes started by a forkserver, which imports the calling script again: a script
+    that calls this must do so under `if __name__ == "__main__":` (as any multiprocessing caller must).
     """
     started = time.monotonic()
     seeds_dir, index_dir = Path(seeds_dir), Path(index_dir)
