@@ -253,6 +253,7 @@ class StoredIndex:
     _last_dense: tuple[tuple, list] | None = field(default=None, repr=False)
     _facts: tuple[Fact, ...] | None = field(default=None, repr=False)
     _catalog: Catalog | None = field(default=None, repr=False)
+    _idf: dict[str, float] = field(default_factory=dict, repr=False)
 
     def catalog(self) -> Catalog:
         """The articles' years, cities and dates, grouped (`index.api.Catalog`), made on first call."""
@@ -274,8 +275,12 @@ class StoredIndex:
         return self.bm25.terms(row)
 
     def idf(self, term: str) -> float:
-        """BM25Plus idf of `term` (0.0 when no chunk holds it)."""
-        return self.bm25.idf(term)
+        """BM25Plus idf of `term` (0.0 when no chunk holds it), remembered: a question's concepts are weighed
+        again for each of its ≈ 100 candidate chunks, and a build's idf never changes."""
+        known = self._idf.get(term)
+        if known is None:
+            known = self._idf[term] = self.bm25.idf(term)
+        return known
 
     def lexical(self, terms, k: int, sources: Collection[str] | None = None) -> list[tuple[int, float]]:
         """(row, BM25 score) of the best `k` chunks holding at least one of `terms` (of `sources`' articles only)."""

@@ -19,6 +19,8 @@ FIGURE = re.compile(
     r"\d+(?:\.\d+)?(?:万|亿|千|百)*"
     rf"(?:{UNITS})?"
     r"(?:以上|左右|以内)?")
+WHEN = re.compile(r"(?:19|20)\d\d年?|(?:1[0-2]|0?[1-9])月")  # a bare year or month: when, not how much
+WITHIN_DAYS = re.compile(r"[日号]以?内")  # "15日内": a duration, a figure
 DATE = re.compile(r"(?:19|20)\d\d年(?:\d{1,2}月)?(?:\d{1,2}日)?|\d{1,2}月\d{1,2}日")
 
 
@@ -26,9 +28,9 @@ def figures(text: str) -> list[re.Match]:
     """Quantities in `text`, in order. Left out: bare years, months and days, which say when ("2024年",
     "12月27日", "19日，…召开"; a duration is "8个月", "15日内"), and ordinals ("第2位")."""
     return [m for m in FIGURE.finditer(text)
-            if m.group() and not re.fullmatch(r"(?:19|20)\d\d年?|(?:1[0-2]|0?[1-9])月", m.group())
-            and not (text[m.end():m.end() + 1] in ("日", "号") and not re.match(r"[日号]以?内", text[m.end():]))
-            and not text[:m.start()].endswith("第")]
+            if m.group() and not WHEN.fullmatch(m.group())
+            and not (text[m.end():m.end() + 1] in ("日", "号") and not WITHIN_DAYS.match(text, m.end()))
+            and text[m.start() - 1:m.start()] != "第"]
 
 
 # Measure words that count the same things: a question's word and the report's often differ ("多少人" is
