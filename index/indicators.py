@@ -29,6 +29,7 @@ INDICATORS: tuple[tuple[str, ...], ...] = (
 )
 
 
+@lru_cache(maxsize=1)
 def named_indicators() -> tuple[tuple[str, ...], ...]:
     """Every indicator a question or an answer may name: the groups above, each with the lexicon's forms of it
     ("经济增速" for GDP), then the lexicon's other synonym groups of measured things (高新技术企业, 城中村改造 …);

@@ -5,7 +5,7 @@ import os
 import threading
 from pathlib import Path
 
-from index import backend, store
+from index import backend
 from index.api import Index
 from qa.answer import DEFAULT_K, Answer, ask
 

@@ -55,7 +55,6 @@ def place_matches(question: Question, chunk: Chunk, city: str | None = None) -> 
     article is of that scope.
     """
     named_in = where(chunk)
-    named = {p.name for p in question.places}
     if not city_matches(question, city):
         return False
     elsewhere = OTHER_CITY.search(opening(chunk))  # "茂名市副市长…" in a Guangzhou report
@@ -138,7 +137,7 @@ def names(form: str, text: str) -> bool:
     return form in text
 
 
-def named_indicators(text: str) -> list[tuple[str, ...]]:
+def indicators_in(text: str) -> list[tuple[str, ...]]:
     """The indicator groups `text` names."""
     text = text.lower()
     return [g for g in INDICATORS if any(names(f, text) for f in g)]
@@ -146,10 +145,10 @@ def named_indicators(text: str) -> list[tuple[str, ...]]:
 
 def foreign_indicator(question: Question, said_of: str) -> bool:
     """Do a figure's lead words name an indicator the question does not ask ("全年社零额增长…" for GDP)?"""
-    asked = named_indicators(question.text)
+    asked = indicators_in(question.text)
     if not asked:
         return False  # "产出增幅" names no indicator: any may be meant
-    return any(g not in asked for g in named_indicators(said_of))
+    return any(g not in asked for g in indicators_in(said_of))
 
 
 def indicator_missing(question: Question, text: str) -> bool:
@@ -160,8 +159,8 @@ def indicator_missing(question: Question, text: str) -> bool:
     same shape for another ("固定资产投资增长5%" for 工业投资), and asked its 区委书记 it may name only its
     区长: the words must name what is asked.
     """
-    said = named_indicators(text)
-    if any(g not in said for g in named_indicators(question.text)):
+    said = indicators_in(text)
+    if any(g not in said for g in indicators_in(question.text)):
         return True
     if question.wants != "person":  # "城市长远发展" holds no 市长; a title only matters when its holder is asked
         return False

@@ -34,7 +34,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from index.store import load  # noqa: E402
-from qa.answer import attempt, prepare  # noqa: E402
+from qa.answer import prepare  # noqa: E402
 from qa.calibration import MAX_WRONG  # noqa: E402
 from qa.evaluate import read_gold, says  # noqa: E402
 from qa.judge import NAMES  # noqa: E402
