@@ -99,9 +99,17 @@ def browser():
         chromium.close()
 
 
+# How long an action or an `expect` waits for the UI: one question is ≈ 0.1 s, but on this shared 2-core machine
+# a Gradio event has taken over 5 s (Playwright's own default for `expect`, which the context's does not set).
+UI_TIMEOUT_MS = 15_000
+
+
 def open_page(browser, server: Server, width: int = 1280, height: int = 800):
+    from playwright.sync_api import expect
+
+    expect.set_options(timeout=UI_TIMEOUT_MS)
     context = browser.new_context(viewport={"width": width, "height": height}, locale="zh-CN")
-    context.set_default_timeout(15_000)
+    context.set_default_timeout(UI_TIMEOUT_MS)
     page = context.new_page()
     page.goto(server.url)
     page.locator("#ask-button").wait_for()
