@@ -89,19 +89,46 @@ def cache_dir() -> Path:
     return Path(os.environ.get("GZQA_CACHE") or Path(xdg) / "gzqa")
 
 
-def dictionary_file() -> Path:
-    """The dictionary, written once per (jieba, lexicon, MIN_FREQ) into `cache_dir()`."""
+def cached(name: str, make) -> Path:
+    """`cache_dir()/name-<key>.txt`, written once per (jieba, lexicon, MIN_FREQ) from `make()`."""
     import jieba
 
     key = hashlib.sha1(f"{jieba.__version__} {MIN_FREQ} {lexicon.dictionary_words()}".encode()).hexdigest()[:12]
     folder = cache_dir()
-    path = folder / f"jieba-dict-{key}.txt"
+    path = folder / f"{name}-{key}.txt"
     if not path.is_file():
         folder.mkdir(parents=True, exist_ok=True)
         partial = path.with_suffix(f".{os.getpid()}.part")
-        partial.write_text(dictionary_text(), encoding="utf-8")
-        os.replace(partial, path)  # atomic: a concurrent reader sees no half-written dictionary
+        partial.write_text(make(), encoding="utf-8")
+        os.replace(partial, path)  # atomic: a concurrent reader sees no half-written file
     return path
+
+
+def dictionary_file() -> Path:
+    """The dictionary, written once into `cache_dir()`."""
+    return cached("jieba-dict", dictionary_text)
+
+
+# jieba's part-of-speech classes of the words that say how a question is put, not what it asks about: pronouns
+# (这个, 那边, 啥), modal particles (呢, 呀), auxiliaries (着, 过), interjections, onomatopoeia, conjunctions and
+# prepositions. Adverbs (d) are not among them: jieba's dictionary tags 更新 and 高新 so.
+FUNCTION_TAGS = ("r", "y", "u", "e", "o", "c", "p")
+
+
+def function_words_text() -> str:
+    """jieba's dictionary words of a function class (`FUNCTION_TAGS`), less the project's own words."""
+    import jieba
+
+    own = set(lexicon.dictionary_words())
+    lines = (line.split() for line in (Path(jieba.__file__).parent / "dict.txt").read_text(encoding="utf-8").splitlines())
+    return "\n".join(sorted({p[0] for p in lines if len(p) == 3 and p[2].startswith(FUNCTION_TAGS)
+                             and p[0] not in own})) + "\n"
+
+
+@lru_cache(maxsize=1)
+def function_words() -> frozenset[str]:
+    """Words that carry no matter of their own (see `FUNCTION_TAGS`), from jieba's dictionary (cached once)."""
+    return frozenset(cached("jieba-function-words", function_words_text).read_text(encoding="utf-8").split())
 
 
 def warm_up() -> None:

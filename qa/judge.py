@@ -176,12 +176,28 @@ SHARE = re.compile(r"比重|占比|占[^，,；;。]{0,12}$")  # "占GDP比重�
 SHARE_ASKED = re.compile(r"比重|占比|占|比例|百分之")
 
 
+CLAUSE_BREAKS = "，,；;。：:"
+ALL_OF = re.compile(r"均|都|分别")  # "A、B、C均增长6%": the figure is said of every item of the list
+CHANGE = re.compile(r"增长|增速|增幅|提高|提升|下降|降低")  # "…830亿元、增长18%": how the figure before changes
+
+
 def lead(text: str, at: int) -> str:
-    """The words a figure at offset `at` is said of: back to the previous figure or clause break."""
+    """The words a figure at offset `at` is said of: back to the previous figure or break ("、" included), read
+    as these reports list their targets:
+    - "地区生产总值、社消零总额、固定资产投资均增长6%": with 均/都/分别, of the whole 、-list;
+    - "固定资产投资额超830亿元、增长18%": a change naming no indicator continues the figure before it — the rate
+      is 固投's, not the next item's ("165万名高校学生、374万名技能人才" is a new item: a count comes before its thing).
+    """
     before = text[:at]
-    cut = max(before.rfind(c) for c in "，,；;。：:、")
-    previous = [m.end() for m in figures(before) if m.end() <= at]
-    return before[max([cut + 1] + previous):]
+    previous = [m for m in figures(before) if m.end() <= at]
+    start = max([max(before.rfind(c) for c in CLAUSE_BREAKS + "、") + 1] + [m.end() for m in previous])
+    said = before[start:]
+    if ALL_OF.search(said):
+        start = max([max(before.rfind(c) for c in CLAUSE_BREAKS) + 1] + [m.end() for m in previous])
+        return before[start:]
+    if previous and CHANGE.search(said) and not indicators_in(said) and not re.search(f"[{CLAUSE_BREAKS}]", before[previous[-1].end():]):
+        return lead(text, previous[-1].start()) + before[previous[-1].start():]
+    return said
 
 
 def date_said(question: Question, text: str) -> re.Match | None:

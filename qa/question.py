@@ -15,7 +15,7 @@ import re
 from dataclasses import dataclass
 
 from index import indicators, lexicon
-from index.tokenize import normalise, tokens
+from index.tokenize import function_words, normalise, tokens
 from qa.shapes import COUNT_UNITS
 from qa.spelling import read_slips
 
@@ -37,9 +37,11 @@ BECOME = re.compile(r"(打造|建设|建|发展|做|变)成(?=什么|啥|哪)") 
 # "多少个", "几家"; not "这几个行业" (a demonstrative: those few, not how many)
 ASKED_UNIT = re.compile(r"(?:多少|(?<![这那])几)(亿元|万元|万人|万|亿|" + "|".join(COUNT_UNITS)
                         + r"|亩|倍|吨|平方米|公里|千米)")
+# "几个点", "多少个百分点": percentage points, a rate said in %; read before ASKED_UNIT, which would take 个
+ASKED_POINTS = re.compile(r"(?:多少|(?<![这那])几)(?:个|个百分|百分)点")  # not "几点" (o'clock)
 WANTS_PLACE = re.compile(r"哪个区|哪些区|哪一个区|哪个部门|哪个单位|哪个局|哪个地方|哪个城市|哪里")
 WANTS_LIST = re.compile(r"哪些|哪几|哪[两三四五六七八九十]|分别|有什么|包括什么|包括哪")
-RATE = re.compile(r"增速|增长|增幅|涨|比重|比例|占比|份额|提高|下降|百分")
+RATE = re.compile(r"增速|增长|增幅|涨|比重|比例|占比|份额|提高|下降|百分|(?:多少|几)个点")
 AMOUNT = re.compile(r"总量|规模|总额|总值|多少(?:亿|万|元|钱)|金额|达到多少|完成多少|迈上|突破多少")
 # An amount asked in so many words wins over a rate word: "增长多少亿元"; otherwise a rate word does. Both are
 # read without the indicators' names ("地区生产总值目标" asks no amount: "总值" is part of a name) and without
@@ -178,17 +180,18 @@ def parse(question: str, latest_year: int | None = None) -> Question:
     places = find_places(text)
     place_forms = {f.lower() for p in places for f in p.forms}
     dates = tuple(dict.fromkeys(MEETING_DATE.findall(text)))
-    all_terms = tokens(MEETING_DATE.sub(" ", ASKING.sub(" ", BECOME.sub(r"\1 ", text))))
+    all_terms = tokens(MEETING_DATE.sub(" ", ASKING.sub(" ", ASKED_POINTS.sub(" ", BECOME.sub(r"\1 ", text)))))
+    function = function_words()
     year_words = {str(y) for y in years} | {str(y)[2:] for y in years} | set(RELATIVE_YEARS)
     terms = [t for t in all_terms if not any(t in form for form in place_forms)  # "沙区" of 南沙区 too
-             and t not in year_words and not re.fullmatch(r"(?:19|20)\d\d|\d", t)]
+             and t not in year_words and t not in function and not re.fullmatch(r"(?:19|20)\d\d|\d", t)]
     wants = ("person" if WANTS_PERSON.search(text) else "place" if WANTS_PLACE.search(text)
              else "date" if WANTS_DATE.search(text)
              else "number" if WANTS_NUMBER.search(text) else "list" if WANTS_LIST.search(text) else "text")
-    unit = ASKED_UNIT.search(text)
+    unit = "%" if ASKED_POINTS.search(text) else (m[1] if (m := ASKED_UNIT.search(text)) else None)
     measure = measure_asked(text)
     return Question(text, years, assumed, places, tuple(dict.fromkeys(terms)),
-                    tuple(dict.fromkeys(all_terms)), wants, unit[1] if unit else None, measure, dates,
+                    tuple(dict.fromkeys(all_terms)), wants, unit, measure, dates,
                     next((d for w, d in RELATIVE_YEARS.items() if w in text), None) if assumed else None, readings)
 
 

@@ -12,7 +12,8 @@ from qa.answer import ask
 from qa.calibration import NAMES, REASONS, WEIGHTS, confidence, why
 from qa.evaluate import says
 from index.records import Chunk
-from qa.judge import Signals, lead
+from qa.judge import Signals, lead, signals
+from qa.question import parse
 from qa.spelling import by_pinyin, read_slips
 from ui.html import answer_card
 from ui.terminal import answer_text
@@ -95,6 +96,21 @@ def test_a_share_is_not_its_indicator():
     text = "全年社零额增长不低于5.5%，批零餐饮业占GDP比重不低于15%。"
     assert "占GDP比重" in lead(text, text.index("15%"))
     assert lead(text, text.index("5.5%")).startswith("全年社零额")
+
+
+def test_a_figure_is_said_of_what_these_reports_list_before_it():
+    listed = "南沙将努力实现地区生产总值、社消零总额、固定资产投资、规上工业产值均增长6%以上。"
+    assert "地区生产总值、社消零总额" in lead(listed, listed.index("6%"))  # 均: every item of the 、-list
+    went_on = "固定资产投资额超830亿元、增长18%以上,社会消费品零售总额超2200亿元"
+    assert lead(went_on, went_on.index("18%")).startswith("固定资产投资额")  # the rate continues 固投's figure
+    assert lead(went_on, went_on.index("2200")) == "社会消费品零售总额超"
+    counted = "拥有1.3万家高新技术企业、165万名高校学生、374万名技能人才"
+    assert lead(counted, counted.index("374")) == ""  # a count comes before the thing it counts: a new item
+    both = "GDP增长5%、社零增长6%"
+    assert lead(both, both.index("6%")) == "社零增长"  # an item that names its own indicator stays its own
+    q = parse("2024年天河区社会消费品零售总额增长率目标是多少")
+    s = signals(q, Chunk("c", "s.txt", (), went_on, 1, 1, 0, len(went_on)), 1.0, 1.0, 0, went_on, "18%以上", 1.0, lambda t: 1.0, True)
+    assert s.share == 1.0  # 固投's growth is not 社零's
 
 
 @pytest.mark.parametrize("text, expected, found", [("增长15%", "5%", False), ("增长2.5%", "5%", False),

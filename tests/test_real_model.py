@@ -44,6 +44,11 @@ def test_no_2026_target_for_conghua_is_not_found_with_the_2024_figure_shown(real
     assert answer.citations[0].year == 2024 and "从化" in answer.citations[0].text
 
 
+def test_a_question_of_no_year_is_answered_by_the_older_report_when_only_it_says_so(real_index: Path):
+    answer = ask(store.load(real_index), "广州以办好哪个运动会为契机推进城市更新")  # the 2026 report: a weaker guess
+    assert answer.answered and "十五运会" in answer.text and answer.citations[0].year == 2024
+
+
 def test_the_dense_retriever_alone_finds_a_paraphrase(real_index: Path):
     """Real vectors carry meaning: the dense list alone ranks the right statement near the top."""
     from index import vectors

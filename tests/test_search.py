@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from rank_bm25 import BM25Plus
 
-from index import bm25
+from index import bm25, lexicon
 from index.tokenize import tokens
 from qa.extract import answer_span, pick_figure
 from qa.fuse import rrf
@@ -118,6 +118,9 @@ def test_question_asks_a_unit_a_measure_or_a_list():
     assert parse("天河2024年GDP打算涨多少啊").measure == "rate"  # colloquial 涨 is 增长
     assert parse("黄埔区工业产值涨到多少").measure is None  # a level: the figure's own words decide
     assert parse("数字化改造的比例提高到多少").measure == "rate"  # a share's level is a rate
+    points = parse("南沙26年gdp目标涨几个点啊")  # percentage points: a rate, in %
+    assert points.unit == "%" and points.measure == "rate" and points.years == (2026,)
+    assert parse("几点开会").unit is None  # o'clock
     listing = parse("荔湾的三大平台是哪三个")
     assert listing.wants == "list" and listing.terms == ("三大", "平台")
 
@@ -152,6 +155,21 @@ def test_trimmed_dictionary_keeps_the_project_words_and_common_words(tmp_path, m
     assert entries["白云区委书记"] == str(tokenize.PROJECT_FREQ) and "固定资产" in entries
     assert all(int(freq) >= tokenize.MIN_FREQ for freq in entries.values())
     assert tokenize.dictionary_file() == path  # written once
+
+
+def test_how_a_question_is_put_is_no_matter_it_asks_about(tmp_path, monkeypatch):
+    from index import tokenize
+
+    monkeypatch.setenv("GZQA_CACHE", str(tmp_path))
+    tokenize.function_words.cache_clear()
+    try:
+        words = tokenize.function_words()  # jieba's own tags: pronouns, particles, prepositions …
+        assert {"这个", "那边", "啥", "呀", "嘛", "着", "由"} <= words and not {"更新", "高新", "投资"} & words
+        assert not words & set(lexicon.dictionary_words())  # the project's words are never dropped
+    finally:
+        tokenize.function_words.cache_clear()
+    assert parse("海珠那边工业投资打算搞多少嘛").terms == parse("海珠工业投资多少").terms
+    assert parse("2026年白云区化妆品这个行业的规模想做到多大").terms == ("化妆", "化妆品", "行业", "规模")
 
 
 def test_latin_words_stay_whole():
