@@ -10,10 +10,11 @@ from dataclasses import dataclass
 
 from index import indicators, lexicon
 from index.records import Chunk
-from qa.question import OWN_PAST_YEAR, SAID_RELATIVE, Question, group_kind, place_groups
+from qa.question import ASKS_CITY, OWN_PAST_YEAR, SAID_RELATIVE, Question, group_kind, place_groups
 from qa.shapes import DATE, SPEAKER, TITLED_NAME, figures, has_figure
 
 OPENING = 40
+CITY_NAME = re.compile("|".join(sorted(lexicon.CITIES, key=len, reverse=True)))
 # A place named in an answer: a district or body of the lexicon, or a city ("在深圳召开").
 PLACE_NAME = re.compile("|".join(sorted({re.escape(f) for g in place_groups() for f in g}
                                         | set(lexicon.CITIES), key=len, reverse=True)))
@@ -221,8 +222,8 @@ def answers_kind(question: Question, text: str) -> bool:
         return has_figure(text, question.unit) or bool("第几" in question.text and ORDINAL.search(text))
     if question.wants == "date":  # "哪天/几月几日" asks a day: a bare "2024年" does not say it
         return date_said(question, text) is not None
-    if question.wants == "place":
-        return bool(PLACE_NAME.search(text))
+    if question.wants == "place":  # "在哪座城市召开" is not answered by "广东…召开"
+        return bool((CITY_NAME if ASKS_CITY.search(question.text) else PLACE_NAME).search(text))
     if question.wants == "person":
         return bool(TITLED_NAME.search(text) or SPEAKER.search(text))
     return True

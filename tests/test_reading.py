@@ -12,7 +12,7 @@ from qa.answer import ask
 from qa.calibration import NAMES, REASONS, WEIGHTS, confidence, why
 from qa.evaluate import says
 from index.records import Chunk
-from qa.judge import Signals, lead, signals
+from qa.judge import Signals, answers_kind, lead, signals
 from qa.question import parse
 from qa.spelling import by_pinyin, read_slips
 from ui.html import answer_card
@@ -170,6 +170,10 @@ def test_what_the_question_asks_for():
     assert parse("2024年广州面对多重压力采取了哪些措施").wants != "number"
     assert parse("2026年花都区地区生产总值总量目标是多少（不是增速）").measure == "amount"
     assert parse("2026年花都区地区生产总值目标是多少").measure is None  # "总值" is a name here, not a measure
+    city = parse("2024年广东省高质量发展大会在哪座城市召开")
+    assert city.wants == "place" and parse("在哪个城市开的").wants == "place"
+    assert not answers_kind(city, "广东第二年在农历新春的第一个工作日召开高质量发展大会")  # a province, no city
+    assert answers_kind(city, "广东省高质量发展大会在深圳召开")
 
 
 def test_a_reports_past_year_is_the_year_before_it():
