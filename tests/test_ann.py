@@ -40,7 +40,7 @@ def ivf_build(tmp_path_factory) -> tuple[Path, np.ndarray, dict]:
 
 def test_the_build_chooses_the_smallest_nprobe_that_reaches_the_target_and_fresh_queries_meet_it(ivf_build):
     folder, centres, report = ivf_build
-    assert report["lists"] == vectors.ivf_lists(6000) == 128
+    assert report["lists"] == vectors.ivf_lists(6000) == 64
     nprobe, by_nprobe = report["nprobe"], report["recall_knn_by_nprobe"]
     assert 1 < nprobe < report["lists"]  # the index scans a part of the rows: an ANN, not exact search
     assert min(by_nprobe[nprobe].values()) >= vectors.ANN_RECALL_TARGET
