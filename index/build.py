@@ -16,7 +16,7 @@ stable sort) and `index.publish` swaps it in atomically; a removed article is
 simply not carried over. The result equals a fresh build's. Updates hold the
 lock of `index.publish` from start to publish, so two never interleave.
 A build whose ANN index is not the kind this code searches (an HNSW graph of
-before 2026-11-30, or none where one is due) is not up to date: the update
+earlier code, or none where one is due) is not up to date: the update
 writes it again, every article carried over, and builds the IVF index.
 """
 from __future__ import annotations

@@ -10,8 +10,9 @@ Layout of one build (`var/index` is a symlink to the published one):
                          /bm25.vocab.json      BM25 vocabulary (term ids are positions)
                          /bm25.*.npy           BM25 postings by term and by chunk, chunk lengths (`index.bm25`)
                          /vectors.npy          one vector per chunk, in chunks.jsonl order
-                         /vectors.ivf.faiss    an IVF index over them (faiss; its nprobe chosen by the build),
-                         /vectors.ivf.json     and what the build measured of it: at ≥ `vectors.ANN_MIN_ROWS` chunks only
+                         /vectors.ivf.faiss    at ≥ `vectors.ANN_MIN_ROWS` chunks only: an IVF index over them
+                                               (faiss; its nprobe chosen by the build)
+                         /vectors.ivf.json     and the settings and recall the build measured of it
                          /facts.jsonl          one figure a line: place, year, indicator, value, citation
                                                (`index.facts`; read on first use)
 

@@ -34,7 +34,7 @@ ANN_MIN_ROWS = 200_000  # below this, exact search costs milliseconds and is nev
 # answered the questions at 7.3 ms (k-nn recall 0.992), 1024 in 14 s and 9.0 ms (0.989), 2048 in 30 s and 10.5 ms
 # (0.998); exact 20 ms (2026-11-30). k-means time grows with the square of the lists (a fixed sample per list).
 IVF_LISTS_PER_ROOT = 1.0  # lists ≈ this × √rows, rounded to a power of two: 512 at 205k rows, 1024 at 1M
-IVF_TRAIN_PER_LIST = 40  # k-means sample per list: faiss warns below 39; more costs training time, not recall
+IVF_TRAIN_PER_LIST = 40  # k-means sample per list: faiss warns below 39; training time grows with it
 IVF_SEED = 1234  # k-means (faiss's default seed) and the training sample and calibration probes: a build is repeatable
 # nprobe: the smallest power of two whose ann-benchmarks k-nn recall@10 (see KNN_EPSILON) on each kind of
 # calibration probe reaches this — a margin over issue 9's 0.98 for the queries the probes only resemble

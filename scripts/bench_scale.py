@@ -1,6 +1,7 @@
 """Scale benchmark: cold ask, warm query, add one article, no-op update, full build — time and peak RSS —
 at growing corpora of look-alike articles (scripts/make_corpus.py), with the fake embedder; then search
-alone at a million chunks (the IVF index's recall@10 against exact search at ≈ 200k). Prints markdown tables for the README.
+alone at a million chunks (the IVF index's recall@10 against exact search at ≈ 200k). Prints markdown tables for
+the README.
 
     .venv/bin/python scripts/bench_scale.py [--chunks 1000,10000,100000] [--search-only 1000000]
                                             [--code DIR ...] [--work var/bench]
@@ -297,8 +298,8 @@ def ivf_rows(r: dict, rss: float) -> str:
                       for nprobe, (q, p) in r["recall_by_nprobe"].items())
             + f"| the build's calibration, k-nn recall@10 at nprobe {ivf['nprobe']} (target {ivf['target']}) | "
               f"{calibrated} ({ivf['probes']} probes of each kind) |\n"
-            + f"| rows saved + IVF build (train on {ivf['trained_on']:,} rows, add, calibrate), {at} | {r['ann_build']:.1f} s "
-              f"(run's peak RSS {rss:.0f} MB) |")
+            + f"| rows saved + IVF build (train on {ivf['trained_on']:,} rows, add, calibrate), {at} | "
+              f"{r['ann_build']:.1f} s (run's peak RSS {rss:.0f} MB) |")
 
 
 if __name__ == "__main__":

@@ -80,7 +80,7 @@ def test_a_build_of_the_hnsw_kind_is_searched_exactly_and_the_next_update_replac
     build = index_dir.resolve()
     assert (build / vectors.ANN).is_file() and store.load(index_dir).vectors.ann() is not None
     assert update(seeds_copy, index_dir, model=FAKE).up_to_date
-    # as a build of before 2026-11-30 left it: an HNSW graph (here bytes no reader may trust), no IVF index
+    # as a build by earlier code left it: an HNSW graph (here bytes no reader may trust), no IVF index
     manifest = json.loads((build / "manifest.json").read_text(encoding="utf-8"))
     for name in (vectors.ANN, vectors.ANN_REPORT):
         (build / name).unlink()
