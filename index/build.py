@@ -15,6 +15,9 @@ encoder, in batches of `EMBED_BATCH` checkpointed as they are made
 stable sort) and `index.publish` swaps it in atomically; a removed article is
 simply not carried over. The result equals a fresh build's. Updates hold the
 lock of `index.publish` from start to publish, so two never interleave.
+A build whose ANN index is not the kind this code searches (an HNSW graph of
+earlier code, or none where one is due) is not up to date: the update
+writes it again, every article carried over, and builds the IVF index.
 """
 from __future__ import annotations
 
@@ -29,7 +32,7 @@ from typing import Callable
 
 import numpy as np
 
-from index import DEFAULT_MODEL, backend, bm25, checkpoint, embed, prepare, publish, segments, store, tokenize
+from index import DEFAULT_MODEL, backend, bm25, checkpoint, embed, prepare, publish, segments, store, tokenize, vectors
 from index.batcher import EMBED_BATCH, Embedder  # noqa: F401 - EMBED_BATCH: the batch size callers report in
 from index.chunk import ChunkSizes, indexed_text
 from index.load import file_hash, is_text_seed, read_seeds, seed_name
@@ -191,7 +194,8 @@ def update(seeds_dir: Path, index_dir: Path, model: str | None = None, force: bo
                       and old_manifest.get("pipeline_version") == pipeline_version()
                       and old_manifest.get("settings") == _settings_json(settings)
                       and (not to_milvus or milvus_in_sync(old_manifest)))
-        if same_build and not (added or changed or removed):
+        if same_build and not (added or changed or removed) \
+                and vectors.ann_current(old_manifest["files"], old_manifest["counts"].get("chunks", 0)):
             counts = old_manifest["counts"]
             return BuildReport(index_dir.resolve(), counts["articles"], counts["chunks"], 0, 0, (), (), (),
                                tuple(Rejected(**r) for r in old_manifest.get("rejected", [])),

@@ -129,7 +129,7 @@ def write(path: Path, segments: list[Segment], old: store.StoredIndex | None, vo
     else:
         postings = bm25.from_chunks(vocab, doc_ptr, doc_terms, doc_tf, lengths, params)
     bm25.save(postings, path)
-    vectors.save_graph(np.load(path / vectors.ROWS, mmap_mode="r"), path)
+    vectors.save_ann(np.load(path / vectors.ROWS, mmap_mode="r"), path)
     return {"articles": len(segments), "chunks": n_chunks}
 
 

@@ -10,7 +10,9 @@ Layout of one build (`var/index` is a symlink to the published one):
                          /bm25.vocab.json      BM25 vocabulary (term ids are positions)
                          /bm25.*.npy           BM25 postings by term and by chunk, chunk lengths (`index.bm25`)
                          /vectors.npy          one vector per chunk, in chunks.jsonl order
-                         /vectors.hnsw.faiss   an HNSW graph over them, at ≥ `vectors.ANN_MIN_ROWS` chunks only
+                         /vectors.ivf.faiss    at ≥ `vectors.ANN_MIN_ROWS` chunks only: an IVF index over them
+                                               (faiss; its nprobe chosen by the build)
+                         /vectors.ivf.json     and the settings and recall the build measured of it
                          /facts.jsonl          one figure a line: place, year, indicator, value, citation
                                                (`index.facts`; read on first use)
 
@@ -296,7 +298,10 @@ class StoredIndex:
         if self._last_query is None or self._last_query[0] != text:
             self._last_query = (text, self.query_encoder().query(text))
         if sources is None:
-            found = vectors.search(self.vectors, self._last_query[1], k)
+            try:  # the ANN index is read on first search: damage that kept its size and mtime shows here
+                found = vectors.search(self.vectors, self._last_query[1], k)
+            except ValueError as err:
+                raise IndexCorrupt(f"index in {self.path} is damaged ({err}) — {FIX}") from err
         else:
             found = vectors.exact(self.vectors, self._last_query[1], k, self.articles.rows_of(sources))
         self._last_dense = (key, found)

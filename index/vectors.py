@@ -2,12 +2,21 @@
 
 Exact below `ANN_MIN_ROWS`: one matrix-vector product over the mapped rows
 (100k × 384 floats ≈ 10 ms), nothing parsed or copied at load. From there on an
-HNSW graph (faiss, the one module that imports it) answers instead, written
-beside the rows at build time; `recall_at` measures it against exact search
-(the benchmark prints it). faiss is imported only when a graph is built or read.
+inverted-file index (faiss IVF-Flat, this the one module that imports faiss)
+answers instead, written beside the rows at build time: the rows clustered into
+`ivf_lists(n)` lists, a query scanning the `nprobe` lists whose centroids are
+nearest. The build chooses nprobe itself — the smallest power of two whose
+k-nn recall@10 against exact search reaches `ANN_RECALL_TARGET` on probes drawn
+then (`calibrate`) — and faiss stores it in the file; the measured recall is
+written beside it (`vectors.ivf.json`). faiss is imported only when an IVF
+index is built or read; reading maps its lists (`IO_FLAG_MMAP`), so a cold ask
+reads only the lists it probes (2 ms to open at 205k rows, against 190 ms to
+read them all into memory; as fast a query once open).
 """
 from __future__ import annotations
 
+import json
+import math
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -15,50 +24,130 @@ from pathlib import Path
 import numpy as np
 
 ROWS = "vectors.npy"
-GRAPH = "vectors.hnsw.faiss"
+ANN = "vectors.ivf.faiss"
+ANN_REPORT = "vectors.ivf.json"  # the IVF's settings and calibration recall, for a person and the benchmark
+OLD_ANN = ("vectors.hnsw.faiss",)  # ANN files of earlier builds: never read (exact search), replaced by an update
 ANN_MIN_ROWS = 200_000  # below this, exact search costs milliseconds and is never wrong
-# Graph settings, chosen with scripts/ann_recall.py on 205,404 fake-embedder vectors (README "At scale"): the
-# heldout questions' fake vectors, far from every passage (cosine ≈ 0.5, the 10th and 11th ≈ 0.001
-# apart), are the hard queries. M 32 / efConstruction 80 found 0.70 of their exact top 10 at efSearch 512
-# and 0.84 at 2048; M 48 / efConstruction 200 finds, by ann-benchmarks' k-nn recall@10, 0.95 at efSearch
-# 1024 and 0.98 at 2048 (passage-like queries 1.00; e5 questions on e5-like rows 0.998 already at 1024),
-# ≈ 7 ms a query at 2048 against ≈ 13 ms exact on a quiet machine (≈ 40 ms under load).
-HNSW_NEIGHBOURS = 48  # graph degree M
-HNSW_EF_CONSTRUCTION = 200  # build-time beam
-HNSW_EF_SEARCH = 2048  # query-time beam: recall ≥ 0.98 for the hardest (far-off) queries, still milliseconds
+# IVF settings, measured with scripts/ann_recall.py on 205,408 fake-embedder rows (README "At scale").
+# Lists: faiss's guidance is 4–16·√n, for vectors that cluster. These hardly do (hashed tokens), and the nprobe
+# the build then chooses scans about half the lists whatever their number: 512 lists (≈ 1·√n) built in 9 s and
+# answered the questions at 7.3 ms (k-nn recall 0.992), 1024 in 14 s and 9.0 ms (0.989), 2048 in 30 s and 10.5 ms
+# (0.998); exact 20 ms (2026-11-30). k-means time grows with the square of the lists (a fixed sample per list).
+IVF_LISTS_PER_ROOT = 1.0  # lists ≈ this × √rows, rounded to a power of two: 512 at 205k rows, 1024 at 1M
+IVF_TRAIN_PER_LIST = 40  # k-means sample per list: faiss warns below 39; training time grows with it
+IVF_SEED = 1234  # k-means (faiss's default seed) and the training sample and calibration probes: a build is repeatable
+# nprobe: the smallest power of two whose ann-benchmarks k-nn recall@10 (see KNN_EPSILON) on each kind of
+# calibration probe reaches this — a margin over issue 9's 0.98 for the queries the probes only resemble
+ANN_RECALL_TARGET = 0.99
+CALIBRATION_PROBES = 200  # of each kind: with the IVF passes, 8.4 s of the 13 s build at 205k rows (2026-11-30)
+# Passage-like probes: a row pulled off by noise of this norm (cosine to its row ≈ 0.7). The other kind, random
+# unit directions, lies far from every row: the hardest case, like a question that matches nothing indexed.
+CALIBRATION_NOISE = 1.0
+RECALL_K = 10
+BLOCK_ROWS = 65536  # rows taken from the memory map at a time when adding or scoring them all
+
+
+def ivf_lists(n: int) -> int:
+    """The number of inverted lists for `n` rows: `IVF_LISTS_PER_ROOT`·√n, to a power of two (at least 1)."""
+    return 2 ** max(0, round(math.log2(max(1.0, IVF_LISTS_PER_ROOT * math.sqrt(n)))))
 
 
 def save(rows: np.ndarray, folder: Path) -> None:
-    """Rows (n × dim, float32, normalised) → `folder/vectors.npy`, and an HNSW graph when there are many."""
+    """Rows (n × dim, float32, normalised) → `folder/vectors.npy`, and an IVF index when there are many."""
     rows = np.ascontiguousarray(rows, dtype=np.float32)
     np.save(Path(folder) / ROWS, rows, allow_pickle=False)
-    save_graph(rows, folder)
+    save_ann(rows, folder)
 
 
-def save_graph(rows: np.ndarray, folder: Path, neighbours: int = HNSW_NEIGHBOURS,
-               ef_construction: int = HNSW_EF_CONSTRUCTION, min_rows: int = ANN_MIN_ROWS) -> None:
-    """An HNSW graph over `rows` → `folder/vectors.hnsw.faiss`, when there are `min_rows` or more
-    (the other settings: for scripts/ann_recall.py, which tries others than the build's)."""
-    if len(rows) < min_rows:
-        return
+def save_ann(rows: np.ndarray, folder: Path, min_rows: int | None = None, lists: int | None = None,
+             target: float = ANN_RECALL_TARGET) -> dict | None:
+    """An IVF-Flat index over `rows` (nprobe calibrated) → `folder/vectors.ivf.faiss`, and what was measured
+    → `folder/vectors.ivf.json` (returned); nothing below `min_rows` (default `ANN_MIN_ROWS`) rows.
+    `lists` overrides `ivf_lists` (scripts/ann_recall.py tries others)."""
+    if len(rows) < (ANN_MIN_ROWS if min_rows is None else min_rows):
+        return None
     import faiss
 
-    graph = faiss.IndexHNSWFlat(rows.shape[1], neighbours, faiss.METRIC_INNER_PRODUCT)
-    graph.hnsw.efConstruction = ef_construction
-    for start in range(0, len(rows), 65536):  # from a memory map, a slice at a time
-        graph.add(np.ascontiguousarray(rows[start:start + 65536], dtype=np.float32))
-    faiss.write_index(graph, str(Path(folder) / GRAPH))
+    lists = lists or ivf_lists(len(rows))
+    rng = np.random.default_rng(IVF_SEED)
+    dim = rows.shape[1]
+    ivf = faiss.IndexIVFFlat(faiss.IndexFlatIP(dim), dim, lists, faiss.METRIC_INNER_PRODUCT)
+    ivf.cp.seed = IVF_SEED
+    sample = np.sort(rng.choice(len(rows), size=min(len(rows), IVF_TRAIN_PER_LIST * lists), replace=False))
+    ivf.train(np.ascontiguousarray(rows[sample], dtype=np.float32))
+    for start in range(0, len(rows), BLOCK_ROWS):  # from a memory map, a slice at a time
+        ivf.add(np.ascontiguousarray(rows[start:start + BLOCK_ROWS], dtype=np.float32))
+    probes = calibration_probes(rows, rng)
+    ivf.nprobe, tried = calibrate(ivf, rows, probes, target)
+    faiss.write_index(ivf, str(Path(folder) / ANN))
+    report = {"kind": "faiss IVF-Flat, inner product", "rows": len(rows), "lists": lists, "nprobe": ivf.nprobe,
+              "trained_on": len(sample), "target": target, "k": RECALL_K, "probes": CALIBRATION_PROBES,
+              "recall_knn": tried[ivf.nprobe], "recall_knn_by_nprobe": tried}
+    (Path(folder) / ANN_REPORT).write_text(json.dumps(report, indent=1) + "\n", encoding="utf-8")
+    return report
+
+
+def calibration_probes(rows: np.ndarray, rng: np.random.Generator) -> dict[str, np.ndarray]:
+    """Unit query vectors of two kinds: "far" (random directions) and "near" (rows pulled off by noise)."""
+    dim = rows.shape[1]
+    far = rng.normal(size=(CALIBRATION_PROBES, dim))
+    picked = np.sort(rng.choice(len(rows), size=CALIBRATION_PROBES, replace=len(rows) < CALIBRATION_PROBES))
+    noise = rng.normal(size=(CALIBRATION_PROBES, dim))
+    near = np.asarray(rows[picked], dtype=np.float64) + CALIBRATION_NOISE * noise / np.linalg.norm(noise, axis=1,
+                                                                                                   keepdims=True)
+    return {name: (x / np.linalg.norm(x, axis=1, keepdims=True)).astype(np.float32)
+            for name, x in (("far", far), ("near", near))}
+
+
+def calibrate(ivf, rows: np.ndarray, probes: dict[str, np.ndarray], target: float) -> tuple[int, dict]:
+    """The smallest power-of-two nprobe whose k-nn recall@`RECALL_K` on every kind of probe reaches `target`
+    (all lists, exact, when none does); the recall by kind at each nprobe tried."""
+    kth = {name: _exact_kth(rows, queries, RECALL_K) for name, queries in probes.items()}
+    tried: dict[int, dict[str, float]] = {}
+    nprobe = 1
+    while True:
+        ivf.nprobe = nprobe
+        tried[nprobe] = {name: round(knn_recall(ivf.search(queries, RECALL_K)[0], kth[name]), 4)
+                         for name, queries in probes.items()}
+        if min(tried[nprobe].values()) >= target or nprobe >= ivf.nlist:
+            return nprobe, tried
+        nprobe = min(2 * nprobe, ivf.nlist)
+
+
+def _exact_kth(rows: np.ndarray, queries: np.ndarray, k: int) -> np.ndarray:
+    """Each query's `k`-th highest cosine over all rows, by brute force a block of rows at a time."""
+    best = np.full((len(queries), 0), -np.inf, dtype=np.float32)
+    for start in range(0, len(rows), BLOCK_ROWS):
+        both = np.concatenate([best, queries @ np.asarray(rows[start:start + BLOCK_ROWS], dtype=np.float32).T], axis=1)
+        keep = min(k, both.shape[1])
+        best = -np.partition(-both, keep - 1, axis=1)[:, :keep]
+    return best.min(axis=1)
+
+
+def knn_recall(found: np.ndarray, kth: np.ndarray) -> float:
+    """ann-benchmarks' k-nn recall: the share of the returned cosines (queries × k; −∞ or less for a row not
+    returned) within `KNN_EPSILON` of the exact k-th's, averaged over queries."""
+    if found.size == 0:
+        return 1.0
+    return float(np.mean(np.sum(found >= kth[:, None] - KNN_EPSILON, axis=1) / found.shape[1]))
+
+
+def ann_current(files, chunks: int) -> bool:
+    """Does a build holding data files `files` and `chunks` rows have the ANN index this code searches
+    (none below `ANN_MIN_ROWS`), and no earlier kind? When not, `gzqa index update` builds it again."""
+    names = set(files)
+    return (chunks < ANN_MIN_ROWS or ANN in names) and not names & set(OLD_ANN)
 
 
 class Vectors:
-    """The stored rows, memory-mapped, and the HNSW graph when there is one."""
+    """The stored rows, memory-mapped, and the IVF index when there is one."""
 
     def __init__(self, folder: Path):
         self.rows = np.load(Path(folder) / ROWS, mmap_mode="r", allow_pickle=False).view(np.ndarray)
         if self.rows.ndim != 2 or self.rows.dtype != np.float32:
             raise ValueError(f"{ROWS} is not a float32 matrix")
-        self._graph_path = Path(folder) / GRAPH if (Path(folder) / GRAPH).is_file() else None
-        self._graph = None
+        self._ann_path = Path(folder) / ANN if (Path(folder) / ANN).is_file() else None
+        self._ann = None
 
     @property
     def ntotal(self) -> int:
@@ -68,14 +157,25 @@ class Vectors:
     def d(self) -> int:
         return self.rows.shape[1]
 
-    def graph(self):
-        """The HNSW graph (read on first use), or None below `ANN_MIN_ROWS`."""
-        if self._graph is None and self._graph_path is not None:
+    def ann(self):
+        """The IVF index (read on first use, its lists memory-mapped, its nprobe as the build chose), or None
+        when the build has none (below `ANN_MIN_ROWS`, or an earlier build's kind: exact search then).
+        Raises ValueError when the file is damaged or indexes other rows."""
+        if self._ann is None and self._ann_path is not None:
             import faiss
 
-            self._graph = faiss.read_index(str(self._graph_path))
-            self._graph.hnsw.efSearch = HNSW_EF_SEARCH
-        return self._graph
+            try:
+                index = faiss.read_index(str(self._ann_path), faiss.IO_FLAG_MMAP | faiss.IO_FLAG_READ_ONLY)
+            except RuntimeError as err:
+                raise ValueError(f"{ANN} unreadable ({str(err).strip().splitlines()[-1][:80]})") from err
+            if not (index.ntotal == self.ntotal and index.d == self.d
+                    and index.metric_type == faiss.METRIC_INNER_PRODUCT and index.is_trained):
+                raise ValueError(f"{ANN} does not index the {self.ntotal} rows of {ROWS}")
+            # mapped lists are prefetched by 32 threads a search unless told not to: that cost 4 ms a query at
+            # nprobe 64, 205k rows (2026-11-30); the page cache does the prefetching for a mapped file
+            faiss.downcast_InvertedLists(index.invlists).prefetch_nthread = 0
+            self._ann = index
+        return self._ann
 
 
 def load(folder: Path) -> Vectors:
@@ -117,17 +217,17 @@ def exact(vectors: Vectors, query: np.ndarray, k: int, within: np.ndarray | None
 
 
 def search(vectors: Vectors, query: np.ndarray, k: int) -> list[tuple[int, float]]:
-    """(row, cosine) of the `k` nearest rows: exact, or by the HNSW graph when the build has one."""
-    graph = vectors.graph()
-    if graph is None:
+    """(row, cosine) of the `k` nearest rows: exact, or by the IVF index when the build has one."""
+    ann = vectors.ann()
+    if ann is None:
         return exact(vectors, query, k)
-    scores, ids = graph.search(np.ascontiguousarray(query.reshape(1, -1), dtype=np.float32), min(k, vectors.ntotal))
+    scores, ids = ann.search(np.ascontiguousarray(query.reshape(1, -1), dtype=np.float32), min(k, vectors.ntotal))
     return [(int(i), float(s)) for i, s in zip(ids[0], scores[0]) if i >= 0]
 
 
 # ann-benchmarks' k-nn recall (its `knn_threshold`: the k-th true distance + 1e-3): a row returned counts when
 # its distance (here 1 − cosine) is within 1e-3 of the exact k-th's — one row for another that near makes no
-# difference to a top-50 fused by rank, and neighbours 0.001 apart are what a graph confuses (README "At scale")
+# difference to a top-50 fused by rank, and neighbours 0.001 apart are what an ANN index confuses (README "At scale")
 KNN_EPSILON = 1e-3
 
 
@@ -139,8 +239,8 @@ class Recall:
     knn: float  # ann-benchmarks' recall: share of search's k rows within KNN_EPSILON of the exact k-th's distance
 
 
-def recall_at(vectors: Vectors, queries: np.ndarray, k: int = 10) -> Recall:
-    """`search` against exact search over `queries` (1.0 and 1.0 without a graph)."""
+def recall_at(vectors: Vectors, queries: np.ndarray, k: int = RECALL_K) -> Recall:
+    """`search` against exact search over `queries` (1.0 and 1.0 without an ANN index)."""
     plain, knn = [], []
     for query in np.asarray(queries, dtype=np.float32):
         truth = exact(vectors, query, k)

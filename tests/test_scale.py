@@ -257,10 +257,10 @@ def test_knn_recall_counts_an_equally_near_row_as_found(tmp_path: Path):
             ids = np.arange(2, 2 + k)[None, :]
             return (rows[ids[0]] @ query[0])[None, :], ids
 
-    stored._graph = TiedGraph()
+    stored._ann = TiedGraph()
     recall = vectors.recall_at(stored, rows[:1], 10)
     assert recall.plain == 0.8 and recall.knn == 1.0
-    stored._graph = None
+    stored._ann = None
     assert vectors.recall_at(stored, rows[12:20], 10) == vectors.Recall(1.0, 1.0)
 
 
@@ -282,9 +282,9 @@ def test_knn_recall_forgives_a_row_within_epsilon_of_the_tenth_and_no_farther(tm
             ids = np.array([list(range(9)) + [self.last]])
             return (rows[ids[0]] @ q[0])[None, :], ids
 
-    stored._graph = Returns(10)  # within epsilon of the 10th: as near, for any use of the top 10
+    stored._ann = Returns(10)  # within epsilon of the 10th: as near, for any use of the top 10
     assert vectors.recall_at(stored, query, 10) == vectors.Recall(0.9, 1.0)
-    stored._graph = Returns(11)  # twice epsilon below: missed
+    stored._ann = Returns(11)  # twice epsilon below: missed
     assert vectors.recall_at(stored, query, 10) == vectors.Recall(0.9, 0.9)
 
 
