@@ -195,7 +195,8 @@ def update(seeds_dir: Path, index_dir: Path, model: str | None = None, force: bo
                       and old_manifest.get("settings") == _settings_json(settings)
                       and (not to_milvus or milvus_in_sync(old_manifest)))
         if same_build and not (added or changed or removed) \
-                and vectors.ann_current(old_manifest["files"], old_manifest["counts"].get("chunks", 0)):
+                and vectors.ann_current(index_dir.resolve(), old_manifest["files"],
+                                        old_manifest["counts"].get("chunks", 0)):
             counts = old_manifest["counts"]
             return BuildReport(index_dir.resolve(), counts["articles"], counts["chunks"], 0, 0, (), (), (),
                                tuple(Rejected(**r) for r in old_manifest.get("rejected", [])),

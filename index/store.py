@@ -298,7 +298,8 @@ class StoredIndex:
         if self._last_query is None or self._last_query[0] != text:
             self._last_query = (text, self.query_encoder().query(text))
         if sources is None:
-            try:  # the ANN index is read on first search: damage that kept its size and mtime shows here
+            try:  # the ANN index is read on first search: a damaged header, list or row id shows here; damaged
+                # vectors inside a list that keep the file's size and mtime do not (as for vectors.npy)
                 found = vectors.search(self.vectors, self._last_query[1], k)
             except ValueError as err:
                 raise IndexCorrupt(f"index in {self.path} is damaged ({err}) — {FIX}") from err

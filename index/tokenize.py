@@ -89,11 +89,12 @@ def cache_dir() -> Path:
     return Path(os.environ.get("GZQA_CACHE") or Path(xdg) / "gzqa")
 
 
-def cached(name: str, make) -> Path:
-    """`cache_dir()/name-<key>.txt`, written once per (jieba, lexicon, MIN_FREQ) from `make()`."""
+def cached(name: str, make, salt: str = "") -> Path:
+    """`cache_dir()/name-<key>.txt`, written once per (jieba, lexicon, MIN_FREQ, `salt`: whatever else `make`
+    reads) from `make()`."""
     import jieba
 
-    key = hashlib.sha1(f"{jieba.__version__} {MIN_FREQ} {lexicon.dictionary_words()}".encode()).hexdigest()[:12]
+    key = hashlib.sha1(f"{jieba.__version__} {MIN_FREQ} {lexicon.dictionary_words()}{salt}".encode()).hexdigest()[:12]
     folder = cache_dir()
     path = folder / f"{name}-{key}.txt"
     if not path.is_file():
@@ -110,9 +111,9 @@ def dictionary_file() -> Path:
 
 
 # jieba's part-of-speech classes of the words that say how a question is put, not what it asks about: pronouns
-# (这个, 那边, 啥), modal particles (呢, 呀), auxiliaries (着, 过), interjections, onomatopoeia, conjunctions and
-# prepositions. Adverbs (d) are not among them: jieba's dictionary tags 更新 and 高新 so.
-FUNCTION_TAGS = ("r", "y", "u", "e", "o", "c", "p")
+# (这个, 那边, 啥), modal particles (呢, 呀), auxiliaries (着, 过), interjections, conjunctions and prepositions.
+# Adverbs (d) are not among them: jieba's dictionary tags 更新 and 高新 so; nor onomatopoeia (o: 乒乓).
+FUNCTION_TAGS = ("r", "y", "u", "e", "c", "p")
 
 
 def function_words_text() -> str:
@@ -128,7 +129,7 @@ def function_words_text() -> str:
 @lru_cache(maxsize=1)
 def function_words() -> frozenset[str]:
     """Words that carry no matter of their own (see `FUNCTION_TAGS`), from jieba's dictionary (cached once)."""
-    return frozenset(cached("jieba-function-words", function_words_text).read_text(encoding="utf-8").split())
+    return frozenset(cached("jieba-function-words", function_words_text, salt=" ".join(FUNCTION_TAGS)).read_text(encoding="utf-8").split())
 
 
 def warm_up() -> None:

@@ -43,7 +43,7 @@ CALIBRATION_PROBES = 200  # of each kind: with the IVF passes, 8.4 s of the 13 s
 # Passage-like probes: a row pulled off by noise of this norm (cosine to its row ≈ 0.7). The other kind, random
 # unit directions, lies far from every row: the hardest case, like a question that matches nothing indexed.
 CALIBRATION_NOISE = 1.0
-RECALL_K = 10
+RECALL_K = 10  # recall@10: issue 9's measure, ann-benchmarks' usual k
 BLOCK_ROWS = 65536  # rows taken from the memory map at a time when adding or scoring them all
 
 
@@ -60,7 +60,7 @@ def save(rows: np.ndarray, folder: Path) -> None:
 
 
 def save_ann(rows: np.ndarray, folder: Path, min_rows: int | None = None, lists: int | None = None,
-             target: float = ANN_RECALL_TARGET) -> dict | None:
+             target: float | None = None) -> dict | None:
     """An IVF-Flat index over `rows` (nprobe calibrated) → `folder/vectors.ivf.faiss`, and what was measured
     → `folder/vectors.ivf.json` (returned); nothing below `min_rows` (default `ANN_MIN_ROWS`) rows.
     `lists` overrides `ivf_lists` (scripts/ann_recall.py tries others)."""
@@ -69,6 +69,7 @@ def save_ann(rows: np.ndarray, folder: Path, min_rows: int | None = None, lists:
     import faiss
 
     lists = lists or ivf_lists(len(rows))
+    target = ANN_RECALL_TARGET if target is None else target
     rng = np.random.default_rng(IVF_SEED)
     dim = rows.shape[1]
     ivf = faiss.IndexIVFFlat(faiss.IndexFlatIP(dim), dim, lists, faiss.METRIC_INNER_PRODUCT)
@@ -82,7 +83,7 @@ def save_ann(rows: np.ndarray, folder: Path, min_rows: int | None = None, lists:
     faiss.write_index(ivf, str(Path(folder) / ANN))
     report = {"kind": "faiss IVF-Flat, inner product", "rows": len(rows), "lists": lists, "nprobe": ivf.nprobe,
               "trained_on": len(sample), "target": target, "k": RECALL_K, "probes": CALIBRATION_PROBES,
-              "recall_knn": tried[ivf.nprobe], "recall_knn_by_nprobe": tried}
+              "recall_knn": tried[ivf.nprobe], "recall_knn_by_nprobe": tried, "settings": ann_settings(target)}
     (Path(folder) / ANN_REPORT).write_text(json.dumps(report, indent=1) + "\n", encoding="utf-8")
     return report
 
@@ -132,11 +133,28 @@ def knn_recall(found: np.ndarray, kth: np.ndarray) -> float:
     return float(np.mean(np.sum(found >= kth[:, None] - KNN_EPSILON, axis=1) / found.shape[1]))
 
 
-def ann_current(files, chunks: int) -> bool:
-    """Does a build holding data files `files` and `chunks` rows have the ANN index this code searches
-    (none below `ANN_MIN_ROWS`), and no earlier kind? When not, `gzqa index update` builds it again."""
+def ann_settings(target: float | None = None) -> dict:
+    """What this code builds an IVF index with (the recall target: `ANN_RECALL_TARGET` unless given): a build
+    made with other settings is built again."""
+    return {"lists_per_root": IVF_LISTS_PER_ROOT, "train_per_list": IVF_TRAIN_PER_LIST, "seed": IVF_SEED,
+            "target": ANN_RECALL_TARGET if target is None else target, "probes": CALIBRATION_PROBES,
+            "noise": CALIBRATION_NOISE, "k": RECALL_K}
+
+
+def ann_current(folder: Path, files, chunks: int) -> bool:
+    """Does the build in `folder`, holding data files `files` and `chunks` rows, have the ANN index this code
+    searches, built with its settings (none below `ANN_MIN_ROWS`), and no earlier kind? When not,
+    `gzqa index update` builds it again."""
     names = set(files)
-    return (chunks < ANN_MIN_ROWS or ANN in names) and not names & set(OLD_ANN)
+    if names & set(OLD_ANN):
+        return False
+    if chunks < ANN_MIN_ROWS:
+        return True
+    try:
+        report = json.loads((Path(folder) / ANN_REPORT).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return False
+    return ANN in names and report.get("settings") == ann_settings()
 
 
 class Vectors:
@@ -168,6 +186,8 @@ class Vectors:
                 index = faiss.read_index(str(self._ann_path), faiss.IO_FLAG_MMAP | faiss.IO_FLAG_READ_ONLY)
             except RuntimeError as err:
                 raise ValueError(f"{ANN} unreadable ({str(err).strip().splitlines()[-1][:80]})") from err
+            if not isinstance(index, faiss.IndexIVF):
+                raise ValueError(f"{ANN} is a {type(index).__name__}, not an IVF index")
             if not (index.ntotal == self.ntotal and index.d == self.d
                     and index.metric_type == faiss.METRIC_INNER_PRODUCT and index.is_trained):
                 raise ValueError(f"{ANN} does not index the {self.ntotal} rows of {ROWS}")
@@ -219,9 +239,11 @@ def exact(vectors: Vectors, query: np.ndarray, k: int, within: np.ndarray | None
 def search(vectors: Vectors, query: np.ndarray, k: int) -> list[tuple[int, float]]:
     """(row, cosine) of the `k` nearest rows: exact, or by the IVF index when the build has one."""
     ann = vectors.ann()
-    if ann is None:
+    if ann is None or ann.nprobe >= ann.nlist:  # calibrated to scan every list: exact search is as good, and faster
         return exact(vectors, query, k)
     scores, ids = ann.search(np.ascontiguousarray(query.reshape(1, -1), dtype=np.float32), min(k, vectors.ntotal))
+    if (ids[0] >= vectors.ntotal).any():  # damaged ids that kept the file's size: no row of this build
+        raise ValueError(f"{ANN} names rows beyond the {vectors.ntotal} of {ROWS}")
     return [(int(i), float(s)) for i, s in zip(ids[0], scores[0]) if i >= 0]
 
 

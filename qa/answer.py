@@ -222,26 +222,28 @@ def attempt(index: Index, q: Question, sources: tuple[str, ...] | None,
 
 
 def newest_answering(index: Index, q: Question, sources: tuple[str, ...] | None,
-                     retrievers: tuple[str, ...] = RETRIEVERS) -> tuple[list[Hit], Candidate | None, Candidate | None]:
+                     retrievers: tuple[str, ...] = RETRIEVERS, older_surer: float | None = OLDER_SURER,
+                     ) -> tuple[list[Hit], Candidate | None, Candidate | None]:
     """`attempt` over the reports of one year at a time, newest first: the newest report that answers does,
-    unless an older one is clearly surer (`OLDER_SURER`).
+    unless an older one is clearly surer (by `older_surer`; None: the newest that answers, whatever the rest).
 
     Over all years at once, a question asked of "今年" that this year's report does not answer would be
     answered by whichever year's report ranks best — among thousands of articles, a 2017 look-alike's
     rather than the 2024 report's. But a question that names no year may ask what only an older report says
     ("以办好哪个运动会为契机…": the 2024 report, at 0.93; the 2026 one offers "城市更新投资2200亿元" at 0.77).
+    Trying older years costs one retrieval each, until an answer is sure enough that none could beat it.
     The first attempt's hits are kept for the nearest passages.
     """
     first = answered = None
     for year in index.catalog().years:
-        if answered is not None and answered[1].confidence + OLDER_SURER >= 1.0:
+        if answered is not None and (older_surer is None or answered[1].confidence + older_surer >= 1.0):
             break  # no older answer can be surer by the margin
         pool = articles_of(index, q, (year,), sources)
         if not pool:
             continue
         found = attempt(index, q, pool, retrievers)
         first = first or found
-        if found[1] is not None and (answered is None or found[1].confidence > answered[1].confidence + OLDER_SURER):
+        if found[1] is not None and (answered is None or found[1].confidence > answered[1].confidence + older_surer):
             answered = found
     return answered or first or attempt(index, q, sources, retrievers)
 
@@ -307,8 +309,10 @@ def ask(index: Index, question: str, k: int = DEFAULT_K, year: int | None = None
         return Answer(question, False, None, None, None, "语料是中文报道，请用中文提问，例如：白云区2026年固投目标是多少",
                       cite(index, hits[:k]), q.years, q.year_assumed)
     if chosen is None and q.year_assumed:
+        # "今年" not answered by the newest year: the newest report that answers, as the docstring says — an
+        # older one's surer guess is no reading of "今年"
         open_hits, open_chosen, open_best = newest_answering(index, replace(q, years=(), year_assumed=False), sources,
-                                                            retrievers)
+                                                            retrievers, older_surer=None)
         if open_chosen is not None:
             asked, found, word = q.years[0], open_hits[0].year, relative_word(q)
             meant = (f"（说的是它的{word}，即{found + q.relative}年）" if q.relative and found

@@ -14,7 +14,7 @@ from qa.question import ASKS_CITY, OWN_PAST_YEAR, SAID_RELATIVE, Question, group
 from qa.shapes import DATE, SPEAKER, TITLED_NAME, figures, has_figure
 
 OPENING = 40
-CITY_NAME = re.compile("|".join(sorted(lexicon.CITIES, key=len, reverse=True)))
+CITY_NAME = re.compile("|".join(map(re.escape, sorted(lexicon.CITIES, key=len, reverse=True))))
 # A place named in an answer: a district or body of the lexicon, or a city ("在深圳召开").
 PLACE_NAME = re.compile("|".join(sorted({re.escape(f) for g in place_groups() for f in g}
                                         | set(lexicon.CITIES), key=len, reverse=True)))
@@ -178,8 +178,10 @@ SHARE_ASKED = re.compile(r"比重|占比|占|比例|百分之")
 
 
 CLAUSE_BREAKS = "，,；;。：:"
-ALL_OF = re.compile(r"均|都|分别")  # "A、B、C均增长6%": the figure is said of every item of the list
 CHANGE = re.compile(r"增长|增速|增幅|提高|提升|下降|降低")  # "…830亿元、增长18%": how the figure before changes
+# "A、B、C均增长6%": the figure is said of every item of the list — 均/都/分别 as the adverb before the verb, not
+# inside a word ("人均GDP增长", "都市圈投资增长")
+ALL_OF = re.compile(r"(?:(?<![人平])均|都|分别)(?=" + CHANGE.pattern + r"|达到?|超过?|突破|不低于|保持|$)")  # $: "均超20%"
 
 
 def lead(text: str, at: int) -> str:

@@ -38,11 +38,13 @@ BECOME = re.compile(r"(打造|建设|建|发展|做|变)成(?=什么|啥|哪)") 
 ASKED_UNIT = re.compile(r"(?:多少|(?<![这那])几)(亿元|万元|万人|万|亿|" + "|".join(COUNT_UNITS)
                         + r"|亩|倍|吨|平方米|公里|千米)")
 # "几个点", "多少个百分点": percentage points, a rate said in %; read before ASKED_UNIT, which would take 个
-ASKED_POINTS = re.compile(r"(?:多少|(?<![这那])几)(?:个|个百分|百分)点")  # not "几点" (o'clock)
-WANTS_PLACE = re.compile(r"哪个区|哪些区|哪一个区|哪个部门|哪个单位|哪个局|哪个地方|哪里|" + r"(?:哪个|哪座|哪一座|哪一个)城市?")
-ASKS_CITY = re.compile(r"(?:哪个|哪座|哪一座|哪一个)城市?")  # a city is the answer: not a province nor a district
+# not "几点" (o'clock), "几个点位" (sites)
+ASKED_POINTS = re.compile(r"(?:多少|(?<![这那])几)(?:个|个百分|百分)点(?![位子单])")
+# a city is the answer, not a province nor a district ("哪座城市", "哪个城"; not "哪个城区")
+ASKS_CITY = re.compile(r"(?:哪个|哪座|哪一座|哪一个)(?:城市|城(?![区镇乡中]))")
+WANTS_PLACE = re.compile(r"哪个区|哪些区|哪一个区|哪个部门|哪个单位|哪个局|哪个地方|哪里|" + ASKS_CITY.pattern)
 WANTS_LIST = re.compile(r"哪些|哪几|哪[两三四五六七八九十]|分别|有什么|包括什么|包括哪")
-RATE = re.compile(r"增速|增长|增幅|涨|比重|比例|占比|份额|提高|下降|百分|(?:多少|几)个点")
+RATE = re.compile(r"增速|增长|增幅|涨|比重|比例|占比|份额|提高|下降|百分|" + ASKED_POINTS.pattern)
 AMOUNT = re.compile(r"总量|规模|总额|总值|多少(?:亿|万|元|钱)|金额|达到多少|完成多少|迈上|突破多少")
 # An amount asked in so many words wins over a rate word: "增长多少亿元"; otherwise a rate word does. Both are
 # read without the indicators' names ("地区生产总值目标" asks no amount: "总值" is part of a name) and without

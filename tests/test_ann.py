@@ -111,3 +111,50 @@ def test_a_damaged_ivf_file_is_an_error_naming_the_fix(small_ann, seeds_copy: Pa
     stored = store.load(index_dir)
     with pytest.raises(store.IndexCorrupt, match="vectors.ivf.faiss.*gzqa index build --force"):
         stored.dense(Q_BAIYUN_2026, 10)
+
+
+def test_an_ann_file_that_is_no_ivf_index_or_names_rows_beyond_the_build_is_damage(ivf_build, tmp_path: Path):
+    import faiss
+
+    folder, _, _ = ivf_build
+    rows = np.load(folder / vectors.ROWS)
+    np.save(tmp_path / vectors.ROWS, rows, allow_pickle=False)
+    flat = faiss.IndexFlatIP(rows.shape[1])
+    flat.add(rows)
+    faiss.write_index(flat, str(tmp_path / vectors.ANN))  # readable, the right rows, but not the kind searched
+    with pytest.raises(ValueError, match="not an IVF index"):
+        vectors.load(tmp_path).ann()
+    stored = vectors.load(folder)
+    ivf = faiss.read_index(str(folder / vectors.ANN))  # in memory (not the mapped file): its ids damaged here
+    lists = faiss.downcast_InvertedLists(ivf.invlists)
+    for list_no in range(ivf.nlist):
+        ids = faiss.rev_swig_ptr(lists.get_ids(list_no), lists.list_size(list_no))
+        ids[:] = len(rows) + 5  # as a damaged id region that kept the file's size would read
+    stored._ann = ivf
+    with pytest.raises(ValueError, match="beyond"):
+        vectors.search(stored, rows[0], 10)
+
+
+def test_a_build_made_with_other_ivf_settings_is_built_again(small_ann, seeds_copy: Path, tmp_path: Path,
+                                                             monkeypatch):
+    index_dir = tmp_path / "index"
+    update(seeds_copy, index_dir, model=FAKE)
+    assert update(seeds_copy, index_dir, model=FAKE).up_to_date
+    monkeypatch.setattr(vectors, "ANN_RECALL_TARGET", 0.995)  # as a later code would ask
+    report = update(seeds_copy, index_dir, model=FAKE)
+    assert not report.up_to_date and report.embedded == 0  # the IVF index again, every article carried over
+    written = json.loads((index_dir.resolve() / vectors.ANN_REPORT).read_text(encoding="utf-8"))
+    assert written["settings"]["target"] == 0.995 and update(seeds_copy, index_dir, model=FAKE).up_to_date
+
+
+def test_an_index_calibrated_to_scan_every_list_is_searched_exactly(ivf_build, tmp_path: Path):
+    folder, _, _ = ivf_build
+    stored = vectors.load(folder)
+    ivf = stored.ann()
+    rows = np.asarray(stored.rows)
+    saved = ivf.nprobe
+    try:
+        ivf.nprobe = ivf.nlist
+        assert vectors.search(stored, rows[3], 10) == vectors.exact(stored, rows[3], 10)
+    finally:
+        ivf.nprobe = saved

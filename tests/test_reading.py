@@ -104,6 +104,10 @@ def test_a_figure_is_said_of_what_these_reports_list_before_it():
     went_on = "固定资产投资额超830亿元、增长18%以上,社会消费品零售总额超2200亿元"
     assert lead(went_on, went_on.index("18%")).startswith("固定资产投资额")  # the rate continues 固投's figure
     assert lead(went_on, went_on.index("2200")) == "社会消费品零售总额超"
+    both_over = "工业投资、技改投资增速均超20%"
+    assert lead(both_over, both_over.index("超20%")).startswith("工业投资")  # 均 right before the figure
+    for inside in ("固定资产投资、人均GDP增长5%", "广佛同城化、广州都市圈投资增长5%"):  # 均/都 inside a word
+        assert "、" not in lead(inside, inside.index("5%"))
     counted = "拥有1.3万家高新技术企业、165万名高校学生、374万名技能人才"
     assert lead(counted, counted.index("374")) == ""  # a count comes before the thing it counts: a new item
     both = "GDP增长5%、社零增长6%"
@@ -174,6 +178,7 @@ def test_what_the_question_asks_for():
     assert city.wants == "place" and parse("在哪个城市开的").wants == "place"
     assert not answers_kind(city, "广东第二年在农历新春的第一个工作日召开高质量发展大会")  # a province, no city
     assert answers_kind(city, "广东省高质量发展大会在深圳召开")
+    assert parse("2024年哪个城区GDP最高").wants != "place"  # a district, not a city
 
 
 def test_a_reports_past_year_is_the_year_before_it():

@@ -253,6 +253,8 @@ def test_knn_recall_counts_an_equally_near_row_as_found(tmp_path: Path):
     stored = vectors.load(tmp_path)
 
     class TiedGraph:  # an index that answers with rows 2–11: as near as rows 0–9, other rows
+        nprobe, nlist = 1, 2  # scans a part of the lists: searched as an ANN index
+
         def search(self, query, k):
             ids = np.arange(2, 2 + k)[None, :]
             return (rows[ids[0]] @ query[0])[None, :], ids
@@ -275,6 +277,8 @@ def test_knn_recall_forgives_a_row_within_epsilon_of_the_tenth_and_no_farther(tm
     query = np.eye(13, dtype=np.float32)[:1]
 
     class Returns:  # the exact 9 best, then `last` in place of the exact 10th
+        nprobe, nlist = 1, 2
+
         def __init__(self, last):
             self.last = last
 

@@ -121,6 +121,7 @@ def test_question_asks_a_unit_a_measure_or_a_list():
     points = parse("南沙26年gdp目标涨几个点啊")  # percentage points: a rate, in %
     assert points.unit == "%" and points.measure == "rate" and points.years == (2026,)
     assert parse("几点开会").unit is None  # o'clock
+    assert parse("新建多少个点位").unit == "个"  # sites, counted
     listing = parse("荔湾的三大平台是哪三个")
     assert listing.wants == "list" and listing.terms == ("三大", "平台")
 
