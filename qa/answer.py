@@ -21,7 +21,7 @@ from qa.coverage import coverage
 from qa.extract import Extract, answer_span
 from qa.shapes import TITLED_NAME
 from qa.question import RELATIVE_YEARS, Place, Question, parse
-from qa.judge import OPENING, Signals, is_subject, signals, where
+from qa.judge import OPENING, Signals, is_subject, part_missing, signals, where
 from qa.retrieve import RETRIEVERS, Hit, articles_of, latest_year, search
 
 MIN_COVERAGE = 0.5  # the old gate, now the "enough" signal: half the question's concepts (dev-calibrated)
@@ -176,7 +176,8 @@ class Candidate:
     extract: Extract
     signals: Signals
     confidence: float
-    vetoed: bool = False  # cannot answer whatever its signals say (a number or date asked, none in the words)
+    vetoed: str | None = None  # why it cannot answer whatever its signals say: "kind" (a number or date asked, none
+    # in the words) or "part" (a phase or quarter asked that the passage never names); a key of REASONS
 
 
 def candidates(index: Index, q: Question, hits: list[Hit]) -> list[Candidate]:
@@ -198,9 +199,11 @@ def candidates(index: Index, q: Question, hits: list[Hit]) -> list[Candidate]:
             continue
         s = signals(q, hit.chunk, hit.coverage, hit.cosine, ahead, extract.text, extract.figure, said(extract.text),
                     said, hit.coverage >= min_coverage(q, hit))
-        # A number or a date asked and none in the words (in the asked unit: "多少亿元" is not "增长17%"): these
-        # words cannot be the answer, however well they match; they stay the nearest rejected candidate.
-        vetoed = q.wants in ("number", "date") and not s.kind
+        # A number or a date asked and none in the words (in the asked unit: "多少亿元" is not "增长17%"), or a
+        # part asked (二期, 一季度) the words never name: these words cannot be the answer, however well they
+        # match; they stay the nearest rejected candidate, with the veto as the reason.
+        vetoed = ("kind" if q.wants in ("number", "date") and not s.kind
+                  else "part" if part_missing(q, extract.text) else None)
         ahead += not vetoed
         out.append(Candidate(i, hit, extract, s, 0.0 if vetoed else confidence(s), vetoed))
     return out
@@ -332,7 +335,7 @@ def ask(index: Index, question: str, k: int = DEFAULT_K, year: int | None = None
         note = missing(q, hits[:k])
         if best is not None:
             shown = next((n for n, h in enumerate(hits[:k], start=1) if h.chunk.id == best.hit.chunk.id), None)
-            reason = REASONS["kind"] if best.vetoed else why(best.signals)  # a veto is its own reason
+            reason = REASONS[best.vetoed] if best.vetoed else why(best.signals)  # a veto is its own reason
             nearest = Rejected(best.extract.text, shown, best.confidence, reason)
     answered = chosen is not None
     if answered:

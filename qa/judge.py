@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 from index import indicators, lexicon
 from index.records import Chunk
-from qa.question import ASKS_CITY, OWN_PAST_YEAR, SAID_RELATIVE, Question, group_kind, place_groups
+from qa.question import ASKS_CITY, NOT_ASKED, OWN_PAST_YEAR, SAID_RELATIVE, Question, group_kind, place_groups
 from qa.shapes import DATE, SPEAKER, TITLED_NAME, figures, has_figure
 
 OPENING = 40
@@ -168,6 +168,25 @@ def indicator_missing(question: Question, text: str) -> bool:
     titles = [t for t in lexicon.OFFICIAL_TITLES if t in question.text
               and not any(t in u for u in lexicon.OFFICIAL_TITLES if u != t and u in question.text)]
     return bool(titles) and not any(t in text for t in titles)
+
+
+# A part of a whole the question asks about: a phase or a quarter ("二期", "首期", "一季度"). A passage that
+# never names that part gives the whole's figure ("规划总投资40亿元，分两期建设" is not 二期's), or another part's.
+# Not "十四五期间", "长期", "同期": a numeral, not after 十, and no 期间/期限/期望/期待.
+PART = re.compile(r"(?<!十)第?([一二三四五六七八九首1-9])(季度|期(?![间限望待]))")
+PART_NUMERALS = str.maketrans("首123456789", "一一二三四五六七八九")
+
+
+def parts_named(text: str) -> set[tuple[str, str]]:
+    """The phases and quarters `text` names, numerals made alike: {("一", "期")} for "首期" and "第一期"."""
+    return {(m[1].translate(PART_NUMERALS), m[2]) for m in PART.finditer(text)}
+
+
+def part_missing(question: Question, passage: str) -> bool:
+    """Does the question ask of a part (a phase, a quarter) the passage never names? Not what it says it does
+    not ask: "总规模是多少（不是首期）"."""
+    asked = parts_named(NOT_ASKED.sub(" ", question.text))
+    return bool(asked) and not asked <= parts_named(passage)
 
 
 ORDINAL = re.compile(r"第[一二三四五六七八九十百\d]+")

@@ -35,11 +35,11 @@ EXPECTED: dict[str, tuple[float, float, float, int, list[str]]] = {
     "heldout6": (0.82, 1.0, 0.16, 1, ["b025", "b026", "b027", "b028", "b029", "b030", "b031", "b033", "b034", "b035",
                                       "b036", "b037", "b071"]),
     # blind set C (first contact recorded in README, then tuned on): paraphrases, a pinyin-only question,
-    # who/where/when questions whose answer ranks below the top 3, the trap "二期", two wrong windows, and
+    # who/where/when questions whose answer ranks below the top 3, two wrong windows, and
     # "19日" for the gold "2月19日" (the right day) answered
-    "heldout7": (0.75, 0.92, 0.22, 4, ["c009", "c019", "c025", "c026", "c028", "c029", "c030", "c031", "c034",
+    "heldout7": (0.75, 1.0, 0.22, 3, ["c009", "c019", "c025", "c026", "c028", "c029", "c030", "c031", "c034",
                                        "c035", "c036", "c037", "c039", "c040", "c061", "c069", "c071", "c073",
-                                       "c075", "c090"]),
+                                       "c075"]),
     # blind set D (second session; fitted on since the third): paraphrases not trusted enough, pinyin-only
     # questions, a wrong figure (fake encoder)
     "heldout8": (0.85, 1.0, 0.14, 1, ["d025", "d027", "d029", "d032", "d034", "d035", "d037", "d039", "d057", "d060",
@@ -52,17 +52,17 @@ EXPECTED: dict[str, tuple[float, float, float, int, list[str]]] = {
     # paraphrases and who-questions not trusted enough (fake encoder)
     "heldout10": (0.88, 1.0, 0.11, 1, ["f028", "f029", "f032", "f036", "f039", "f040", "f055", "f078", "f080", "f081"]),
     # blind set G, written at the end of the third session and measured once on its final code (README,
-    # Quality), fitted on since the fourth: paraphrases, who/where questions, "二期" (fake encoder)
-    "heldout11": (0.83, 0.93, 0.15, 3, ["g020", "g021", "g027", "g029", "g031", "g033", "g038", "g042", "g047",
-                                        "g055", "g056", "g078", "g079", "g082", "g100"]),
+    # Quality), fitted on since the fourth: paraphrases, who/where questions (fake encoder)
+    "heldout11": (0.83, 1.0, 0.15, 2, ["g020", "g021", "g027", "g029", "g031", "g033", "g038", "g042", "g047",
+                                        "g055", "g056", "g078", "g079", "g082"]),
     # blind set H (fourth session: first contact recorded in README, then fitted on): paraphrases not trusted
     # enough, the province's meeting city, a person asked of a title (fake encoder)
     "heldout12": (0.84, 1.0, 0.14, 2, ["h002", "h007", "h011", "h015", "h025", "h029", "h041", "h046", "h049",
                                        "h054", "h076", "h089", "h093"]),
     # blind set I, written in the fourth session and measured on its final code (README, Quality), never fitted
     # on, misses not read: a guard (fake encoder)
-    "heldout13": (0.84, 0.93, 0.15, 2, ["i007", "i013", "i015", "i018", "i019", "i020", "i021", "i022", "i023",
-                                        "i024", "i028", "i057", "i060", "i096"]),
+    "heldout13": (0.84, 1.0, 0.15, 1, ["i007", "i013", "i015", "i018", "i019", "i020", "i021", "i022", "i023",
+                                        "i024", "i028", "i057", "i060"]),
 }
 
 

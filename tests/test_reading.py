@@ -181,6 +181,18 @@ def test_what_the_question_asks_for():
     assert parse("2024年哪个城区GDP最高").wants != "place"  # a district, not a city
 
 
+def test_a_part_asked_that_the_words_never_name_is_not_answered_by_the_whole():
+    from qa.judge import part_missing, parts_named
+
+    phase_two = parse("欣旺达电白基地二期的计划投资额是多少")
+    assert part_missing(phase_two, "欣旺达电白基地占地面积约100亩，规划总投资40亿元，分两期建设。")  # the whole
+    assert not part_missing(parse("基金首期规模多少"), "该基金规模达15亿元，首期3.5亿元。")
+    assert not part_missing(parse("第一期产线年产能多少"), "一期产线完全达产后预计年产能300万套。")  # 第一期 = 一期
+    assert not part_missing(parse("基金总规模是多少（不是首期）"), "该基金规模达15亿元")  # said not to be asked
+    assert parts_named("十四五期间，同期，长期") == set()  # no phase
+    assert not part_missing(parse("24年一季度广州开工了多少个项目"), "一季度，广州市共开工319个项目")
+
+
 def test_a_reports_past_year_is_the_year_before_it():
     from qa.judge import year_matches
     from qa.question import parse
