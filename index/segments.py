@@ -153,19 +153,18 @@ def copy_bytes(src: int, dst: int, start: int, end: int) -> None:
         if done is None:
             block = os.pread(src, min(end - start, COPY_BLOCK), start)
             done = len(block)
-            view = memoryview(block)
-            while view:
-                view = view[os.write(dst, view):]
+            _write_all(dst, block)
         if done == 0:
             raise OSError(errno.EIO, f"the published build's file ended at byte {start} of {end}")
         start += done
 
 
 def _write_all(handle, data: bytes) -> None:
-    """All of `data` to an unbuffered file (a raw write may take part of it)."""
+    """All of `data` to an unbuffered file or a file descriptor (a raw write may take part of it)."""
+    write = (lambda view: os.write(handle, view)) if isinstance(handle, int) else handle.write
     view = memoryview(data)
     while view:
-        view = view[handle.write(view):]
+        view = view[write(view):]
 
 
 @contextlib.contextmanager

@@ -121,7 +121,8 @@ def function_words_text() -> str:
     import jieba
 
     own = set(lexicon.dictionary_words())
-    lines = (line.split() for line in (Path(jieba.__file__).parent / "dict.txt").read_text(encoding="utf-8").splitlines())
+    source = Path(jieba.__file__).parent / "dict.txt"
+    lines = (line.split() for line in source.read_text(encoding="utf-8").splitlines())
     return "\n".join(sorted({p[0] for p in lines if len(p) == 3 and p[2].startswith(FUNCTION_TAGS)
                              and p[0] not in own})) + "\n"
 
@@ -129,7 +130,8 @@ def function_words_text() -> str:
 @lru_cache(maxsize=1)
 def function_words() -> frozenset[str]:
     """Words that carry no matter of their own (see `FUNCTION_TAGS`), from jieba's dictionary (cached once)."""
-    return frozenset(cached("jieba-function-words", function_words_text, salt=" ".join(FUNCTION_TAGS)).read_text(encoding="utf-8").split())
+    path = cached("jieba-function-words", function_words_text, salt=" ".join(FUNCTION_TAGS))
+    return frozenset(path.read_text(encoding="utf-8").split())
 
 
 def warm_up() -> None:

@@ -9,6 +9,7 @@ import re
 from dataclasses import dataclass
 
 from index import indicators, lexicon
+from index.indicators import PERIODS
 from index.records import Chunk
 from qa.question import ASKS_CITY, NOT_ASKED, OWN_PAST_YEAR, SAID_RELATIVE, Question, group_kind, place_groups
 from qa.shapes import DATE, SPEAKER, TITLED_NAME, figures, has_figure
@@ -170,23 +171,24 @@ def indicator_missing(question: Question, text: str) -> bool:
     return bool(titles) and not any(t in text for t in titles)
 
 
-# A part of a whole the question asks about: a phase or a quarter ("二期", "首期", "一季度"). A passage that
-# never names that part gives the whole's figure ("规划总投资40亿元，分两期建设" is not 二期's), or another part's.
-# Not "十四五期间", "长期", "同期": a numeral, not after 十, and no 期间/期限/期望/期待.
-PART = re.compile(r"(?<!十)第?([一二三四五六七八九首1-9])(季度|期(?![间限望待]))")
-PART_NUMERALS = str.maketrans("首123456789", "一一二三四五六七八九")
+# A part of a whole the question asks about: a phase ("二期", "首期") or a period of the year ("一季度", "上半年",
+# the facts table's `index.indicators.PERIODS`). A passage that never names that part gives the whole's figure
+# ("规划总投资40亿元，分两期建设" is not 二期's), or another part's. A phase: a numeral, not after 十, and no
+# 期间/期限/期望/期待 ("十四五期间", "长期", "同期" name none).
+PHASE = re.compile(r"(?<!十)第?([一二三四五六七八九首1-9])期(?![间限望待])")
+PHASE_NUMERALS = str.maketrans("首123456789", "一一二三四五六七八九")
 
 
-def parts_named(text: str) -> set[tuple[str, str]]:
-    """The phases and quarters `text` names, numerals made alike: {("一", "期")} for "首期" and "第一期"."""
-    return {(m[1].translate(PART_NUMERALS), m[2]) for m in PART.finditer(text)}
+def parts_named(text: str) -> set[str]:
+    """The phases and periods `text` names, numerals made alike: {"一期"} for "首期" and "第一期"."""
+    return {m[1].translate(PHASE_NUMERALS) + "期" for m in PHASE.finditer(text)} | set(PERIODS.findall(text))
 
 
-def part_missing(question: Question, passage: str) -> bool:
-    """Does the question ask of a part (a phase, a quarter) the passage never names? Not what it says it does
+def part_missing(question: Question, words: str) -> bool:
+    """Does the question ask of a part (a phase, a period) the words never name? Not what it says it does
     not ask: "总规模是多少（不是首期）"."""
     asked = parts_named(NOT_ASKED.sub(" ", question.text))
-    return bool(asked) and not asked <= parts_named(passage)
+    return bool(asked) and not asked <= parts_named(words)
 
 
 ORDINAL = re.compile(r"第[一二三四五六七八九十百\d]+")
@@ -197,6 +199,7 @@ SHARE_ASKED = re.compile(r"比重|占比|占|比例|百分之")
 
 
 CLAUSE_BREAKS = "，,；;。：:"
+CLAUSE_BREAK = re.compile(f"[{CLAUSE_BREAKS}]")
 CHANGE = re.compile(r"增长|增速|增幅|提高|提升|下降|降低")  # "…830亿元、增长18%": how the figure before changes
 # "A、B、C均增长6%": the figure is said of every item of the list — 均/都/分别 as the adverb before the verb, not
 # inside a word ("人均GDP增长", "都市圈投资增长")
@@ -212,13 +215,16 @@ def lead(text: str, at: int) -> str:
     """
     before = text[:at]
     previous = [m for m in figures(before) if m.end() <= at]
-    start = max([max(before.rfind(c) for c in CLAUSE_BREAKS + "、") + 1] + [m.end() for m in previous])
-    said = before[start:]
+
+    def after_last(marks: str) -> str:  # the words after the last of `marks` or of the figures before
+        return before[max([max(before.rfind(c) for c in marks) + 1] + [m.end() for m in previous]):]
+
+    said = after_last(CLAUSE_BREAKS + "、")
     if ALL_OF.search(said):
-        start = max([max(before.rfind(c) for c in CLAUSE_BREAKS) + 1] + [m.end() for m in previous])
-        return before[start:]
-    if previous and CHANGE.search(said) and not indicators_in(said) and not re.search(f"[{CLAUSE_BREAKS}]", before[previous[-1].end():]):
-        return lead(text, previous[-1].start()) + before[previous[-1].start():]
+        return after_last(CLAUSE_BREAKS)
+    last = previous[-1] if previous else None
+    if last and CHANGE.search(said) and not indicators_in(said) and not CLAUSE_BREAK.search(before, last.end()):
+        return lead(text, last.start()) + before[last.start():]
     return said
 
 

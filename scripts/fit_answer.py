@@ -12,7 +12,10 @@ simulated per question as `ask` makes it: the most confident candidate answers
 when its confidence reaches the threshold, else the open-year retry of "今年"
 questions may. The threshold printed is the lowest from which on every
 threshold's cross-validated answered-but-wrong rate is ≤ MAX_WRONG of all
-questions: the most answers that precision allows. Prints the weights to
+questions: the most answers that precision allows. One difference from `ask`: a
+question of no year is searched here over all years at once, where `ask` tries one
+year's reports at a time, newest first (`qa.answer.newest_answering`): the fit sees
+the candidates, not that order. Prints the weights to
 paste into qa/calibration.py, the cross-validated figures per set and the
 reliability table (confidence bin → accuracy) for the README.
 
