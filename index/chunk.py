@@ -3,14 +3,15 @@
 A section is the run of paragraphs under one heading path (one district's or one
 bureau's statement). Sentences (。！？；) are packed up to `target` chars; a
 sentence longer than `limit` is cut at clause marks (，、：). A chunk also stops
-at a caption or byline, so its raw span holds only the text it shows.
+at a caption or byline, so its raw span holds only the text it shows; a caption's statement,
+without its photo credit, is a passage of its own (index.clean.caption_statement).
 """
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
 
-from index.clean import Block, blocks, heading_title
+from index.clean import Block, blocks, caption_statement, heading_title
 from index.records import Chunk, line_of
 
 SENTENCE = re.compile(r"[^。！？!?；;]*(?:[。！？!?；;]+['\"”’」』）)]*|$)")
@@ -87,10 +88,10 @@ def sections(found: list[Block]) -> list[tuple[tuple[str, ...], list[Block]]]:
             else:  # bare headlines: consecutive ones form one path
                 path = path + [(b.level, title)] if last_kind == "heading" else [(b.level, title)]
             out.append((tuple(t for _, t in path), []))
-        elif b.kind == "text":
+        elif b.kind == "text" or (b.kind == "caption" and (said := caption_statement(b)) is not None):
             if not out:
                 out.append(((), []))
-            out[-1][1].append(b)
+            out[-1][1].append(b if b.kind == "text" else said)  # a caption's statement is a passage of its own
         if b.kind != "byline" and b.kind != "caption":
             last_kind = b.kind
     return [(p, bs) for p, bs in out if bs]

@@ -21,7 +21,12 @@ BYLINE = re.compile(r"记者|通讯员|统筹|采写|编辑|摄影")
 SENTENCE_END = re.compile(r"[。！？!?；;…]['\"”’」』）)*]*\s*$")
 BARE_HEADING_MAX = 60
 TEXTS_KEPT = 4  # articles whose blocks are remembered: describing, chunking and facts each ask for them in turn
-VERSION = "1"  # bump when the rules change: part of the pipeline version an index is checked against
+VERSION = "2"  # 2: captions' statements; bump when the rules change: part of the pipeline version an index is checked against
+# A caption's photo credit ("羊城晚报记者 宋金峪 摄", "（…蔡嘉鸿摄）", "新华社发") is its tail after the first
+# space, bracket or full stop from which at most this many characters are left: no credit seen is longer (≤ 16).
+CREDIT_MAX = 24
+CAPTION_MARKS = "■□●○◆◇▲△▼▽★☆·•"  # bullets a caption opens with
+CAPTION_MIN = 6  # Chinese characters a caption's statement needs to be one ("资料图" is none)
 
 
 @dataclass(frozen=True)
@@ -71,6 +76,24 @@ def classify(line: str, bare_headings: bool) -> tuple[str, int]:
             and not re.search(r"[，,、：:（(“]$", line)):
         return "heading", 3
     return "text", 0
+
+
+def caption_statement(caption: Block) -> Block | None:
+    """What a caption states, without its bullet and photo credit, as a text block (None: it states nothing).
+
+    A caption is often the one place a fact is said: "广东省高质量发展大会在深圳召开（羊城晚报记者周巍、蔡嘉鸿摄）"
+    is where the provincial meeting was held. The credit is cut at the first space, bracket or full stop from
+    which at most `CREDIT_MAX` characters are left (a full stop stays with the statement).
+    """
+    text = caption.text
+    start = len(text) - len(text.lstrip(CAPTION_MARKS + " "))
+    end = next((m.start() + (m.group() == "。") for m in re.finditer(r"[\s（(。]", text)
+                if m.start() >= start and len(text) - m.start() <= CREDIT_MAX), len(text))
+    said = text[start:end].rstrip()
+    if len(re.findall("[\u4e00-\u9fff]", said)) < CAPTION_MIN:
+        return None
+    at = caption.spans[0][0] + start
+    return Block("text", said, ((at, at + len(said)),))
 
 
 def heading_title(line: str) -> str:

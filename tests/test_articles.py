@@ -6,7 +6,7 @@ from pathlib import Path
 from hypothesis import given, settings, strategies as st
 
 from index.chunk import chunk_article, quote
-from index.clean import blocks
+from index.clean import blocks, caption_statement
 from index.load import decode, fingerprint, read_seeds
 from index.meta import describe, infer_city, infer_year
 from index.records import Rejected
@@ -111,6 +111,22 @@ def test_bare_headlines_captions_and_bylines():
     assert shop.section == ("市商务局 全年社零额增长不低于5.5%",)
     article = describe("bare_2024.txt", text, "x")
     assert (article.year.value, article.publisher.value, article.date.value) == ("2024", "示例晚报", "2月19日")
+
+
+def test_a_caption_states_without_its_photo_credit():
+    text = ("# 大会报道\n\n广东省高质量发展大会在深圳召开（羊城晚报记者周巍、蔡嘉鸿摄）\n\n"
+            "■新塘站成为增城区的重要枢纽。新快报记者 郭思杰/摄\n\n资料图 新华社发\n\n"
+            "2月19日下午，广州市委、市政府召开全市高质量发展大会 羊城晚报记者 宋金峪 摄\n\n正文第一段。\n")
+    captions = [b for b in blocks(text) if b.kind == "caption"]
+    assert len(captions) == 4
+    said = [caption_statement(b) for b in captions]
+    assert [s.text if s else None for s in said] == [
+        "广东省高质量发展大会在深圳召开", "新塘站成为增城区的重要枢纽。", None,  # "资料图" states nothing
+        "2月19日下午，广州市委、市政府召开全市高质量发展大会"]
+    chunks = chunk_article("cap_2024.txt", text)
+    assert_provenance(text, chunks)  # each statement's span is its own words in the raw file
+    assert [c.text for c in chunks][:2] == ["广东省高质量发展大会在深圳召开", "新塘站成为增城区的重要枢纽。"]
+    assert not any("摄" in c.text or "新华社发" in c.text for c in chunks)
 
 
 def test_decoding_accepts_bom_crlf_and_refuses_bad_files():

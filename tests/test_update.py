@@ -329,14 +329,14 @@ def test_cli_prints_embedded_and_reused_counts(seeds_copy: Path, tmp_path: Path)
     index_dir = str(tmp_path / "index")
     places = ("--seeds", str(seeds_copy), "--index-dir", index_dir)
     built = gzqa("index", "build", *places, "--model", FAKE)
-    assert built.returncode == 0 and "embedded 175, reused 0 vectors" in built.stdout, built.stdout
+    assert built.returncode == 0 and "embedded 185, reused 0 vectors" in built.stdout, built.stdout
     (seeds_copy / "005_baiyun_2025.txt").write_text(BAIYUN_2025, encoding="utf-8")
     report = gzqa("index", "update", *places)
     stored = store.load(Path(index_dir))
     new = sum(c.source == "005_baiyun_2025.txt" for c in stored.chunks)
-    assert f"embedded {new}, reused 175 vectors" in report.stdout and "added: 005_baiyun_2025.txt" in report.stdout
+    assert f"embedded {new}, reused 185 vectors" in report.stdout and "added: 005_baiyun_2025.txt" in report.stdout
     forced = gzqa("index", "build", "--force", *places)
-    assert f"embedded {175 + new}, reused 0 vectors" in forced.stdout
+    assert f"embedded {185 + new}, reused 0 vectors" in forced.stdout
 
 
 def test_watch_updates_once_files_have_settled(seeds_copy: Path, tmp_path: Path):
