@@ -16,7 +16,8 @@ from index.records import Chunk, line_of
 
 SENTENCE = re.compile(r"[^。！？!?；;]*(?:[。！？!?；;]+['\"”’」』）)]*|$)")
 CLAUSE = re.compile(r"[^，,、：:]*(?:[，,、：:]|$)")
-VERSION = "1"  # bump when packing changes: part of the pipeline version an index is checked against
+# Bump when packing changes: part of the pipeline version an index is checked against. 2: captions' statements.
+VERSION = "2"
 
 
 @dataclass(frozen=True)
@@ -69,11 +70,12 @@ def pack(spans: list[tuple[int, int]], sizes: ChunkSizes) -> list[tuple[int, int
     return [(g[0][0], g[-1][1]) for g in groups]
 
 
-def sections(found: list[Block]) -> list[tuple[tuple[str, ...], list[Block]]]:
+def sections(found: list[Block], captions: bool = True) -> list[tuple[tuple[str, ...], list[Block]]]:
     """Blocks → (heading path, its text blocks) per section that has text; the title is not in the path.
 
-    Captions and bylines are left out: they are never chunked, and they do not
-    break a run of bare headlines.
+    A caption's statement (`index.clean.caption_statement`) is a text block of the section it sits in, when
+    `captions`; the facts table leaves captions out (a caption's figure has no sentence around it to tell a
+    target from a result). Bylines are left out; neither breaks a run of bare headlines.
     """
     out: list[tuple[tuple[str, ...], list[Block]]] = []
     path: list[tuple[int, str]] = []
@@ -88,7 +90,7 @@ def sections(found: list[Block]) -> list[tuple[tuple[str, ...], list[Block]]]:
             else:  # bare headlines: consecutive ones form one path
                 path = path + [(b.level, title)] if last_kind == "heading" else [(b.level, title)]
             out.append((tuple(t for _, t in path), []))
-        elif b.kind == "text" or (b.kind == "caption" and (said := caption_statement(b)) is not None):
+        elif b.kind == "text" or (captions and b.kind == "caption" and (said := caption_statement(b)) is not None):
             if not out:
                 out.append(((), []))
             out[-1][1].append(b if b.kind == "text" else said)  # a caption's statement is a passage of its own

@@ -21,12 +21,19 @@ BYLINE = re.compile(r"记者|通讯员|统筹|采写|编辑|摄影")
 SENTENCE_END = re.compile(r"[。！？!?；;…]['\"”’」』）)*]*\s*$")
 BARE_HEADING_MAX = 60
 TEXTS_KEPT = 4  # articles whose blocks are remembered: describing, chunking and facts each ask for them in turn
-VERSION = "2"  # 2: captions' statements; bump when the rules change: part of the pipeline version an index is checked against
-# A caption's photo credit ("羊城晚报记者 宋金峪 摄", "（…蔡嘉鸿摄）", "新华社发") is its tail after the first
-# space, bracket or full stop from which at most this many characters are left: no credit seen is longer (≤ 16).
-CREDIT_MAX = 24
+# Bump when the rules change: part of the pipeline version an index is checked against. 2: captions' statements.
+VERSION = "2"
+# A caption's photo credit: the words after its statement that name who took or gave the picture ("羊城晚报记者
+# 宋金峪 摄", "（…记者周巍、蔡嘉鸿摄）", "新华社发", "广州塔供图"). A word with one of these marks is credit;
+# so is a name beside it (`CREDIT_NAME`).
+CREDIT_MARK = re.compile(r"记者|通讯员|摄影|摄|供图|社发|图源|视觉中国|新华社|中新社")
+CREDIT_NAME = re.compile(r"[\u4e00-\u9fff·]{2,4}|[A-Za-z][A-Za-z.-]*")
+# A credit glued to its statement: an outlet or a reporter, names, then 摄 / 供图 / 发, at the word's end
+GLUED_CREDIT = re.compile(r"(?:(?:新华社|中新社|视觉中国|[\u4e00-\u9fff]{2,6}(?:记者|通讯员))[\u4e00-\u9fff、·/]{0,10}?)?"
+                          r"(?:摄|供图|社?发)$")
+BRACKETED_CREDIT = re.compile(r"[（(][^（(）)]*[）)]\s*$")  # "（羊城晚报记者周巍、蔡嘉鸿摄）" ends the line
 CAPTION_MARKS = "■□●○◆◇▲△▼▽★☆·•"  # bullets a caption opens with
-CAPTION_MIN = 6  # Chinese characters a caption's statement needs to be one ("资料图" is none)
+CAPTION_MIN = 6  # word characters a caption's statement needs to be one ("■会场 新华社发" states nothing)
 
 
 @dataclass(frozen=True)
@@ -82,18 +89,41 @@ def caption_statement(caption: Block) -> Block | None:
     """What a caption states, without its bullet and photo credit, as a text block (None: it states nothing).
 
     A caption is often the one place a fact is said: "广东省高质量发展大会在深圳召开（羊城晚报记者周巍、蔡嘉鸿摄）"
-    is where the provincial meeting was held. The credit is cut at the first space, bracket or full stop from
-    which at most `CREDIT_MAX` characters are left (a full stop stays with the statement).
+    is where the provincial meeting was held.
     """
     text = caption.text
-    start = len(text) - len(text.lstrip(CAPTION_MARKS + " "))
-    end = next((m.start() + (m.group() == "。") for m in re.finditer(r"[\s（(。]", text)
-                if m.start() >= start and len(text) - m.start() <= CREDIT_MAX), len(text))
-    said = text[start:end].rstrip()
-    if len(re.findall("[\u4e00-\u9fff]", said)) < CAPTION_MIN:
+    start = re.match(rf"[{CAPTION_MARKS}\s]*", text).end()
+    said = text[start:credit_start(text, start)].rstrip(" \u3000，,、/")
+    if len(re.findall(r"\w", said)) < CAPTION_MIN:
         return None
     at = caption.spans[0][0] + start
     return Block("text", said, ((at, at + len(said)),))
+
+
+def credit_start(text: str, start: int = 0) -> int:
+    """Where the photo credit at the end of a caption begins (len(text): none).
+
+    A bracket closing the line that holds a credit mark is the credit; otherwise the words from the end back
+    that hold a mark, or are a name beside one ("新华社记者 李四 摄"); a word that holds both the statement and
+    the credit is cut after its last 。 or where the glued credit begins ("…在深圳召开新华社发").
+    """
+    bracket = BRACKETED_CREDIT.search(text, start)
+    if bracket and CREDIT_MARK.search(bracket.group()):
+        return bracket.start()
+    at, marked = len(text), False
+    for word in reversed(list(re.finditer(r"\S+", text[start:]))):
+        w = word.group()
+        if CREDIT_MARK.search(w):
+            glued = (w.rindex("。") + 1 if "。" in w[:-1]
+                     else m.start() if (m := GLUED_CREDIT.search(w)) and m.start() > 4 else 0)  # "广州塔供图": a name
+            at, marked = start + word.start() + glued, True
+            if glued:
+                break
+        elif marked and CREDIT_NAME.fullmatch(w):
+            at = start + word.start()
+        else:
+            break
+    return at
 
 
 def heading_title(line: str) -> str:

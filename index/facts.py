@@ -127,7 +127,7 @@ def extract(article: Article) -> list[Fact]:
     text, city = article.text, (article.city.value if article.city else HOME)
     year = article.year_number
     out: list[Fact] = []
-    for path, section_blocks in sections(blocks(text)):
+    for path, section_blocks in sections(blocks(text), captions=False):
         section_place = heading_place(path, city)
         current = section_place or Place(city, "province" if city == PROVINCE else "city", city)
         for block in section_blocks:

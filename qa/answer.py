@@ -24,8 +24,10 @@ from qa.question import RELATIVE_YEARS, Place, Question, parse
 from qa.judge import OPENING, Signals, is_subject, part_missing, signals, where
 from qa.retrieve import RETRIEVERS, Hit, articles_of, latest_year, search
 
-MIN_COVERAGE = 0.5  # the old gate, now the "enough" signal: half the question's concepts (dev-calibrated)
-PERSON_MIN_COVERAGE = 0.25
+# The old gate, now the "enough" signal: half the question's concepts (weighted as qa.coverage weighs them; its
+# weight is the fit's, qa/calibration.py — small since the weights are √idf, as coverage itself says most of it).
+MIN_COVERAGE = 0.5
+PERSON_MIN_COVERAGE = 0.25  # who-questions on a place's official: their words are meta-language ("代表…发言的是谁")
 ANSWER_DEPTH = 3
 CJK = re.compile(r"[\u4e00-\u9fff]")
 DEFAULT_K = 5

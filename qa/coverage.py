@@ -1,4 +1,4 @@
-"""How much of a question a passage holds: idf-weighted concepts found in its text.
+"""How much of a question a passage holds: its concepts found in its text, weighted by their words' idf (square root).
 
 The question's jieba terms are grouped into concepts first (a compound with
 its search-mode parts, synonyms together), so "工业投资" is not met by "工业"
@@ -49,7 +49,7 @@ def concepts(terms: tuple[str, ...]) -> tuple[tuple[str, tuple[str, ...], tuple[
 
 
 def coverage(terms: tuple[str, ...], doc: Collection[str], idf: Callable[[str], float], text: str = "") -> float:
-    """Share of the question's concepts (idf-weighted) present in a chunk: its text, or its tokens.
+    """Share of the question's concepts (weighted by √idf, `IDF_POWER`) present in a chunk: its text, or its tokens.
 
     A concept counts when the chunk's text holds any of its synonyms ("产值"
     inside "总产值"); half when only the chunk's section path has it (every

@@ -1,7 +1,7 @@
 """A passage + a question → the words that answer (≤ ~120 chars) and the figure in them.
 
 The passage is cut into clauses at ，；。：. Windows of one to three adjacent
-clauses are scored by the idf-weighted share of the question's terms they hold,
+clauses are scored by the share of the question's concepts they hold (qa.coverage: weighted by √idf),
 plus a bonus when they carry what the question wants (a figure for "多少", a
 speaker or title for "谁", a date for "哪年"), minus a little for each extra
 clause. A clause spoken about another place than the one asked (a passage may

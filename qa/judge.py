@@ -260,7 +260,7 @@ def answers_kind(question: Question, text: str) -> bool:
 class Signals:
     """What one candidate answer offers, each in [0, 1] (rank: 0, 1, 2 …); weighed in qa/calibration.py."""
 
-    coverage: float  # the question's concepts (idf-weighted) in the whole passage
+    coverage: float  # the question's concepts (weighted by √idf) in the whole passage
     window: float  # … in the answering words alone
     cosine: float  # dense similarity of question and passage (index vectors; 0 when dense is off)
     kind: float  # the answering words hold the kind of thing asked (figure in the unit, date, place, person)

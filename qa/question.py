@@ -25,7 +25,12 @@ RELATIVE_YEARS = {"今年": 0, "去年": -1, "上一年": -1, "上年": -1, "明
 SAID_RELATIVE = {-1: ("去年", "上一年", "过去一年", "过去的一年", "上年"), 1: ("明年",), -2: ("前年",)}
 # How a report names its own past year unmistakably: "比上年增长5%", "较去年同期" compare, they do not speak of it.
 OWN_PAST_YEAR = ("过去一年", "过去的一年")
-WANTS_NUMBER = re.compile(r"多少|多久|多长|多远|多宽|多深|多快|几[个家项条场万亿年]|几|多大|多高|增速|增幅|规模|比重|目标|产能|数量|比例|达到|突破")
+# A threshold asked ("迈过了哪道坎", "越过哪个关口", "跨过多少"): a level, which these reports state as an amount
+# ("突破6500亿元", "迈上3万亿元台阶").
+THRESHOLD = re.compile(r"(?:跨过|迈过|越过|跨越|迈上|突破)了?(?:多少|(?:哪道|哪个|哪一个|什么)(?:坎|台阶|关口|大关|门槛|量级)?)"
+                       r"|(?:哪道|哪个|哪一个|哪一道|什么)(?:坎|台阶|关口|大关|门槛|量级)|哪道")
+WANTS_NUMBER = re.compile(r"多少|多久|多长|多远|多宽|多深|多快|几[个家项条场万亿年]|几|多大|多高|增速|增幅|规模|比重|目标|产能|数量|比例|达到|突破|"
+                          + THRESHOLD.pattern)
 WANTS_DATE = re.compile(r"哪年|哪一年|何时|什么时候|几月|哪天|哪一天|日期")
 # Question phrases that name no content: "哪三个", "分别是哪些", "是第几", "哪天", "几月几号" …
 ASKING = re.compile(r"(?:分别)?(?:是)?(?:哪|几|第几)[一二三四五六七八九十两几]?[个些项家条类种大点方面位名年月日号天]?"
@@ -37,6 +42,10 @@ BECOME = re.compile(r"(打造|建设|建|发展|做|变)成(?=什么|啥|哪)") 
 # "多少个", "几家"; not "这几个行业" (a demonstrative: those few, not how many)
 ASKED_UNIT = re.compile(r"(?:多少|(?<![这那])几)(亿元|万元|万人|万|亿|" + "|".join(COUNT_UNITS)
                         + r"|亩|倍|吨|平方米|公里|千米)")
+# A dimension asked names its unit's kind: "多长" is answered in 公里 (or 千米, 米: qa.shapes.SAME_COUNT), "多少钱" in
+# 元, "多大面积" in 亩 or 平方米 — not "40万平方米" for a length, nor "30亿元" for an area.
+ASKED_DIMENSION = ((re.compile(r"多长(?!时间)|多远|长度|里程(?!碑)"), "公里"), (re.compile(r"面积|占地多"), "平方米"),
+                   (re.compile(r"多少钱|多少资金|多少经费"), "元"))
 # "几个点", "多少个百分点": percentage points, a rate said in %; read before ASKED_UNIT, which would take 个
 # not "几点" (o'clock), "几个点位" (sites)
 ASKED_POINTS = re.compile(r"(?:多少|(?<![这那])几)(?:个|个百分|百分)点(?![位子单])")
@@ -45,7 +54,7 @@ ASKS_CITY = re.compile(r"(?:哪个|哪座|哪一座|哪一个)(?:城市|城(?![�
 WANTS_PLACE = re.compile(r"哪个区|哪些区|哪一个区|哪个部门|哪个单位|哪个局|哪个地方|哪里|" + ASKS_CITY.pattern)
 WANTS_LIST = re.compile(r"哪些|哪几|哪[两三四五六七八九十]|分别|有什么|包括什么|包括哪")
 RATE = re.compile(r"增速|增长|增幅|涨|比重|比例|占比|份额|提高|下降|百分|" + ASKED_POINTS.pattern)
-AMOUNT = re.compile(r"总量|规模|总额|总值|多少(?:亿|万|元|钱)|金额|达到多少|完成多少|迈上|突破多少")
+AMOUNT = re.compile(r"总量|规模|总额|总值|多少(?:亿|万|元|钱)|金额|达到多少|完成多少|迈上|突破多少|" + THRESHOLD.pattern)
 # An amount asked in so many words wins over a rate word: "增长多少亿元"; otherwise a rate word does. Both are
 # read without the indicators' names ("地区生产总值目标" asks no amount: "总值" is part of a name) and without
 # what the question says it does not ask ("总量目标是多少（不是增速）").
@@ -191,7 +200,8 @@ def parse(question: str, latest_year: int | None = None) -> Question:
     wants = ("person" if WANTS_PERSON.search(text) else "place" if WANTS_PLACE.search(text)
              else "date" if WANTS_DATE.search(text)
              else "number" if WANTS_NUMBER.search(text) else "list" if WANTS_LIST.search(text) else "text")
-    unit = "%" if ASKED_POINTS.search(text) else (m[1] if (m := ASKED_UNIT.search(text)) else None)
+    unit = ("%" if ASKED_POINTS.search(text) else m[1] if (m := ASKED_UNIT.search(text))
+            else next((u for said, u in ASKED_DIMENSION if said.search(text)), None))
     measure = measure_asked(text)
     return Question(text, years, assumed, places, tuple(dict.fromkeys(terms)),
                     tuple(dict.fromkeys(all_terms)), wants, unit, measure, dates,

@@ -5,7 +5,7 @@ Ranking order, strongest first:
 1. year: a passage of an asked year (its article's year, or the year named in
    the passage) always outranks one of another year;
 2. place: a passage naming the asked district/body outranks one that does not;
-3. relevance: idf-weighted coverage of the question's terms, blended with the
+3. relevance: coverage (√idf-weighted) of the question's terms, blended with the
    fused retrieval score and the chunk's place in the dense list, plus a small bonus when a "多少" question finds a
    figure in the unit it asks for ("多少个市委书记" → "21个市委书记"), a "哪天" question a day, or a
    "谁" question an official named after a title.
@@ -41,7 +41,7 @@ class Hit:
     year: int | None  # the year of the chunk's article
     year_ok: bool
     place_ok: bool
-    coverage: float  # idf-weighted share of the question's terms found in the chunk
+    coverage: float  # √idf-weighted share of the question's terms found in the chunk
     fused: float  # RRF score
     score: float  # final relevance within its year/place tier
     ranks: tuple[tuple[str, int | None], ...]  # per retriever, 1-based

@@ -35,7 +35,9 @@ def figures(text: str) -> list[re.Match]:
 
 # Measure words that count the same things: a question's word and the report's often differ ("多少人" is
 # answered by "165万名高校学生", "多少家经营主体" by "71万户市场主体", "多少台" by "100万辆").
-SAME_COUNT = (("人", "名", "位"), ("家", "户"), ("台", "辆"), ("座", "栋", "幢"), ("所", "家"))
+# So do the units of one dimension: a length, an area, a sum of money ("多少钱" is answered by "40亿元").
+SAME_COUNT = (("人", "名", "位"), ("家", "户"), ("台", "辆"), ("座", "栋", "幢"), ("所", "家"),
+              ("公里", "千米", "米"), ("平方米", "亩", "公顷", "万方", "方", "平方公里"), ("元", "亿元", "万元"))
 
 
 def units_like(unit: str) -> tuple[str, ...]:

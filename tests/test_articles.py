@@ -6,7 +6,7 @@ from pathlib import Path
 from hypothesis import given, settings, strategies as st
 
 from index.chunk import chunk_article, quote
-from index.clean import blocks, caption_statement
+from index.clean import Block, blocks, caption_statement, credit_start
 from index.load import decode, fingerprint, read_seeds
 from index.meta import describe, infer_city, infer_year
 from index.records import Rejected
@@ -116,17 +116,35 @@ def test_bare_headlines_captions_and_bylines():
 def test_a_caption_states_without_its_photo_credit():
     text = ("# 大会报道\n\n广东省高质量发展大会在深圳召开（羊城晚报记者周巍、蔡嘉鸿摄）\n\n"
             "■新塘站成为增城区的重要枢纽。新快报记者 郭思杰/摄\n\n资料图 新华社发\n\n"
-            "2月19日下午，广州市委、市政府召开全市高质量发展大会 羊城晚报记者 宋金峪 摄\n\n正文第一段。\n")
+            "2月19日下午，广州市委、市政府召开全市高质量发展大会 羊城晚报记者 宋金峪 摄\n\n"
+            "■\u3000南沙区委书记 张三 在大会上发言 新华社记者 李四 摄\n\n正文第一段。\n")
     captions = [b for b in blocks(text) if b.kind == "caption"]
-    assert len(captions) == 4
+    assert len(captions) == 5
     said = [caption_statement(b) for b in captions]
     assert [s.text if s else None for s in said] == [
         "广东省高质量发展大会在深圳召开", "新塘站成为增城区的重要枢纽。", None,  # "资料图" states nothing
-        "2月19日下午，广州市委、市政府召开全市高质量发展大会"]
+        "2月19日下午，广州市委、市政府召开全市高质量发展大会", "南沙区委书记 张三 在大会上发言"]
     chunks = chunk_article("cap_2024.txt", text)
     assert_provenance(text, chunks)  # each statement's span is its own words in the raw file
     assert [c.text for c in chunks][:2] == ["广东省高质量发展大会在深圳召开", "新塘站成为增城区的重要枢纽。"]
     assert not any("摄" in c.text or "新华社发" in c.text for c in chunks)
+
+
+def test_a_photo_credit_is_told_from_the_statement():
+    shapes = {  # caption → its credit (the statement is what is before it)
+        "广州市委书记郭永航（中）在大会上讲话 新华社发": "新华社发",  # a position in brackets is not a credit
+        "2月19日 广州市高质量发展大会召开 新华社发": "新华社发",
+        "大会召开。图为会场一角。 新华社记者 张三 摄": "新华社记者 张三 摄",
+        "广东省高质量发展大会在深圳召开新华社发": "新华社发",  # glued to the statement
+        "广东省高质量发展大会召开视觉中国供图": "视觉中国供图",
+        "在新征程上，广州努力焕发新活力、开创新局面 广州塔供图": "广州塔供图",
+        "羊城晚报全媒体记者 张三 摄": "羊城晚报全媒体记者 张三 摄",  # all credit: no statement
+        "新华社记者张三摄": "新华社记者张三摄",
+    }
+    for caption, credit in shapes.items():
+        assert caption[credit_start(caption):] == credit, caption
+    assert caption_statement(Block("caption", "■EH216-S全球首飞 邓勃 摄", ((0, 17),))).text == "EH216-S全球首飞"
+    assert caption_statement(Block("caption", "羊城晚报全媒体记者 张三 摄", ((0, 15),))) is None
 
 
 def test_decoding_accepts_bom_crlf_and_refuses_bad_files():
@@ -162,7 +180,8 @@ def test_files_that_are_not_txt_are_refused_unread(tmp_path: Path):
 
 
 PIECES = st.sampled_from(["发展", "白云区", "固投1400亿元", "，", "。", "；", "\n", "\n\n", "\n\n## 小节\n\n",
-                          "■图片说明 记者摄", "  ", "“新质生产力”", "增长5%以上", "\r\n", "### 某区委书记: 标题\n"])
+                          "■图片说明 记者摄", "\n■\u3000白云区委书记（中）在大会上发言 新华社记者 李四 摄\n", "  ",
+                          "“新质生产力”", "增长5%以上", "\r\n", "### 某区委书记: 标题\n"])
 
 
 @settings(max_examples=150, deadline=None)

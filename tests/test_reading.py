@@ -181,6 +181,21 @@ def test_what_the_question_asks_for():
     assert parse("2024年哪个城区GDP最高").wants != "place"  # a district, not a city
 
 
+def test_a_threshold_asks_an_amount_and_a_dimension_its_units():
+    from qa.question import parse
+    from qa.shapes import has_figure
+
+    for question in ("2023年广州全市经济盘子迈过了哪道坎", "天河区2024年全区产出体量要越过哪道关口",
+                     "2026年花都区规上工业总产值要跨过多少", "2024年GDP要迈上哪个台阶"):
+        q = parse(question)
+        assert (q.wants, q.measure) == ("number", "amount"), question  # "突破6500亿元", not "增长10%"
+    assert "跨越" in parse("规上工业总产值要跨越哪个关口").terms  # a report's own word ("跨越2500亿元关口")
+    assert parse("那条创新带有多长").unit == "公里" and parse("用了多长时间达到100万辆").unit is None
+    assert parse("基地占地多大").unit == "平方米" and parse("投入计划多少钱").unit == "元"
+    assert has_figure("全长约100公里", "公里") and not has_figure("规划建设面积约40万平方米，计划总投资30亿元", "公里")
+    assert has_figure("占地面积约100亩", "平方米") and has_figure("规划总投资40亿元", "元")
+
+
 def test_a_part_asked_that_the_words_never_name_is_not_answered_by_the_whole():
     from qa.judge import part_missing, parts_named
 

@@ -158,6 +158,21 @@ def test_trimmed_dictionary_keeps_the_project_words_and_common_words(tmp_path, m
     assert tokenize.dictionary_file() == path  # written once
 
 
+def test_the_prefix_dictionary_is_jiebas_own_read_from_json(tmp_path, monkeypatch):
+    import jieba
+
+    from index import tokenize
+
+    monkeypatch.setenv("GZQA_CACHE", str(tmp_path))
+    tokenizer = jieba.Tokenizer(str(tokenize.dictionary_file()))
+    with open(tokenize.dictionary_file(), "rb") as words:
+        own = tokenizer.gen_pfdict(words)  # what jieba's initialize() builds (and caches with marshal)
+    assert tokenize.prefix_dictionary(tokenizer) == own
+    (cache,) = tmp_path.glob("jieba-prefix-*.txt")
+    cache.write_text('{"白云区": ', encoding="utf-8")  # damaged: made again, not an error
+    assert tokenize.prefix_dictionary(tokenizer) == own and cache.read_text(encoding="utf-8").startswith("[{")
+
+
 def test_how_a_question_is_put_is_no_matter_it_asks_about(tmp_path, monkeypatch):
     from index import tokenize
 
