@@ -27,7 +27,8 @@ VERSION = "2"
 # 宋金峪 摄", "（…记者周巍、蔡嘉鸿摄）", "新华社发", "广州塔供图"). A word with one of these marks is credit;
 # so is a name beside it (`CREDIT_NAME`).
 CREDIT_MARK = re.compile(r"记者|通讯员|摄影|摄|供图|社发|图源|视觉中国|新华社|中新社")
-CREDIT_NAME = re.compile(r"[\u4e00-\u9fff·]{2,4}|[A-Za-z][A-Za-z.-]*")
+NAME_MAX = 4  # characters of a Chinese name or an outlet's short name ("宋金峪", "广州塔")
+CREDIT_NAME = re.compile(rf"[\u4e00-\u9fff·]{{2,{NAME_MAX}}}|[A-Za-z][A-Za-z.-]*")
 # A credit glued to its statement: an outlet or a reporter, names, then 摄 / 供图 / 发, at the word's end
 GLUED_CREDIT = re.compile(r"(?:(?:新华社|中新社|视觉中国|[\u4e00-\u9fff]{2,6}(?:记者|通讯员))[\u4e00-\u9fff、·/]{0,10}?)?"
                           r"(?:摄|供图|社?发)$")
@@ -115,7 +116,7 @@ def credit_start(text: str, start: int = 0) -> int:
         w = word.group()
         if CREDIT_MARK.search(w):
             glued = (w.rindex("。") + 1 if "。" in w[:-1]
-                     else m.start() if (m := GLUED_CREDIT.search(w)) and m.start() > 4 else 0)  # "广州塔供图": a name
+                     else m.start() if (m := GLUED_CREDIT.search(w)) and m.start() > NAME_MAX else 0)  # "广州塔供图"
             at, marked = start + word.start() + glued, True
             if glued:
                 break
