@@ -87,14 +87,15 @@ def prefix_dictionary(tokenizer) -> tuple[dict[str, int], int]:
         with open(dictionary_file(), "rb") as words:
             return json.dumps(tokenizer.gen_pfdict(words), ensure_ascii=False, separators=(",", ":"))
 
-    path = cached("jieba-prefix", make, salt=" prefix")
+    def read() -> tuple[dict[str, int], int]:
+        freq, total = json.loads(cached("jieba-prefix", make).read_text(encoding="utf-8"))
+        return freq, total
+
     try:
-        freq, total = json.loads(path.read_text(encoding="utf-8"))
-        return freq, total
+        return read()
     except (OSError, ValueError, TypeError):  # damaged: made again, once
-        path.unlink(missing_ok=True)
-        freq, total = json.loads(cached("jieba-prefix", make, salt=" prefix").read_text(encoding="utf-8"))
-        return freq, total
+        cached("jieba-prefix", make).unlink(missing_ok=True)
+        return read()
 
 
 def dictionary_text() -> str:

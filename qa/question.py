@@ -27,8 +27,8 @@ SAID_RELATIVE = {-1: ("去年", "上一年", "过去一年", "过去的一年", 
 OWN_PAST_YEAR = ("过去一年", "过去的一年")
 # A threshold asked ("迈过了哪道坎", "越过哪个关口", "跨过多少"): a level, which these reports state as an amount
 # ("突破6500亿元", "迈上3万亿元台阶").
-THRESHOLD = re.compile(r"(?:跨过|迈过|越过|跨越|迈上|突破)了?(?:多少|哪道)"  # not "突破什么技术"
-                       r"|(?:哪道|哪个|哪一个|哪一道|什么)(?:坎|台阶|关口|大关|门槛|量级)|哪道")
+THRESHOLD = re.compile(r"(?:跨过|迈过|越过|跨越|迈上|突破)了?多少|哪道"  # not "突破什么技术"
+                       r"|(?:哪个|哪一个|哪一道|什么)(?:坎|台阶|关口|大关|门槛|量级)")
 WANTS_NUMBER = re.compile(r"多少|多久|多长|多远|多宽|多深|多快|几[个家项条场万亿年]|几|多大|多高|增速|增幅|规模|比重|目标|产能|数量|比例|达到|突破|"
                           + THRESHOLD.pattern)
 WANTS_DATE = re.compile(r"哪年|哪一年|何时|什么时候|几月|哪天|哪一天|日期")
@@ -54,7 +54,7 @@ ASKS_CITY = re.compile(r"(?:哪个|哪座|哪一座|哪一个)(?:城市|城(?![�
 WANTS_PLACE = re.compile(r"哪个区|哪些区|哪一个区|哪个部门|哪个单位|哪个局|哪个地方|哪里|" + ASKS_CITY.pattern)
 WANTS_LIST = re.compile(r"哪些|哪几|哪[两三四五六七八九十]|分别|有什么|包括什么|包括哪")
 RATE = re.compile(r"增速|增长|增幅|涨|比重|比例|占比|份额|提高|下降|百分|" + ASKED_POINTS.pattern)
-AMOUNT = re.compile(r"总量|规模|总额|总值|多少(?:亿|万|元|钱)|金额|达到多少|完成多少|迈上|突破多少|" + THRESHOLD.pattern)
+AMOUNT = re.compile(r"总量|规模|总额|总值|多少(?:亿|万|元|钱)|金额|达到多少|完成多少|迈上|" + THRESHOLD.pattern)
 # An amount asked in so many words wins over a rate word: "增长多少亿元"; otherwise a rate word does. Both are
 # read without the indicators' names ("地区生产总值目标" asks no amount: "总值" is part of a name) and without
 # what the question says it does not ask ("总量目标是多少（不是增速）").
