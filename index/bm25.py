@@ -73,30 +73,101 @@ class Postings:
     def rank(self, query: list[str], k: int, within: np.ndarray | None = None) -> list[tuple[int, float]]:
         """(chunk row, score) of the best `k` chunks holding at least one query term (of the rows `within`
         only, if given); ties by row."""
-        terms = [t for t in dict.fromkeys(query) if self.df(t)]
-        if not terms or k <= 0:
-            return []
+        return Joined([self]).rank(query, k, within)
+
+    def scores(self, ids: list[int], idfs: list[float], avgdl: float,
+               within: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+        """(rows, BM25Plus scores) of this corpus's chunks holding at least one of the terms `ids`, each term
+        weighed by the given idf against the given average length (a `Joined` corpus's, when this is one part)."""
         postings = []
-        for term in terms:
-            i = self.ids[term]
-            start, end = int(self.term_ptr[i]), int(self.term_ptr[i + 1])
-            postings.append((term, np.asarray(self.term_rows[start:end]), np.asarray(self.term_tf[start:end])))
+        for i in ids:
+            if i < len(self.vocab):
+                start, end = int(self.term_ptr[i]), int(self.term_ptr[i + 1])
+                postings.append((np.asarray(self.term_rows[start:end]), np.asarray(self.term_tf[start:end])))
+            else:
+                postings.append((np.zeros(0, np.int32), np.zeros(0, np.int32)))
         matched = np.zeros(self.corpus_size, dtype=bool)  # a mark per chunk: cheaper than sorting the postings
-        for _, term_rows, _ in postings:
+        for term_rows, _ in postings:
             matched[term_rows] = True
         if within is not None:
             allowed = np.zeros(self.corpus_size, dtype=bool)
             allowed[np.asarray(within, dtype=np.int64)] = True
             matched &= allowed
-            postings = [(term, r[allowed[r]], tf[allowed[r]]) for term, r, tf in postings]
+            postings = [(r[allowed[r]], tf[allowed[r]]) for r, tf in postings]
         rows = np.flatnonzero(matched)
         doc_len = np.asarray(self.doc_len[rows]).astype(np.int64)
         k1, b, delta = self.params.k1, self.params.b, self.params.delta
         scores = np.zeros(len(rows))
-        for term, term_rows, term_tf in postings:  # rank-bm25's get_scores, on the matched rows only
+        for idf, (term_rows, term_tf) in zip(idfs, postings):  # rank-bm25's get_scores, on the matched rows only
             q_freq = np.zeros(len(rows), dtype=np.int64)
             q_freq[np.searchsorted(rows, term_rows)] = term_tf
-            scores += self.idf(term) * (delta + (q_freq * (k1 + 1)) / (k1 * (1 - b + b * doc_len / self.avgdl) + q_freq))
+            scores += idf * (delta + (q_freq * (k1 + 1)) / (k1 * (1 - b + b * doc_len / avgdl) + q_freq))
+        return rows, scores
+
+
+class Joined:
+    """Several postings searched as one corpus, rows numbered part after part (a build's base and recent part).
+
+    Each part's vocabulary is a prefix of the last one's (an update extends the
+    vocabulary it was given, never renumbers it), so a term has one id in all.
+    The statistics are the whole corpus's — N, avgdl and df summed over the parts —
+    so a score is the one rank-bm25 gives over all the chunks together.
+    """
+
+    def __init__(self, parts: list[Postings]):
+        self.parts = parts
+        self.vocab, self.ids, self.params = parts[-1].vocab, parts[-1].ids, parts[-1].params
+        sizes = [p.corpus_size for p in parts]
+        self.starts = np.concatenate([[0], np.cumsum(sizes)]).astype(np.int64)
+        self.corpus_size = int(self.starts[-1])
+        total = sum(int(p.doc_len.sum()) for p in parts)
+        self.avgdl = total / self.corpus_size if self.corpus_size else 0.0
+
+    @property
+    def doc_len(self) -> np.ndarray:
+        """Every chunk's token count, part after part."""
+        return np.concatenate([p.doc_len for p in self.parts])
+
+    def df(self, term: str) -> int:
+        """How many chunks of all the parts hold `term`."""
+        return sum(p.df(term) for p in self.parts)
+
+    def idf(self, term: str) -> float:
+        """BM25Plus idf of `term` over all the parts, log((N+1)/df); 0.0 when no chunk holds it."""
+        df = self.df(term)
+        return math.log((self.corpus_size + 1) / df) if df else 0.0
+
+    def part_of(self, row: int) -> tuple[int, int]:
+        """Row → (its part, its row within that part)."""
+        n = int(np.searchsorted(self.starts, row, side="right")) - 1
+        return n, row - int(self.starts[n])
+
+    def terms(self, row: int) -> dict[str, int]:
+        """The terms of chunk `row` → their counts in it."""
+        n, local = self.part_of(row)
+        return self.parts[n].terms(local)
+
+    def rank(self, query: list[str], k: int, within: np.ndarray | None = None) -> list[tuple[int, float]]:
+        """(chunk row, score) of the best `k` chunks holding at least one query term (of the rows `within`
+        only, if given); ties by row."""
+        terms = [t for t in dict.fromkeys(query) if self.df(t)]
+        if not terms or k <= 0:
+            return []
+        ids, idfs = [self.ids[t] for t in terms], [self.idf(t) for t in terms]
+        found_rows, found_scores = [], []
+        for n, part in enumerate(self.parts):
+            local = None
+            if within is not None:
+                within = np.asarray(within, dtype=np.int64)
+                chosen = within[(within >= self.starts[n]) & (within < self.starts[n + 1])]
+                if not len(chosen):
+                    continue
+                local = chosen - self.starts[n]
+            rows, scores = part.scores(ids, idfs, self.avgdl, local)
+            found_rows.append(rows + self.starts[n])
+            found_scores.append(scores)
+        rows = np.concatenate(found_rows) if found_rows else np.zeros(0, np.int64)
+        scores = np.concatenate(found_scores) if found_scores else np.zeros(0)
         if len(rows) > k:
             cut = np.argpartition(-scores, k - 1)[:k]
             threshold = scores[cut].min()

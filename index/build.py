@@ -13,8 +13,17 @@ chunk's text and model are unchanged (keyed by `vector_key`), else from the
 encoder, in batches of `EMBED_BATCH` checkpointed as they are made
 (`index.checkpoint`). The merge writes a new build (the postings by term are one
 stable sort) and `index.publish` swaps it in atomically; a removed article is
-simply not carried over. The result equals a fresh build's. Updates hold the
-lock of `index.publish` from start to publish, so two never interleave.
+simply not carried over. Updates hold the lock of `index.publish` from start to
+publish, so two never interleave.
+
+What is written: when every article of the published build's base part is kept
+as it is and the rest — the articles added since — hold at most `RECENT_MAX_SHARE`
+of the base's chunks, the base's files are linked into the new build (hard
+links: the same bytes, nothing copied) and only a recent part is written, of
+those articles (`index.store`). Otherwise the build is written as one part, in
+seed order. Either way it answers as a fresh build of the same seeds does: the
+BM25 statistics are the whole corpus's and every part is searched; only rows
+of equal score may come in another order, ties breaking by row.
 A build whose ANN index is not the kind this code searches (an HNSW graph of
 earlier code, or none where one is due) is not up to date: the update
 writes it again, every article carried over, and builds the IVF index.
@@ -194,9 +203,7 @@ def update(seeds_dir: Path, index_dir: Path, model: str | None = None, force: bo
                       and old_manifest.get("pipeline_version") == pipeline_version()
                       and old_manifest.get("settings") == _settings_json(settings)
                       and (not to_milvus or milvus_in_sync(old_manifest)))
-        if same_build and not (added or changed or removed) \
-                and vectors.ann_current(index_dir.resolve(), old_manifest["files"],
-                                        old_manifest["counts"].get("chunks", 0)):
+        if same_build and not (added or changed or removed) and _ann_current(index_dir.resolve(), old_manifest):
             counts = old_manifest["counts"]
             return BuildReport(index_dir.resolve(), counts["articles"], counts["chunks"], 0, 0, (), (), (),
                                tuple(Rejected(**r) for r in old_manifest.get("rejected", [])),
@@ -225,8 +232,9 @@ def update(seeds_dir: Path, index_dir: Path, model: str | None = None, force: bo
         for t in texts:
             record = old.articles.records.get(t.source) if carry else None
             if record is not None and record["sha256"] == t.sha256:  # carried over; its text, when not read now,
-                parts.append(Segment(record, t.text.encode("utf-8") if t.text is not None else b"",  # is copied
-                                     rows=old_rows[t.source]))
+                part, rows = old_rows[t.source]  # is copied
+                parts.append(Segment(record, t.text.encode("utf-8") if t.text is not None else b"", rows=rows,
+                                     part=part))
             else:
                 fresh.append(len(parts))
                 parts.append(Segment({}, t.text.encode("utf-8")))
@@ -264,7 +272,20 @@ def update(seeds_dir: Path, index_dir: Path, model: str | None = None, force: bo
         progress("writing index")
         tmp = publish.new_build_dir(index_dir)
         dim = old.vectors.d if carry else _dim(saved, reusable, model)
-        counts = segments.write(tmp, parts, old, vocab.terms, {**reusable, **saved.rows}, dim, settings.bm25)
+        made = {**reusable, **saved.rows}
+        recent = _recent(old, parts) if carry else None
+        linked = _link_base(old, tmp) if recent is not None else []
+        if linked:
+            entries = [{"folder": store.BASE, "articles": len(old.parts[0].records), "chunks": len(old.parts[0].chunks)}]
+            if recent:
+                counts = segments.write(tmp / store.RECENT, recent, old.parts, vocab.terms, made, dim, settings.bm25)
+                entries.append({"folder": store.RECENT, **counts})
+            counts = {k: sum(e[k] for e in entries) for k in ("articles", "chunks")}
+            progress(f"kept the base part ({entries[0]['articles']} articles, linked), wrote "
+                     f"{entries[-1]['articles'] if recent else 0} in the recent part")
+        else:
+            counts = segments.write(tmp, parts, old.parts if carry else (), vocab.terms, made, dim, settings.bm25)
+            entries = [{"folder": store.BASE, **counts}]
         manifest = {
             "schema_version": store.SCHEMA_VERSION,
             "built_at": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
@@ -277,7 +298,10 @@ def update(seeds_dir: Path, index_dir: Path, model: str | None = None, force: bo
             "seed_stats_taken_ns": scan.taken_ns,
             "rejected": [{"source": r.source, "reason": r.reason} for r in rejected],
             "counts": {**counts, "embedded": embedded, "reused": counts["chunks"] - embedded},
-            "files": {p.name: store.file_record(p) for p in sorted(tmp.iterdir())},
+            "parts": entries,
+            "files": {**{name: old_manifest["files"][name] for name in linked},  # the same files: their records
+                      **{p.relative_to(tmp).as_posix(): store.file_record(p) for p in sorted(tmp.rglob("*"))
+                         if p.is_file() and p.relative_to(tmp).as_posix() not in linked}},
         }
         (tmp / "manifest.json").write_text(json.dumps(manifest, ensure_ascii=False, indent=2), encoding="utf-8")
         if to_milvus:  # the collection is complete and aliased before the build naming it is published
@@ -324,13 +348,58 @@ def _unchanged(old: store.StoredIndex, scan: SeedScan) -> dict[str, tuple[str, l
             if source in scan.trusted and old.articles.holds_text(source)}
 
 
-def _article_rows(old: store.StoredIndex) -> dict[str, range]:
-    """Source → its chunk rows in the published build (articles.jsonl is in row order)."""
-    out, start = {}, 0
-    for source, record in old.articles.records.items():
-        out[source] = range(start, start + record["chunks"])
-        start += record["chunks"]
+def _article_rows(old: store.StoredIndex) -> dict[str, tuple[int, range]]:
+    """Source → (its part, its chunk rows in that part) in the published build (articles.jsonl is in row order)."""
+    out = {}
+    for n, part in enumerate(old.parts):
+        start = 0
+        for record in part.records:
+            out[record["source"]] = (n, range(start, start + record["chunks"]))
+            start += record["chunks"]
     return out
+
+
+# An update writes a recent part only (the base's files linked, not copied) while the articles added since the
+# base was written hold at most this share of the base's chunks. The recent part is written whole on every update,
+# so its share bounds what adding one article costs against writing everything (a tenth); the base is written
+# again once per that much growth, so each chunk is copied about 1 / share times over the corpus's life.
+RECENT_MAX_SHARE = 0.1
+
+
+def _recent(old: store.StoredIndex, parts: list[Segment]) -> list[Segment] | None:
+    """The segments of a recent part beside the published base kept as it is, or None when the base cannot be
+    kept (an article of it changed, went or has damaged text) or the recent part would outgrow its share."""
+    base = old.parts[0]
+    kept = [s for s in parts if s.rows is not None and s.part == 0]
+    if len(kept) != len(base.records) or any(s.text and not old.articles.holds_text(s.record["source"])
+                                             for s in kept):
+        return None
+    recent = [s for s in parts if not (s.rows is not None and s.part == 0)]
+    if sum(s.record["chunks"] for s in recent) > RECENT_MAX_SHARE * len(base.chunks):
+        return None
+    if not vectors.ann_current(base.folder, store.part_files(old.manifest, store.BASE), len(base.chunks)):
+        return None
+    return recent
+
+
+def _link_base(old: store.StoredIndex, tmp: Path) -> list[str]:
+    """Hard-link the published base part's files into the new build `tmp`: their names; none (nothing left
+    linked) when the file system refuses, and the build is written whole instead."""
+    names = store.part_files(old.manifest, store.BASE)
+    try:
+        for name in names:
+            os.link(old.parts[0].folder / name, tmp / name)
+    except OSError:
+        for name in names:
+            (tmp / name).unlink(missing_ok=True)
+        return []
+    return names
+
+
+def _ann_current(build: Path, manifest: dict) -> bool:
+    """Has every part of the build the ANN index this code searches (`vectors.ann_current`)?"""
+    return all(vectors.ann_current(build / entry["folder"], store.part_files(manifest, entry["folder"]),
+                                   entry.get("chunks") or 0) for entry in store.part_entries(manifest))
 
 
 def _reusable_vectors(old: store.StoredIndex | None, fingerprint_: str, kept: set[str],
@@ -342,13 +411,12 @@ def _reusable_vectors(old: store.StoredIndex | None, fingerprint_: str, kept: se
     """
     if old is None:
         return {}
-    rows = _article_rows(old)
     carried = kept - remade if old.manifest.get("pipeline_version") == pipeline_version() else set()
     out = {}
-    for source, span in rows.items():
+    for source in old.articles.records:
         if source in carried:
             continue
-        for row in span:
+        for row in old.articles.rows_of([source]).tolist():
             out[vector_key(fingerprint_, indexed_text(old.chunks[row]))] = np.array(old.vectors.rows[row])
     return out
 

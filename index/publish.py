@@ -101,9 +101,12 @@ def check_link(index_dir: Path) -> None:
 def publish(tmp_dir: Path, index_dir: Path) -> Path:
     """Seal a finished build and point `index_dir` at it in one atomic rename."""
     check_link(index_dir)
-    for path in tmp_dir.iterdir():
-        with open(path, "rb") as handle:
-            os.fsync(handle.fileno())
+    for path in sorted(tmp_dir.rglob("*"), reverse=True):  # a part's folder after its files
+        if path.is_dir():
+            _fsync_dir(path)
+        else:
+            with open(path, "rb") as handle:
+                os.fsync(handle.fileno())
     _fsync_dir(tmp_dir)
     final = tmp_dir.with_suffix("")
     tmp_dir.rename(final)

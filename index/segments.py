@@ -1,9 +1,10 @@
-"""Segments (one article's part of a build each) → the files of a new build, carried-over rows copied as bytes.
+"""Segments (one article's share of a build each) → the files of a build's part, carried-over rows copied as bytes.
 
-A segment is carried over from the published build (its `rows` there) or made
-now (`index.prepare`). Writing copies carried-over rows a run at a time — chunk
-lines, vectors, postings by chunk: bytes and arrays, nothing parsed — and merges
-their postings by term into the new build's instead of sorting them again.
+A segment is carried over from a part of the published build (its `rows` there)
+or made now (`index.prepare`). Writing copies carried-over rows a run at a time —
+chunk lines, vectors, postings by chunk: bytes and arrays, nothing parsed — and
+merges the postings by term of the part most rows come from into the new part's
+instead of sorting them again.
 """
 from __future__ import annotations
 
@@ -27,9 +28,10 @@ COPY_BLOCK = 1 << 24  # bytes a read-and-write copy moves at a time (16 MiB) whe
 class Segment:
     """One article's part of a build: carried over from the published build (`rows`), or made now."""
 
-    record: dict  # the articles.jsonl line (a carried-over one's "text_bytes"/"facts_bytes" are the published build's)
+    record: dict  # the articles.jsonl line (a carried-over one's "text_bytes"/"facts_bytes" are its old part's)
     text: bytes  # the text when read from its seed now; empty for a carried-over one copied from the build
-    rows: range | None = None  # rows in the published build, when carried over
+    rows: range | None = None  # rows in its part of the published build, when carried over
+    part: int = 0  # which part of the published build, when carried over
     lines: list[bytes] = field(default_factory=list)  # new chunks' lines of chunks.jsonl
     keys: list[str] = field(default_factory=list)  # new chunks' vector keys
     facts: bytes = b""  # new article's facts.jsonl lines
@@ -41,34 +43,45 @@ class Segment:
     lengths: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int32))
 
 
-def pieces(segments: list[Segment]) -> list[range | Segment]:
-    """Segments in row order, runs of carried-over articles that were neighbours joined into one row range."""
-    out: list[range | Segment] = []
+def pieces(segments: list[Segment]) -> list[tuple[int, range] | Segment]:
+    """Segments in row order, runs of carried-over articles that were neighbours in one old part joined into
+    one (part, row range)."""
+    out: list[tuple[int, range] | Segment] = []
     for s in segments:
         if s.rows is None:
             out.append(s)
-        elif out and isinstance(out[-1], range) and out[-1].stop == s.rows.start:
-            out[-1] = range(out[-1].start, s.rows.stop)
+        elif out and isinstance(out[-1], tuple) and out[-1][0] == s.part and out[-1][1].stop == s.rows.start:
+            out[-1] = (s.part, range(out[-1][1].start, s.rows.stop))
         else:
-            out.append(s.rows)
+            out.append((s.part, s.rows))
     return out
 
 
-def write(path: Path, segments: list[Segment], old: store.StoredIndex | None, vocab: list[str],
+def write(path: Path, segments: list[Segment], old: tuple[store.Part, ...], vocab: list[str],
           made: dict[str, np.ndarray], dim: int, params: bm25.BM25Params) -> dict:
-    """Segments → the files of a build in `path` (`index.store` layout, without the manifest); the counts.
+    """Segments → the files of one part in `path` (`index.store` layout, without the manifest); the counts.
 
-    Carried-over bytes (texts, facts, chunk lines, vector rows) go from the
-    published build's files to the new ones by `copy_bytes`, in the kernel: an
-    update that adds one article to thousands does not pass them through Python.
+    `old`: the published build's parts, which carried-over segments name. Their
+    bytes (texts, facts, chunk lines, vector rows) go from those files to the new
+    ones by `copy_bytes`, in the kernel: nothing passes through Python.
     """
+    path.mkdir(exist_ok=True)
     n_chunks = sum(s.record["chunks"] for s in segments)
-    with _Published(old) as src, open(path / store.TEXTS, "wb", buffering=0) as texts, \
+    carried = [0] * len(old)
+    for s in segments:
+        if s.rows is not None:
+            carried[s.part] += len(s.rows)
+    merge_from = max(range(len(old)), key=carried.__getitem__) if any(carried) else None
+    sources = [_Published(part) for part in old]
+    with contextlib.ExitStack() as opened, open(path / store.TEXTS, "wb", buffering=0) as texts, \
             open(path / store.FACTS, "wb", buffering=0) as found, \
             open(path / store.ARTICLES, "w", encoding="utf-8") as articles:
+        for src in sources:
+            opened.enter_context(src)
         at = facts_at = 0
         for s in segments:
-            if s.rows is not None:  # carried over: its facts, and its text unless read now, are copied
+            if s.rows is not None:
+                src = sources[s.part]  # carried over: its facts, and its text unless read now, are copied
                 text_span, facts_span = s.record["text_bytes"], s.record["facts_bytes"]
                 if s.text:
                     _write_all(texts, s.text)
@@ -86,26 +99,28 @@ def write(path: Path, segments: list[Segment], old: store.StoredIndex | None, vo
             at += size
             facts_at += facts_size
         offsets = np.zeros(n_chunks + 1, dtype=np.int64)
-        old_to_new = np.full(old.bm25.corpus_size if old else 0, -1, dtype=np.int64)
+        old_to_new = np.full(old[merge_from].bm25.corpus_size if merge_from is not None else 0, -1, dtype=np.int64)
         docs: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
         doc_len: list[np.ndarray] = []
         row_bytes = dim * ROW_DTYPE.itemsize
         row, line_at = 0, 0
         with open(path / store.CHUNKS, "wb", buffering=0) as lines, _new_rows(path / vectors.ROWS, n_chunks, dim) as rows:
             for piece in pieces(segments):
-                if isinstance(piece, range):  # carried over
-                    a, b = piece.start, piece.stop
-                    count = b - a
-                    first, last = int(old.chunks.offsets[a]), int(old.chunks.offsets[b])
+                if isinstance(piece, tuple):  # carried over
+                    n, (a, b) = piece[0], (piece[1].start, piece[1].stop)
+                    part, src, count = old[piece[0]], sources[piece[0]], b - a
+                    first, last = int(part.chunks.offsets[a]), int(part.chunks.offsets[b])
                     copy_bytes(src.fd(store.CHUNKS), lines.fileno(), first, last)
-                    offsets[row + 1:row + count + 1] = old.chunks.offsets[a + 1:b + 1] - first + line_at
+                    offsets[row + 1:row + count + 1] = part.chunks.offsets[a + 1:b + 1] - first + line_at
                     line_at += last - first
-                    p0, p1 = int(old.bm25.doc_ptr[a]), int(old.bm25.doc_ptr[b])
-                    docs.append((old.bm25.doc_terms[p0:p1], old.bm25.doc_tf[p0:p1], np.diff(old.bm25.doc_ptr[a:b + 1])))
-                    doc_len.append(old.bm25.doc_len[a:b])
-                    data = src.npy_data(vectors.ROWS, (old.bm25.corpus_size, dim))
+                    p0, p1 = int(part.bm25.doc_ptr[a]), int(part.bm25.doc_ptr[b])
+                    docs.append((part.bm25.doc_terms[p0:p1], part.bm25.doc_tf[p0:p1],
+                                 np.diff(part.bm25.doc_ptr[a:b + 1])))
+                    doc_len.append(part.bm25.doc_len[a:b])
+                    data = src.npy_data(vectors.ROWS, (part.bm25.corpus_size, dim))
                     copy_bytes(src.fd(vectors.ROWS), rows.fileno(), data + a * row_bytes, data + b * row_bytes)
-                    old_to_new[a:b] = np.arange(row, row + count)
+                    if n == merge_from:  # the others' postings are inserted as a new chunk's are
+                        old_to_new[a:b] = np.arange(row, row + count)
                 else:
                     count = len(piece.lines)
                     if count:
@@ -125,7 +140,7 @@ def write(path: Path, segments: list[Segment], old: store.StoredIndex | None, vo
     doc_tf = np.concatenate([d[1] for d in docs]).astype(np.int32, copy=False) if docs else np.zeros(0, np.int32)
     lengths = np.concatenate(doc_len).astype(np.int32, copy=False) if doc_len else np.zeros(0, np.int32)
     if (old_to_new >= 0).any():
-        postings = bm25.merge(old.bm25, old_to_new, vocab, doc_ptr, doc_terms, doc_tf, lengths, params)
+        postings = bm25.merge(old[merge_from].bm25, old_to_new, vocab, doc_ptr, doc_terms, doc_tf, lengths, params)
     else:
         postings = bm25.from_chunks(vocab, doc_ptr, doc_terms, doc_tf, lengths, params)
     bm25.save(postings, path)
@@ -181,10 +196,10 @@ def _new_rows(path: Path, n: int, dim: int):
 
 
 class _Published:
-    """The published build's files, each opened once for copying from (nothing when there is none)."""
+    """A part of the published build: its files, each opened once for copying from."""
 
-    def __init__(self, old: store.StoredIndex | None):
-        self._folder = old.path if old is not None else None
+    def __init__(self, old: store.Part):
+        self._folder = old.folder
         self._fds: dict[str, int] = {}
         self._data: dict[str, int] = {}
 

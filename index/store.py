@@ -15,6 +15,14 @@ Layout of one build (`var/index` is a symlink to the published one):
                          /vectors.ivf.json     and the settings and recall the build measured of it
                          /facts.jsonl          one figure a line: place, year, indicator, value, citation
                                                (`index.facts`; read on first use)
+                         /recent/…             when there is one, the build's recent part: the same files for
+                                               the articles added since the files above were written
+
+A build is one part (the files at its top) or two: the base and a recent part
+(`PARTS`), rows numbered base first. An update that only adds a few articles
+(`index.build`) links the published build's base files into the new build —
+the same bytes, nothing copied — and writes the recent part anew; once that part
+outgrows a share of the base, the update writes one part again.
 
 A cold load reads the manifest, the articles' metadata and the vocabulary;
 chunks, postings and vectors are memory-mapped and read a row at a time, an
@@ -47,7 +55,10 @@ from index import bm25, vectors
 from index.facts import Fact
 from index.records import Article, Chunk, Clue
 
-SCHEMA_VERSION = 3  # 3: lazy layout (texts.txt, chunk offsets, BM25 and vectors as .npy); file stats in "files"
+SCHEMA_VERSION = 4  # 4: a build of parts ("parts"); 3: lazy layout (texts.txt, chunk offsets, BM25 and vectors as
+# .npy), file stats in "files" — a build of schema 3 is read as one part
+READABLE_SCHEMAS = (3, SCHEMA_VERSION)
+BASE, RECENT = ".", "recent"  # the folders of a build's parts, relative to it: the base's files are at its top
 ARTICLES, TEXTS, CHUNKS, OFFSETS = "articles.jsonl", "texts.txt", "chunks.jsonl", "chunks.offsets.npy"
 FACTS = "facts.jsonl"
 REQUIRED = (ARTICLES, TEXTS, CHUNKS, OFFSETS, FACTS) + bm25.FILES + (vectors.ROWS,)
@@ -155,14 +166,14 @@ class Articles(dict):
     when first asked for. A dict underneath, so a look-up once made costs what a dict's does (answering
     reads every article's year for every question)."""
 
-    def __init__(self, folder: Path):
+    def __init__(self, parts: list[Part]):
         super().__init__()
-        self._texts = _mapped(folder / TEXTS)
-        self.records = {r["source"]: r for r in read_jsonl(folder / ARTICLES)}
+        self.records = {r["source"]: r for part in parts for r in part.records}  # in row order, part after part
+        self._texts = {r["source"]: part.texts for part in parts for r in part.records}  # the texts of its part
         self._starts: dict[str, tuple[int, int]] | None = None
 
     def __missing__(self, source: str) -> Article:
-        made = self[source] = StoredArticle(self.records[source], self._texts)  # KeyError when unknown
+        made = self[source] = StoredArticle(self.records[source], self._texts[source])  # KeyError when unknown
         return made
 
     def __iter__(self) -> Iterator[str]:
@@ -189,7 +200,7 @@ class Articles(dict):
     def holds_text(self, source: str) -> bool:
         """Are the bytes of `source`'s text in the texts file still the ones its sha256 names (undamaged)?"""
         start, end = self.records[source]["text_bytes"]
-        return hashlib.sha256(self._texts[start:end]).hexdigest() == self.records[source]["sha256"]
+        return hashlib.sha256(self._texts[source][start:end]).hexdigest() == self.records[source]["sha256"]
 
     def rows_of(self, sources: Collection[str]) -> np.ndarray:
         """The chunk rows of the articles `sources`: an article's chunks are consecutive, in this file's order."""
@@ -204,15 +215,14 @@ class Articles(dict):
 CHUNK_CACHE = 4096  # parsed chunks kept per loaded index: a question reads ~100 of them
 
 
-class Chunks(Sequence[Chunk]):
-    """The build's chunks by row, each parsed from its line of chunks.jsonl when first read."""
+class ChunkLines:
+    """One part's chunks.jsonl, memory-mapped, and the byte offset of each line."""
 
     def __init__(self, folder: Path):
         self._lines = _mapped(folder / CHUNKS)
         self.offsets = np.load(folder / OFFSETS, mmap_mode="r", allow_pickle=False).view(np.ndarray)
         if self.offsets.ndim != 1 or len(self.offsets) < 1 or int(self.offsets[-1]) != len(self._lines):
             raise ValueError("chunk offsets do not match chunks.jsonl")
-        self._cache: dict[int, Chunk] = {}
 
     def __len__(self) -> int:
         return len(self.offsets) - 1
@@ -220,6 +230,23 @@ class Chunks(Sequence[Chunk]):
     def line(self, row: int) -> bytes:
         """Row → its line of chunks.jsonl, as stored (an update copies it unparsed)."""
         return bytes(self._lines[int(self.offsets[row]):int(self.offsets[row + 1])])
+
+
+class Chunks(Sequence[Chunk]):
+    """The build's chunks by row, part after part, each parsed from its line of chunks.jsonl when first read."""
+
+    def __init__(self, parts: list[ChunkLines]):
+        self.parts = parts
+        self.starts = np.concatenate([[0], np.cumsum([len(p) for p in parts])]).astype(np.int64)
+        self._cache: dict[int, Chunk] = {}
+
+    def __len__(self) -> int:
+        return int(self.starts[-1])
+
+    def line(self, row: int) -> bytes:
+        """Row → its line of chunks.jsonl, as stored."""
+        n = int(np.searchsorted(self.starts, row, side="right")) - 1 if len(self.parts) > 1 else 0
+        return self.parts[n].line(row - int(self.starts[n]))
 
     def __getitem__(self, row):
         if isinstance(row, slice):
@@ -241,15 +268,33 @@ class Chunks(Sequence[Chunk]):
 
 
 @dataclass
+class Part:
+    """One part of a build, read lazily: its articles' records, texts, chunk lines, BM25 postings, vectors."""
+
+    folder: Path
+    records: list[dict]
+    texts: mmap.mmap | bytes
+    chunks: ChunkLines
+    bm25: bm25.Postings
+    vectors: vectors.Vectors
+
+    @classmethod
+    def read(cls, folder: Path, params: bm25.BM25Params) -> "Part":
+        return cls(folder, read_jsonl(folder / ARTICLES), _mapped(folder / TEXTS), ChunkLines(folder),
+                   bm25.load(folder, params), vectors.load(folder))
+
+
+@dataclass
 class StoredIndex:
     """The embedded backend of `index.api.Index`: lazily read articles and chunks, BM25 postings, vectors."""
 
     path: Path
     manifest: dict
+    parts: tuple[Part, ...]
     articles: Articles
     chunks: Chunks
-    bm25: bm25.Postings
-    vectors: vectors.Vectors
+    bm25: bm25.Joined
+    vectors: vectors.Joined
     _encoder: object = field(default=None, repr=False)
     _last_query: tuple[str, object] | None = field(default=None, repr=False)
     _last_dense: tuple[tuple, list] | None = field(default=None, repr=False)
@@ -267,7 +312,7 @@ class StoredIndex:
         """Every figure the articles state, in article and reading order (facts.jsonl, read on first call)."""
         if self._facts is None:
             try:
-                self._facts = tuple(load_facts(self.path / FACTS))
+                self._facts = tuple(fact for part in self.parts for fact in load_facts(part.folder / FACTS))
             except (OSError, ValueError, KeyError, TypeError) as err:
                 raise IndexCorrupt(f"index in {self.path} is damaged ({FACTS}: {err.__class__.__name__}) — {FIX}") from err
         return self._facts
@@ -300,11 +345,11 @@ class StoredIndex:
         if sources is None:
             try:  # the ANN index is read on first search: a damaged header, list or row id shows here; damaged
                 # vectors inside a list that keep the file's size and mtime do not (as for vectors.npy)
-                found = vectors.search(self.vectors, self._last_query[1], k)
+                found = self.vectors.search(self._last_query[1], k)
             except ValueError as err:
                 raise IndexCorrupt(f"index in {self.path} is damaged ({err}) — {FIX}") from err
         else:
-            found = vectors.exact(self.vectors, self._last_query[1], k, self.articles.rows_of(sources))
+            found = self.vectors.exact(self._last_query[1], k, self.articles.rows_of(sources))
         self._last_dense = (key, found)
         return list(found)
 
@@ -347,19 +392,40 @@ def read_manifest(index_dir: Path, build: Path | None = None) -> dict:
         raise IndexCorrupt(f"index manifest in {index_dir} unreadable ({err.__class__.__name__}) — {FIX}") from err
     if not isinstance(manifest, dict):
         raise IndexCorrupt(f"index manifest in {index_dir} is not a JSON object — {FIX}")
-    if manifest.get("schema_version") != SCHEMA_VERSION:
+    if manifest.get("schema_version") not in READABLE_SCHEMAS:
         raise IndexStale(f"index in {index_dir} has schema version {manifest.get('schema_version')}, "
                          f"this gzqa reads version {SCHEMA_VERSION} — {FIX}")
     lacking = [k for k, kind in MANIFEST_PARTS.items() if not isinstance(manifest.get(k), kind)]
     if lacking:
         raise IndexCorrupt(f"index manifest in {index_dir} lacks {', '.join(lacking)} — {FIX}")
+    folders = [part.get("folder") if isinstance(part, dict) else None for part in part_entries(manifest)]
+    if not folders or folders != [BASE, RECENT][:len(folders)]:
+        raise IndexCorrupt(f"index manifest in {index_dir} names parts {folders} — {FIX}")
     return manifest
+
+
+def part_entries(manifest: dict) -> list:
+    """The manifest's parts — folder, articles, chunks each; a build of schema 3 is one part, its counts."""
+    return manifest.get("parts") or [{"folder": BASE, **{k: manifest["counts"].get(k) for k in ("articles", "chunks")}}]
+
+
+def part_files(manifest: dict, folder: str) -> list[str]:
+    """The names of one part's data files within its folder (the manifest names a recent part's "recent/…")."""
+    if folder == BASE:
+        return sorted(name for name in manifest["files"] if "/" not in name)
+    return sorted(name.split("/", 1)[1] for name in manifest["files"] if name.startswith(folder + "/"))
+
+
+def in_part(folder: str, name: str) -> str:
+    """A part's file, as the manifest names it (relative to the build)."""
+    return name if folder == BASE else f"{folder}/{name}"
 
 
 def check_files(index_dir: Path, path: Path, manifest: dict) -> None:
     """Every data file of the build is there and is what the manifest recorded (by stat, else by checksum)."""
     files = manifest["files"]
-    for name in sorted(set(REQUIRED) | set(files)):
+    required = {in_part(part["folder"], name) for part in part_entries(manifest) for name in REQUIRED}
+    for name in sorted(required | set(files)):
         record = files.get(name)
         if not isinstance(record, dict):
             raise IndexCorrupt(f"index manifest in {index_dir} does not record {name} — {FIX}")
@@ -386,16 +452,21 @@ def verify(index_dir: Path) -> bool:
     try:
         manifest = read_manifest(index_dir, build)
         check_files(index_dir, build, manifest)
-        chunks = manifest["counts"].get("chunks")
-        shapes = [np.load(build / name, mmap_mode="r", allow_pickle=False).shape
-                  for name in (OFFSETS, "bm25.doc_len.npy", vectors.ROWS)]
-        with open(build / ARTICLES, "rb") as handle:
-            articles = sum(chunk.count(b"\n") for chunk in iter(lambda: handle.read(1 << 20), b""))
-    except (IndexProblem, OSError, ValueError):
+        whole = True
+        for part in part_entries(manifest):
+            folder = build / part["folder"]
+            shapes = [np.load(folder / name, mmap_mode="r", allow_pickle=False).shape
+                      for name in (OFFSETS, "bm25.doc_len.npy", vectors.ROWS)]
+            with open(folder / ARTICLES, "rb") as handle:
+                articles = sum(chunk.count(b"\n") for chunk in iter(lambda: handle.read(1 << 20), b""))
+            whole = whole and (shapes[0][0] - 1 == shapes[1][0] == shapes[2][0] == part["chunks"]
+                               and articles == part["articles"]
+                               and shapes[2][1] == manifest["model"].get("dim", shapes[2][1]))
+    except (IndexProblem, OSError, ValueError, KeyError, TypeError):
         return False
-    return (shapes[0][0] - 1 == shapes[1][0] == shapes[2][0] == chunks
-            and articles == manifest["counts"].get("articles")
-            and shapes[2][1] == manifest["model"].get("dim", shapes[2][1]))
+    entries = part_entries(manifest)
+    return (whole and sum(p["chunks"] for p in entries) == manifest["counts"].get("chunks")
+            and sum(p["articles"] for p in entries) == manifest["counts"].get("articles"))
 
 
 def load(index_dir: Path, check_rules: bool = True) -> StoredIndex:
@@ -431,18 +502,22 @@ def _load_build(index_dir: Path, path: Path) -> StoredIndex:
     manifest = read_manifest(index_dir, path)
     check_files(index_dir, path, manifest)
     try:
-        articles = Articles(path)
-        chunks = Chunks(path)
-        postings = bm25.load(path, bm25_params(manifest))
-        vecs = vectors.load(path)
+        parts = [Part.read(path / entry["folder"], bm25_params(manifest)) for entry in part_entries(manifest)]
+        articles = Articles(parts)
+        chunks = Chunks([part.chunks for part in parts])
+        postings = bm25.Joined([part.bm25 for part in parts])
+        vecs = vectors.Joined([part.vectors for part in parts])
+        whole = all(len(part.chunks) == entry["chunks"] == part.bm25.corpus_size == part.vectors.ntotal
+                    and len(part.records) == entry["articles"]
+                    for part, entry in zip(parts, part_entries(manifest)))
     except (OSError, ValueError, KeyError, TypeError, RuntimeError) as err:
         raise IndexCorrupt(f"index in {index_dir} is damaged ({err.__class__.__name__}: {str(err)[:80]}) — {FIX}") from err
     counts = manifest["counts"]
-    if not (len(chunks) == counts.get("chunks") == postings.corpus_size == vecs.ntotal
+    if not (whole and len(chunks) == counts.get("chunks") == postings.corpus_size == vecs.ntotal
             and len(articles) == counts.get("articles")
-            and vecs.d == manifest["model"].get("dim", vecs.d)):
+            and len({part.vectors.d for part in parts}) == 1 and vecs.d == manifest["model"].get("dim", vecs.d)):
         raise IndexCorrupt(f"index in {index_dir} is inconsistent (chunk, BM25 and vector counts differ) — {FIX}")
-    return StoredIndex(path, manifest, articles, chunks, postings, vecs)
+    return StoredIndex(path, manifest, tuple(parts), articles, chunks, postings, vecs)
 
 
 def load_facts(path: Path) -> list[Fact]:

@@ -198,6 +198,71 @@ class Vectors:
         return self._ann
 
 
+class JoinedRows:
+    """Several parts' rows read as one matrix, by row (a list of rows, or all of them with `np.asarray`)."""
+
+    def __init__(self, parts: list[np.ndarray], starts: np.ndarray):
+        self.parts, self.starts = parts, starts
+        self.shape = (int(starts[-1]), parts[0].shape[1])
+
+    def __len__(self) -> int:
+        return self.shape[0]
+
+    def __getitem__(self, row):
+        if isinstance(row, (int, np.integer)):
+            n = int(np.searchsorted(self.starts, row, side="right")) - 1
+            return self.parts[n][row - int(self.starts[n])]
+        rows = np.asarray(row, dtype=np.int64)
+        out = np.empty((len(rows), self.shape[1]), dtype=np.float32)
+        for n, part in enumerate(self.parts):
+            mine = (rows >= self.starts[n]) & (rows < self.starts[n + 1])
+            out[mine] = part[rows[mine] - self.starts[n]]
+        return out
+
+    def __array__(self, dtype=None, copy=None):
+        joined = np.concatenate(self.parts)
+        return joined if dtype is None else joined.astype(dtype)
+
+
+class Joined:
+    """Several parts' vectors searched as one, rows numbered part after part: each part is searched on its own
+    (by its IVF index when it has one) and the best `k` of all kept — the parts' best `k` hold the whole's."""
+
+    def __init__(self, parts: list[Vectors]):
+        self.parts = parts
+        self.starts = np.concatenate([[0], np.cumsum([p.ntotal for p in parts])]).astype(np.int64)
+        self.rows = parts[0].rows if len(parts) == 1 else JoinedRows([p.rows for p in parts], self.starts)
+
+    @property
+    def ntotal(self) -> int:
+        return int(self.starts[-1])
+
+    @property
+    def d(self) -> int:
+        return self.parts[0].d
+
+    def search(self, query: np.ndarray, k: int) -> list[tuple[int, float]]:
+        """(row, cosine) of the `k` nearest rows: `search` in each part."""
+        return self._best([search(part, query, k) for part in self.parts], k)
+
+    def exact(self, query: np.ndarray, k: int, within: np.ndarray | None = None) -> list[tuple[int, float]]:
+        """(row, cosine) of the `k` nearest rows by brute force (of the rows `within` only, if given)."""
+        found = []
+        for n, part in enumerate(self.parts):
+            local = None
+            if within is not None:
+                within = np.asarray(within, dtype=np.int64)
+                local = within[(within >= self.starts[n]) & (within < self.starts[n + 1])] - self.starts[n]
+            found.append(exact(part, query, k, local))
+        return self._best(found, k)
+
+    def _best(self, found: list[list[tuple[int, float]]], k: int) -> list[tuple[int, float]]:
+        if len(found) == 1:
+            return found[0]
+        joined = [(row + int(self.starts[n]), score) for n, part in enumerate(found) for row, score in part]
+        return sorted(joined, key=lambda hit: (-hit[1], hit[0]))[:k]
+
+
 def load(folder: Path) -> Vectors:
     """The vectors of the build in `folder` (raises ValueError/OSError on a damaged file)."""
     return Vectors(folder)

@@ -78,7 +78,7 @@ def test_a_build_of_the_hnsw_kind_is_searched_exactly_and_the_next_update_replac
     index_dir = tmp_path / "index"
     update(seeds_copy, index_dir, model=FAKE)
     build = index_dir.resolve()
-    assert (build / vectors.ANN).is_file() and store.load(index_dir).vectors.ann() is not None
+    assert (build / vectors.ANN).is_file() and store.load(index_dir).vectors.parts[0].ann() is not None
     assert update(seeds_copy, index_dir, model=FAKE).up_to_date
     # as a build by earlier code left it: an HNSW graph (here bytes no reader may trust), no IVF index
     manifest = json.loads((build / "manifest.json").read_text(encoding="utf-8"))
@@ -89,7 +89,7 @@ def test_a_build_of_the_hnsw_kind_is_searched_exactly_and_the_next_update_replac
     manifest["files"][vectors.OLD_ANN[0]] = store.file_record(build / vectors.OLD_ANN[0])
     (build / "manifest.json").write_text(json.dumps(manifest, ensure_ascii=False), encoding="utf-8")
     stored = store.load(index_dir)
-    assert stored.vectors.ann() is None  # exact search: the old graph is never read
+    assert stored.vectors.parts[0].ann() is None  # exact search: the old graph is never read
     assert ask(stored, Q_BAIYUN_2026).figure == "1400亿元"
     report = update(seeds_copy, index_dir, model=FAKE)
     assert not report.up_to_date and report.embedded == 0  # written again, every article carried over

@@ -98,3 +98,26 @@ def test_merging_postings_equals_sorting_them(corpus: list[list[str]], data):
     merged = bm25.merge(old, old_to_new, vocab, sorted_.doc_ptr, sorted_.doc_terms, sorted_.doc_tf, sorted_.doc_len)
     for name in ("term_ptr", "term_rows", "term_tf"):
         assert np.array_equal(getattr(merged, name), getattr(sorted_, name)), name
+
+
+@settings(max_examples=60, deadline=None)
+@given(corpus=st.lists(st.lists(WORDS, min_size=1, max_size=25), min_size=2, max_size=60),
+       split=st.floats(0.0, 1.0), query=st.lists(WORDS | st.just("absent"), min_size=1, max_size=6),
+       k=st.integers(1, 70), within=st.lists(st.integers(0, 59), max_size=20) | st.none())
+def test_two_parts_rank_as_rank_bm25_does_over_all_their_chunks(corpus, split, query, k, within):
+    """A build's base and recent part (the recent vocabulary extending the base's) score as one corpus."""
+    cut = int(split * len(corpus))
+    vocab: list[str] = []
+    ids: dict[str, int] = {}
+    first = [(*bm25.count(doc, ids, vocab), len(doc)) for doc in corpus[:cut]]
+    base = bm25.assemble(list(vocab), first)
+    recent = bm25.assemble(vocab, [(*bm25.count(doc, ids, vocab), len(doc)) for doc in corpus[cut:]])
+    joined, oracle = bm25.Joined([base, recent]), BM25Plus(corpus, k1=1.2, b=0.75, delta=1.0)
+    assert joined.avgdl == oracle.avgdl and all(joined.idf(t) == oracle.idf[t] for t in oracle.idf)
+    assert all(joined.terms(row) == oracle.doc_freqs[row] for row in range(len(corpus)))
+    if within is None:
+        assert same_ranking(joined.rank(query, k), oracle_rank(oracle, query, k))
+    else:
+        rows = sorted({r for r in within if r < len(corpus)})
+        expected = [hit for hit in oracle_rank(oracle, query, len(corpus)) if hit[0] in rows][:k]
+        assert same_ranking(joined.rank(query, k, np.array(rows, dtype=np.int64)), expected)

@@ -86,6 +86,7 @@ def test_kill_9_at_every_stage_leaves_a_whole_index_serving(seeds_copy: Path, tm
             assert frozenset(store.load(index_dir).articles) == old, stage  # the previous index serves
         report = update(seeds_copy, index_dir, model=FAKE)  # the next update succeeds, and tidies up
         assert report.added == (NEW,) and frozenset(store.load(index_dir).articles) == new
+        assert len(store.read_manifest(index_dir)["parts"]) == 2  # the killed updates were writing a recent part
         assert leftovers(index_dir) == [] and len(list(publish.builds_dir(index_dir).iterdir())) == 2
 
         (seeds_copy / NEW).unlink()

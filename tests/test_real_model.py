@@ -56,7 +56,7 @@ def test_the_dense_retriever_alone_finds_a_paraphrase(real_index: Path):
 
     index = store.load(real_index)
     query = index.query_encoder().query(dense_text(parse("黄埔区今年要引进多少个优质产业项目")))
-    rows = [row for row, _ in vectors.search(index.vectors, query, 5)]
+    rows = [row for row, _ in index.vectors.search(query, 5)]
     assert any("引进优质产业项目500个" in index.chunks[row].text for row in rows)
 
 

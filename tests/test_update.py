@@ -147,7 +147,7 @@ def test_deleted_article_leaves_bm25_and_faiss(seeds_copy: Path, tmp_path: Path)
     encoder = HashingEncoder()
     for chunk in gone[:5]:  # its own words find it nowhere any more
         lexical = bm25.rank(after.bm25, tokens(chunk.text), 10)
-        dense = vectors.search(after.vectors, encoder.query(indexed_text(chunk)), 10)
+        dense = after.vectors.search(encoder.query(indexed_text(chunk)), 10)
         assert lexical and dense
         assert all(after.chunks[row].source != BAIYUN_2026 for row, _ in lexical + dense)
     answer = ask(after, Q_BAIYUN_2026, k=10)
