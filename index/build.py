@@ -312,7 +312,7 @@ def update(seeds_dir: Path, index_dir: Path, model: str | None = None, force: bo
                              [built.terms(row) for row in range(len(built.chunks))], built.vectors.rows, identity,
                              progress)
         publish.pause("written")
-        final = publish.publish(tmp, index_dir)
+        final = publish.publish(tmp, index_dir, durable=linked)
         publish.pause("published")
         checkpoint.clear(index_dir)
         publish.collect_garbage(index_dir)

@@ -43,8 +43,9 @@ def seed_paths(seeds_dir: Path) -> list[Path]:
     A symbolic link is listed (to be refused by name) whatever it points to; a real folder is not a seed.
     """
     with os.scandir(seeds_dir) as entries:  # each entry knows its kind from the directory read: no stat a file
-        return sorted(Path(e.path) for e in entries
-                      if not e.name.startswith(".") and (e.is_symlink() or e.is_file()))
+        found = sorted((e for e in entries if not e.name.startswith(".") and (e.is_symlink() or e.is_file())),
+                       key=lambda e: e.name)  # by name: the order of their paths, without comparing Paths
+    return [Path(e.path) for e in found]
 
 
 def not_a_regular_file(path: Path) -> str | None:
