@@ -21,7 +21,7 @@ from qa.coverage import coverage
 from qa.extract import Extract, answer_span
 from qa.shapes import TITLED_NAME
 from qa.question import RELATIVE_YEARS, Place, Question, parse
-from qa.judge import OPENING, Signals, is_subject, part_missing, signals, where
+from qa.judge import OPENING, Signals, figure_missing, is_subject, part_missing, signals, where
 from qa.retrieve import RETRIEVERS, Hit, articles_of, latest_year, search
 
 # The old gate, now the "enough" signal: half the question's concepts (weighted as qa.coverage weighs them; its
@@ -179,7 +179,8 @@ class Candidate:
     signals: Signals
     confidence: float
     vetoed: str | None = None  # why it cannot answer whatever its signals say: "kind" (a number or date asked, none
-    # in the words) or "part" (a phase or quarter asked that the passage never names); a key of REASONS
+    # in the words), "part" (a phase or quarter asked that the passage never names) or "given" (a figure the
+    # question gives that the passage never states); a key of REASONS
 
 
 def candidates(index: Index, q: Question, hits: list[Hit]) -> list[Candidate]:
@@ -202,10 +203,12 @@ def candidates(index: Index, q: Question, hits: list[Hit]) -> list[Candidate]:
         s = signals(q, hit.chunk, hit.coverage, hit.cosine, ahead, extract.text, extract.figure, said(extract.text),
                     said, hit.coverage >= min_coverage(q, hit))
         # A number or a date asked and none in the words (in the asked unit: "多少亿元" is not "增长17%"), or a
-        # part asked (二期, 一季度) the words never name: these words cannot be the answer, however well they
-        # match; they stay the nearest rejected candidate, with the veto as the reason.
+        # part asked (二期, 一季度) the words never name, or a figure the question gives that the passage never
+        # states: these words cannot be the answer, however well they match; they stay the nearest rejected
+        # candidate, with the veto as the reason.
         vetoed = ("kind" if q.wants in ("number", "date") and not s.kind
-                  else "part" if part_missing(q, extract.text) else None)
+                  else "part" if part_missing(q, extract.text)
+                  else "given" if figure_missing(q, hit.chunk.text) else None)
         ahead += not vetoed
         out.append(Candidate(i, hit, extract, s, 0.0 if vetoed else confidence(s), vetoed))
     return out

@@ -53,6 +53,7 @@ REASONS = {
     "measure": "句中的数字不是所问的量（问的是增速却只有总量，或相反）",
     "missing": "句中没有提到所问的指标或职务",
     "part": "这段话没有说到所问的那一期或那一季度（只有整体或别的部分的数字）",  # a veto, not a signal
+    "given": "这段话里没有问题中给出的数字",  # a veto, not a signal
 }
 
 

@@ -191,6 +191,18 @@ def part_missing(question: Question, words: str) -> bool:
     return bool(asked) and not asked <= parts_named(words)
 
 
+# A figure the question gives ("突破8600亿是哪个区的目标", "增长5%的是哪个区"): a number said with its magnitude, %
+# or 元 — not a year ("2024年") nor a count word ("4大类"). A passage that never states it is not the one the
+# question quotes, however well its words match.
+GIVEN = re.compile(r"(?<![\d.])(\d+(?:\.\d+)?)(?=[万亿千]|%|元)")
+
+
+def figure_missing(question: Question, text: str) -> bool:
+    """Does the question give a figure that `text` never states (the same digits, not inside a longer number)?"""
+    return any(not re.search(rf"(?<![\d.]){re.escape(n)}(?![\d]|\.\d)", text)
+               for n in GIVEN.findall(NOT_ASKED.sub(" ", question.text)))
+
+
 ORDINAL = re.compile(r"第[一二三四五六七八九十百\d]+")
 DAY = re.compile(r"\d{1,2}月\d{1,2}日|\d{1,2}日")
 ASKS_DAY = re.compile(r"哪天|哪一天|几月几[日号]|几号|哪个日子|日期")

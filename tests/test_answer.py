@@ -200,3 +200,18 @@ def test_the_answer_window_holds_the_figure_right_after_the_asked_words(stored):
 def test_last_year_falls_back_to_a_reports_own_past_year_and_says_so(stored):
     answer = ask(stored, "天河区去年经济总量达到多少")
     assert answer.answered and "6500亿元" in answer.text and "2023年" in answer.note
+
+
+def test_a_figure_the_question_gives_must_be_stated_by_the_answering_passage(stored):
+    from qa.judge import figure_missing
+    from qa.question import parse
+
+    given = parse("规上工业总产值突破8600亿是哪个区今年的目标")
+    assert not figure_missing(given, "规上工业总产值突破8600亿，引进优质产业项目500个以上")
+    assert figure_missing(given, "规上工业总产值增长10%以上，跨越2500亿元关口")
+    assert figure_missing(given, "规上工业总产值突破18600亿")  # inside a longer number: not the one given
+    assert not figure_missing(parse("白云区2026年固投目标是多少"), "完成固投1400亿元")  # a year is no given figure
+    answer = ask(stored, "规上工业总产值突破8600亿是哪个区今年的目标")
+    assert answer.answered and "8600亿" in answer.text and "黄埔" in answer.text
+    nowhere = ask(stored, "规上工业总产值突破9700亿是哪个区今年的目标")  # no passage states 9700亿
+    assert not nowhere.answered and nowhere.nearest.reason == "这段话里没有问题中给出的数字"
