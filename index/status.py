@@ -6,6 +6,7 @@ from pathlib import Path
 from index.pipeline import pipeline_version
 from index.load import fingerprint
 from index.backend import chosen, load
+from index.store import part_entries
 
 
 def seed_changes(old: dict[str, str], new: dict[str, str]) -> dict[str, list[str]]:
@@ -22,7 +23,7 @@ def status(seeds_dir: Path, index_dir: Path) -> dict:
     built_by, now = stored.manifest.get("pipeline_version"), pipeline_version()
     per_article = {source: record["chunks"] for source, record in stored.articles.records.items()}
     return {"path": str(stored.path), "built_at": stored.manifest["built_at"], "model": stored.model,
-            "counts": stored.manifest["counts"],
+            "counts": stored.manifest["counts"], "parts": part_entries(stored.manifest),
             "articles": [{**a.metadata(), "chunks": per_article[a.source]} for a in stored.articles.values()],
             "rejected": stored.manifest.get("rejected", []),
             "seeds_changed": seed_changes(stored.manifest.get("seeds", {}), current),

@@ -59,6 +59,9 @@ def status_text(status: dict) -> str:
     lines = [f"index: {status['path']}", f"built: {status['built_at']}",
              f"model: {status['model']['name']} (query engine: {status['model']['query_engine']})",
              f"articles: {status['counts']['articles']}  chunks: {status['counts']['chunks']}"]
+    if len(status.get("parts") or ()) > 1:  # a base and a recent part (index.store)
+        lines.append("parts: " + ", ".join(f"{'base' if p['folder'] == '.' else p['folder']} {p['articles']} articles "
+                                           f"/ {p['chunks']} chunks" for p in status["parts"]))
     backend = status.get("backend") or {}
     if backend.get("collection"):
         lines.append(f"backend: milvus at {backend['uri']}, collection {backend['collection']} "
