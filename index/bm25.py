@@ -110,27 +110,38 @@ class Joined:
 
     Each part's vocabulary is a prefix of the last one's (an update extends the
     vocabulary it was given, never renumbers it), so a term has one id in all.
-    The statistics are the whole corpus's — N, avgdl and df summed over the parts —
-    so a score is the one rank-bm25 gives over all the chunks together.
+    The statistics are the whole corpus's — N, avgdl and df summed over the parts,
+    less the `hidden` rows (chunks of articles gone, still in a part's files) — so a
+    score is the one rank-bm25 gives over all the chunks that remain, together.
     """
 
-    def __init__(self, parts: list[Postings]):
+    def __init__(self, parts: list[Postings], hidden: np.ndarray | None = None):
         self.parts = parts
         self.vocab, self.ids, self.params = parts[-1].vocab, parts[-1].ids, parts[-1].params
-        sizes = [p.corpus_size for p in parts]
-        self.starts = np.concatenate([[0], np.cumsum(sizes)]).astype(np.int64)
-        self.corpus_size = int(self.starts[-1])
-        total = sum(int(p.doc_len.sum()) for p in parts)
+        self.starts = np.concatenate([[0], np.cumsum([p.corpus_size for p in parts])]).astype(np.int64)
+        self.rows = int(self.starts[-1])  # every row of the parts, hidden ones too
+        self.hidden = np.zeros(0, np.int64) if hidden is None else np.sort(np.asarray(hidden, dtype=np.int64))
+        self._hidden_df = np.zeros(len(self.vocab), dtype=np.int64)  # per term id: hidden chunks holding it
+        hidden_len = 0
+        for n, part in enumerate(parts):
+            local = self.hidden[(self.hidden >= self.starts[n]) & (self.hidden < self.starts[n + 1])] - self.starts[n]
+            if len(local):
+                held = np.concatenate([part.doc_terms[int(part.doc_ptr[r]):int(part.doc_ptr[r + 1])] for r in local])
+                self._hidden_df += np.bincount(held, minlength=len(self.vocab))
+                hidden_len += int(part.doc_len[local].sum())
+        self.corpus_size = self.rows - len(self.hidden)
+        total = sum(int(p.doc_len.sum()) for p in parts) - hidden_len
         self.avgdl = total / self.corpus_size if self.corpus_size else 0.0
 
     @property
     def doc_len(self) -> np.ndarray:
-        """Every chunk's token count, part after part."""
+        """Every row's token count, part after part (hidden rows too)."""
         return np.concatenate([p.doc_len for p in self.parts])
 
     def df(self, term: str) -> int:
-        """How many chunks of all the parts hold `term`."""
-        return sum(p.df(term) for p in self.parts)
+        """How many chunks of all the parts hold `term` (hidden ones not counted)."""
+        i = self.ids.get(term)
+        return 0 if i is None else sum(p.df(term) for p in self.parts) - int(self._hidden_df[i])
 
     def idf(self, term: str) -> float:
         """BM25Plus idf of `term` over all the parts, log((N+1)/df); 0.0 when no chunk holds it."""
@@ -164,7 +175,11 @@ class Joined:
                     continue
                 local = chosen - self.starts[n]
             rows, scores = part.scores(ids, idfs, self.avgdl, local)
-            found_rows.append(rows + self.starts[n])
+            rows = rows + self.starts[n]
+            if len(self.hidden):
+                shown = ~np.isin(rows, self.hidden)
+                rows, scores = rows[shown], scores[shown]
+            found_rows.append(rows)
             found_scores.append(scores)
         rows = np.concatenate(found_rows) if found_rows else np.zeros(0, np.int64)
         scores = np.concatenate(found_scores) if found_scores else np.zeros(0)

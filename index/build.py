@@ -16,14 +16,16 @@ stable sort) and `index.publish` swaps it in atomically; a removed article is
 simply not carried over. Updates hold the lock of `index.publish` from start to
 publish, so two never interleave.
 
-What is written: when every article of the published build's base part is kept
-as it is and the rest — the articles added since — hold at most `RECENT_MAX_SHARE`
-of the base's chunks, the base's files are linked into the new build (hard
-links: the same bytes, nothing copied) and only a recent part is written, of
-those articles (`index.store`). Otherwise the build is written as one part, in
-seed order. Either way it answers as a fresh build of the same seeds does: the
-BM25 statistics are the whole corpus's and every part is searched; only rows
-of equal score may come in another order, ties breaking by row.
+What is written: while the articles added or changed since the published
+build's base part was written, and the base's articles gone since, hold at most
+`RECENT_MAX_SHARE` of the base's chunks, the base's files are linked into the
+new build (hard links: the same bytes, nothing copied), its gone articles are
+listed as hidden in the manifest (never found again), and only a recent part is
+written, of the added and changed articles (`index.store`). Otherwise the build
+is written as one part, in seed order, without them. Either way it answers as a
+fresh build of the same seeds does: the BM25 statistics are those of the chunks
+that remain, and every part is searched; only rows of equal score may come in
+another order, ties breaking by row.
 A build whose ANN index is not the kind this code searches (an HNSW graph of
 earlier code, or none where one is due) is not up to date: the update
 writes it again, every article carried over, and builds the IVF index.
@@ -273,16 +275,21 @@ def update(seeds_dir: Path, index_dir: Path, model: str | None = None, force: bo
         tmp = publish.new_build_dir(index_dir)
         dim = old.vectors.d if carry else _dim(saved, reusable, model)
         made = {**reusable, **saved.rows}
-        recent = _recent(old, parts) if carry else None
+        recent = _recent(old, parts, may_hide=not to_milvus) if carry else None  # Milvus holds every row it is given
         linked = _link_base(old, tmp) if recent is not None else []
         if linked:
-            entries = [{"folder": store.BASE, "articles": len(old.parts[0].records), "chunks": len(old.parts[0].chunks)}]
-            if recent:
-                counts = segments.write(tmp / store.RECENT, recent, old.parts, vocab.terms, made, dim, settings.bm25)
+            base = old.parts[0]
+            entries = [{"folder": store.BASE, "articles": len(base.records), "chunks": len(base.chunks),
+                        **({"hidden": sorted(recent.hidden), "hidden_chunks": sum(recent.hidden.values())}
+                           if recent.hidden else {})}]
+            if recent.segments:
+                counts = segments.write(tmp / store.RECENT, recent.segments, old.parts, vocab.terms, made, dim,
+                                        settings.bm25)
                 entries.append({"folder": store.RECENT, **counts})
-            counts = {k: sum(e[k] for e in entries) for k in ("articles", "chunks")}
-            progress(f"kept the base part ({entries[0]['articles']} articles, linked), wrote "
-                     f"{entries[-1]['articles'] if recent else 0} in the recent part")
+            counts = {"articles": sum(e["articles"] - len(e.get("hidden", ())) for e in entries),
+                      "chunks": sum(e["chunks"] - e.get("hidden_chunks", 0) for e in entries)}
+            progress(f"kept the base part ({len(base.records) - len(recent.hidden)} articles linked, "
+                     f"{len(recent.hidden)} hidden), wrote {len(recent.segments)} in the recent part")
         else:
             counts = segments.write(tmp, parts, old.parts if carry else (), vocab.terms, made, dim, settings.bm25)
             entries = [{"folder": store.BASE, **counts}]
@@ -359,27 +366,41 @@ def _article_rows(old: store.StoredIndex) -> dict[str, tuple[int, range]]:
     return out
 
 
-# An update writes a recent part only (the base's files linked, not copied) while the articles added since the
-# base was written hold at most this share of the base's chunks. The recent part is written whole on every update,
-# so its share bounds what adding one article costs against writing everything (a tenth); the base is written
-# again once per that much growth, so each chunk is copied about 1 / share times over the corpus's life.
+# An update writes a recent part only (the base's files linked, not copied) while the articles added or changed
+# since the base was written, and the base's articles gone since (hidden: still in its files, never found), hold
+# at most this share of the base's chunks. The recent part is written whole on every update, so its share bounds
+# what adding one article costs against writing everything (a tenth); the base is written again once per that much
+# change, so each chunk is copied about 1 / share times over the corpus's life, and hidden rows stay below a tenth.
 RECENT_MAX_SHARE = 0.1
 
 
-def _recent(old: store.StoredIndex, parts: list[Segment]) -> list[Segment] | None:
-    """The segments of a recent part beside the published base kept as it is, or None when the base cannot be
-    kept (an article of it changed, went or has damaged text) or the recent part would outgrow its share."""
+@dataclass(frozen=True)
+class Recent:
+    """A build written as the published base, linked, beside a recent part (`_recent`)."""
+
+    segments: list[Segment]  # the recent part's articles: new, changed, or carried over from the recent part
+    hidden: dict[str, int]  # the base's articles that are gone (removed, or changed: in the recent part now) → chunks
+
+
+def _recent(old: store.StoredIndex, parts: list[Segment], may_hide: bool) -> Recent | None:
+    """What a recent part beside the published base, kept as it is, would hold; None when the base cannot be kept
+    (a text of it damaged, its ANN index out of date, an article of it gone when `may_hide` is false) or the recent
+    part and the base's hidden articles would outgrow their share of the base."""
     base = old.parts[0]
     kept = [s for s in parts if s.rows is not None and s.part == 0]
-    if len(kept) != len(base.records) or any(s.text and not old.articles.holds_text(s.record["source"])
-                                             for s in kept):
+    if any(s.text and not old.articles.holds_text(s.record["source"]) for s in kept):
         return None
+    held = {s.record["source"] for s in kept}
+    hidden = {r["source"]: int(r["chunks"]) for r in base.records
+              if r["source"] in base.hidden or r["source"] not in held}
     recent = [s for s in parts if not (s.rows is not None and s.part == 0)]
-    if sum(s.record["chunks"] for s in recent) > RECENT_MAX_SHARE * len(base.chunks):
+    if hidden and not may_hide:
+        return None
+    if sum(s.record["chunks"] for s in recent) + sum(hidden.values()) > RECENT_MAX_SHARE * len(base.chunks):
         return None
     if not vectors.ann_current(base.folder, store.part_files(old.manifest, store.BASE), len(base.chunks)):
         return None
-    return recent
+    return Recent(recent, hidden)
 
 
 def _link_base(old: store.StoredIndex, tmp: Path) -> list[str]:

@@ -19,10 +19,13 @@ Layout of one build (`var/index` is a symlink to the published one):
                                                the articles added since the files above were written
 
 A build is one part (the files at its top) or two: the base and a recent part
-(`PARTS`), rows numbered base first. An update that only adds a few articles
-(`index.build`) links the published build's base files into the new build —
-the same bytes, nothing copied — and writes the recent part anew; once that part
-outgrows a share of the base, the update writes one part again.
+(`BASE`, `RECENT`), rows numbered base first. An update that adds, changes or
+removes a few articles (`index.build`) links the published build's base files
+into the new build — the same bytes, nothing copied — and writes the recent part
+anew; an article of the base that is gone (removed, or changed and held anew by
+the recent part) is listed in the manifest as hidden: its rows stay in the
+files, count in no statistic and are never returned. Once the recent part and
+the hidden rows outgrow a share of the base, the update writes one part again.
 
 A cold load reads the manifest, the articles' metadata and the vocabulary;
 chunks, postings and vectors are memory-mapped and read a row at a time, an
@@ -168,9 +171,22 @@ class Articles(dict):
 
     def __init__(self, parts: list[Part]):
         super().__init__()
-        self.records = {r["source"]: r for part in parts for r in part.records}  # in row order, part after part
-        self._texts = {r["source"]: part.texts for part in parts for r in part.records}  # the texts of its part
-        self._starts: dict[str, tuple[int, int]] | None = None
+        self.records: dict[str, dict] = {}  # the articles in row order, part after part; none hidden
+        self._texts: dict[str, mmap.mmap | bytes] = {}  # the texts file of each one's part
+        self._spans: dict[str, tuple[int, int]] = {}  # each one's rows: an article's chunks are consecutive
+        hidden: list[np.ndarray] = []
+        at = 0
+        for part in parts:
+            for record in part.records:
+                n = int(record.get("chunks", 0))
+                if record["source"] in part.hidden:
+                    hidden.append(np.arange(at, at + n, dtype=np.int64))
+                else:
+                    self.records[record["source"]] = record
+                    self._texts[record["source"]] = part.texts
+                    self._spans[record["source"]] = (at, at + n)
+                at += n
+        self.hidden_rows = np.concatenate(hidden) if hidden else np.zeros(0, np.int64)  # rows no search returns
 
     def __missing__(self, source: str) -> Article:
         made = self[source] = StoredArticle(self.records[source], self._texts[source])  # KeyError when unknown
@@ -203,12 +219,8 @@ class Articles(dict):
         return hashlib.sha256(self._texts[source][start:end]).hexdigest() == self.records[source]["sha256"]
 
     def rows_of(self, sources: Collection[str]) -> np.ndarray:
-        """The chunk rows of the articles `sources`: an article's chunks are consecutive, in this file's order."""
-        if self._starts is None:
-            counts = [int(r.get("chunks", 0)) for r in self.records.values()]
-            starts = np.concatenate([[0], np.cumsum(counts)]).astype(np.int64)
-            self._starts = dict(zip(self.records, zip(starts[:-1].tolist(), starts[1:].tolist())))
-        spans = [self._starts[s] for s in sources if s in self._starts]
+        """The chunk rows of the articles `sources`."""
+        spans = [self._spans[s] for s in sources if s in self._spans]
         return (np.concatenate([np.arange(a, b) for a, b in spans]) if spans else np.zeros(0, np.int64))
 
 
@@ -269,7 +281,8 @@ class Chunks(Sequence[Chunk]):
 
 @dataclass
 class Part:
-    """One part of a build, read lazily: its articles' records, texts, chunk lines, BM25 postings, vectors."""
+    """One part of a build, read lazily: its articles' records, texts, chunk lines, BM25 postings, vectors; and
+    the articles it still holds but that are gone (removed, or changed and held anew by the recent part)."""
 
     folder: Path
     records: list[dict]
@@ -277,11 +290,12 @@ class Part:
     chunks: ChunkLines
     bm25: bm25.Postings
     vectors: vectors.Vectors
+    hidden: frozenset[str] = frozenset()
 
     @classmethod
-    def read(cls, folder: Path, params: bm25.BM25Params) -> "Part":
+    def read(cls, folder: Path, params: bm25.BM25Params, hidden: Collection[str] = ()) -> "Part":
         return cls(folder, read_jsonl(folder / ARTICLES), _mapped(folder / TEXTS), ChunkLines(folder),
-                   bm25.load(folder, params), vectors.load(folder))
+                   bm25.load(folder, params), vectors.load(folder), frozenset(hidden))
 
 
 @dataclass
@@ -312,7 +326,8 @@ class StoredIndex:
         """Every figure the articles state, in article and reading order (facts.jsonl, read on first call)."""
         if self._facts is None:
             try:
-                self._facts = tuple(fact for part in self.parts for fact in load_facts(part.folder / FACTS))
+                self._facts = tuple(fact for part in self.parts for fact in load_facts(part.folder / FACTS)
+                                    if fact.source not in part.hidden)
             except (OSError, ValueError, KeyError, TypeError) as err:
                 raise IndexCorrupt(f"index in {self.path} is damaged ({FACTS}: {err.__class__.__name__}) — {FIX}") from err
         return self._facts
@@ -405,7 +420,8 @@ def read_manifest(index_dir: Path, build: Path | None = None) -> dict:
 
 
 def part_entries(manifest: dict) -> list:
-    """The manifest's parts — folder, articles, chunks each; a build of schema 3 is one part, its counts."""
+    """The manifest's parts — folder, articles and chunks its files hold, and those of them hidden ("hidden":
+    sources, "hidden_chunks") each; a build of schema 3 is one part, its counts."""
     return manifest.get("parts") or [{"folder": BASE, **{k: manifest["counts"].get(k) for k in ("articles", "chunks")}}]
 
 
@@ -462,11 +478,12 @@ def verify(index_dir: Path) -> bool:
             whole = whole and (shapes[0][0] - 1 == shapes[1][0] == shapes[2][0] == part["chunks"]
                                and articles == part["articles"]
                                and shapes[2][1] == manifest["model"].get("dim", shapes[2][1]))
+        entries = part_entries(manifest)
+        chunks = sum(p["chunks"] - p.get("hidden_chunks", 0) for p in entries)
+        articles = sum(p["articles"] - len(p.get("hidden", ())) for p in entries)
     except (IndexProblem, OSError, ValueError, KeyError, TypeError):
         return False
-    entries = part_entries(manifest)
-    return (whole and sum(p["chunks"] for p in entries) == manifest["counts"].get("chunks")
-            and sum(p["articles"] for p in entries) == manifest["counts"].get("articles"))
+    return whole and chunks == manifest["counts"].get("chunks") and articles == manifest["counts"].get("articles")
 
 
 def load(index_dir: Path, check_rules: bool = True) -> StoredIndex:
@@ -502,18 +519,20 @@ def _load_build(index_dir: Path, path: Path) -> StoredIndex:
     manifest = read_manifest(index_dir, path)
     check_files(index_dir, path, manifest)
     try:
-        parts = [Part.read(path / entry["folder"], bm25_params(manifest)) for entry in part_entries(manifest)]
+        parts = [Part.read(path / entry["folder"], bm25_params(manifest), entry.get("hidden", ()))
+                 for entry in part_entries(manifest)]
         articles = Articles(parts)
         chunks = Chunks([part.chunks for part in parts])
-        postings = bm25.Joined([part.bm25 for part in parts])
-        vecs = vectors.Joined([part.vectors for part in parts])
+        postings = bm25.Joined([part.bm25 for part in parts], articles.hidden_rows)
+        vecs = vectors.Joined([part.vectors for part in parts], articles.hidden_rows)
         whole = all(len(part.chunks) == entry["chunks"] == part.bm25.corpus_size == part.vectors.ntotal
                     and len(part.records) == entry["articles"]
                     for part, entry in zip(parts, part_entries(manifest)))
     except (OSError, ValueError, KeyError, TypeError, RuntimeError) as err:
         raise IndexCorrupt(f"index in {index_dir} is damaged ({err.__class__.__name__}: {str(err)[:80]}) — {FIX}") from err
     counts = manifest["counts"]
-    if not (whole and len(chunks) == counts.get("chunks") == postings.corpus_size == vecs.ntotal
+    if not (whole and len(chunks) == postings.rows == vecs.ntotal
+            and len(chunks) - len(articles.hidden_rows) == counts.get("chunks") == postings.corpus_size
             and len(articles) == counts.get("articles")
             and len({part.vectors.d for part in parts}) == 1 and vecs.d == manifest["model"].get("dim", vecs.d)):
         raise IndexCorrupt(f"index in {index_dir} is inconsistent (chunk, BM25 and vector counts differ) — {FIX}")

@@ -226,12 +226,14 @@ class JoinedRows:
 
 class Joined:
     """Several parts' vectors searched as one, rows numbered part after part: each part is searched on its own
-    (by its IVF index when it has one) and the best `k` of all kept — the parts' best `k` hold the whole's."""
+    (by its IVF index when it has one) and the best `k` of all kept — the parts' best `k` hold the whole's.
+    `hidden` rows (chunks of articles gone, still in a part's files) are never returned."""
 
-    def __init__(self, parts: list[Vectors]):
+    def __init__(self, parts: list[Vectors], hidden: np.ndarray | None = None):
         self.parts = parts
         self.starts = np.concatenate([[0], np.cumsum([p.ntotal for p in parts])]).astype(np.int64)
         self.rows = parts[0].rows if len(parts) == 1 else JoinedRows([p.rows for p in parts], self.starts)
+        self.hidden = np.zeros(0, np.int64) if hidden is None else np.sort(np.asarray(hidden, dtype=np.int64))
 
     @property
     def ntotal(self) -> int:
@@ -242,8 +244,12 @@ class Joined:
         return self.parts[0].d
 
     def search(self, query: np.ndarray, k: int) -> list[tuple[int, float]]:
-        """(row, cosine) of the `k` nearest rows: `search` in each part."""
-        return self._best([search(part, query, k) for part in self.parts], k)
+        """(row, cosine) of the `k` nearest rows: `search` in each part, for as many more as it hides."""
+        found = []
+        for n, part in enumerate(self.parts):
+            hidden = int(np.count_nonzero((self.hidden >= self.starts[n]) & (self.hidden < self.starts[n + 1])))
+            found.append(search(part, query, min(k + hidden, part.ntotal)))
+        return self._best(found, k)
 
     def exact(self, query: np.ndarray, k: int, within: np.ndarray | None = None) -> list[tuple[int, float]]:
         """(row, cosine) of the `k` nearest rows by brute force (of the rows `within` only, if given)."""
@@ -253,13 +259,18 @@ class Joined:
             if within is not None:
                 within = np.asarray(within, dtype=np.int64)
                 local = within[(within >= self.starts[n]) & (within < self.starts[n + 1])] - self.starts[n]
+            elif len(self.hidden):
+                every = np.arange(self.starts[n], self.starts[n + 1])
+                local = every[~np.isin(every, self.hidden)] - self.starts[n]
             found.append(exact(part, query, k, local))
         return self._best(found, k)
 
     def _best(self, found: list[list[tuple[int, float]]], k: int) -> list[tuple[int, float]]:
-        if len(found) == 1:
+        if len(found) == 1 and not len(self.hidden):
             return found[0]
-        joined = [(row + int(self.starts[n]), score) for n, part in enumerate(found) for row, score in part]
+        hidden = set(self.hidden.tolist())
+        joined = [(row + int(self.starts[n]), score) for n, part in enumerate(found) for row, score in part
+                  if row + int(self.starts[n]) not in hidden]
         return sorted(joined, key=lambda hit: (-hit[1], hit[0]))[:k]
 
 

@@ -121,3 +121,28 @@ def test_two_parts_rank_as_rank_bm25_does_over_all_their_chunks(corpus, split, q
         rows = sorted({r for r in within if r < len(corpus)})
         expected = [hit for hit in oracle_rank(oracle, query, len(corpus)) if hit[0] in rows][:k]
         assert same_ranking(joined.rank(query, k, np.array(rows, dtype=np.int64)), expected)
+
+
+@settings(max_examples=60, deadline=None)
+@given(corpus=st.lists(st.lists(WORDS, min_size=1, max_size=25), min_size=2, max_size=60),
+       split=st.floats(0.0, 1.0), hide=st.lists(st.integers(0, 59), max_size=15),
+       query=st.lists(WORDS | st.just("absent"), min_size=1, max_size=6), k=st.integers(1, 70))
+def test_hidden_rows_leave_the_scores_of_the_chunks_that_remain(corpus, split, hide, query, k):
+    """Rows of articles gone (hidden, still in a part's files) count nowhere: rank-bm25 over the rest."""
+    cut = int(split * len(corpus))
+    hidden = sorted({r for r in hide if r < len(corpus)})
+    vocab: list[str] = []
+    ids: dict[str, int] = {}
+    first = [(*bm25.count(doc, ids, vocab), len(doc)) for doc in corpus[:cut]]
+    base = bm25.assemble(list(vocab), first)
+    recent = bm25.assemble(vocab, [(*bm25.count(doc, ids, vocab), len(doc)) for doc in corpus[cut:]])
+    joined = bm25.Joined([base, recent], np.array(hidden, dtype=np.int64))
+    remaining = [r for r in range(len(corpus)) if r not in hidden]
+    if not remaining:
+        assert joined.rank(query, k) == [] and joined.corpus_size == 0
+        return
+    oracle = BM25Plus([corpus[r] for r in remaining], k1=1.2, b=0.75, delta=1.0)
+    assert joined.corpus_size == len(remaining) and joined.avgdl == oracle.avgdl
+    assert all(joined.idf(t) == oracle.idf[t] for t in oracle.idf)
+    expected = [(remaining[row], score) for row, score in oracle_rank(oracle, query, k)]
+    assert same_ranking(joined.rank(query, k), expected)

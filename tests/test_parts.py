@@ -86,7 +86,7 @@ def test_adding_an_article_links_the_base_and_answers_as_a_fresh_build(seeds_cop
     assert "1300亿元" in ask(two, "白云区2025年固投目标").text
 
 
-def test_recent_part_grows_shrinks_and_folds_into_one_part(seeds_copy: Path, tmp_path: Path):
+def test_recent_part_grows_shrinks_hides_and_folds_into_one_part(seeds_copy: Path, tmp_path: Path, monkeypatch):
     index_dir = tmp_path / "index"
     update(seeds_copy, index_dir, model=FAKE)
     base = inode(index_dir.resolve() / store.CHUNKS)  # the first build's base: older builds are collected
@@ -113,12 +113,52 @@ def test_recent_part_grows_shrinks_and_folds_into_one_part(seeds_copy: Path, tmp
     (seeds_copy / "006_shenzhen_2026.txt").write_text(SHENZHEN_2026, encoding="utf-8")
     update(seeds_copy, index_dir, model=FAKE)
     assert parts(index_dir) == [".", "recent"]
-    changed = seeds_copy / "001_0d211377d81efd56.txt"  # a base article changed: one part, written in seed order
-    changed.write_text(changed.read_text(encoding="utf-8") + "\n会议强调，要办好民生实事。\n", encoding="utf-8")
+    # an article of the base changed: hidden in the base (its rows never found again), its new text in the recent part
+    monkeypatch.setattr(build, "RECENT_MAX_SHARE", 0.5)  # the seeds' articles are large against their 185 chunks
+    changed = seeds_copy / "001_0d211377d81efd56.txt"
+    changed.write_text(changed.read_text(encoding="utf-8").replace("2024", "2O24", 1) + "\n会议强调，要办好民生实事。\n",
+                       encoding="utf-8")
+    report = update(seeds_copy, index_dir, model=FAKE)
+    hid = store.load(index_dir)
+    entry = store.read_manifest(index_dir)["parts"][0]
+    assert report.changed == ("001_0d211377d81efd56.txt",) and entry["hidden"] == ["001_0d211377d81efd56.txt"]
+    assert inode(index_dir.resolve() / store.CHUNKS) == base and store.verify(index_dir)
+    assert [r["source"] for r in hid.parts[1].records] == ["001_0d211377d81efd56.txt", "006_shenzhen_2026.txt"]
+    assert "办好民生实事" in hid.articles["001_0d211377d81efd56.txt"].text and len(hid.articles) == 6
+    hidden_rows = set(hid.articles.hidden_rows.tolist())
+    assert hidden_rows and len(hid.chunks) - len(hidden_rows) == store.read_manifest(index_dir)["counts"]["chunks"]
+    visible = [row for row in range(len(hid.chunks)) if row not in hidden_rows]
+    oracle = BM25Plus([tokens(indexed_text(hid.chunks[row])) for row in visible], k1=1.2, b=0.75, delta=1.0)
+    for query in QUERIES + ("会议强调 民生实事", "天河区 地区生产总值"):
+        expected = [(visible[row], score) for row, score in oracle_rank(oracle, tokens(query), 50)]
+        assert same_ranking(hid.lexical(tokens(query), 50), expected), query
+    dense = HashingEncoder().query("天河区 地区生产总值 增长")
+    assert not hidden_rows & {row for row, _ in hid.vectors.search(dense, 40) + hid.vectors.exact(dense, 40)}
+    fresh_dir = tmp_path / "fresh"
+    update(seeds_copy, fresh_dir, model=FAKE)
+    fresh = store.load(fresh_dir)
+    assert fresh.bm25.avgdl == hid.bm25.avgdl and fresh.bm25.corpus_size == hid.bm25.corpus_size
+    assert sorted(map(repr, fresh.facts())) == sorted(map(repr, hid.facts()))  # the hidden article's facts gone
+    for question in QUESTIONS:
+        a, b = ask(fresh, question), ask(hid, question)
+        assert (a.answered, a.text, [c.chunk_id for c in a.citations]) == \
+               (b.answered, b.text, [c.chunk_id for c in b.citations])
+
+    (seeds_copy / "004_8c17ebf00595400d.txt").unlink()  # a base article removed: hidden too, nothing written
+    report = update(seeds_copy, index_dir, model=FAKE)
+    assert report.removed == ("004_8c17ebf00595400d.txt",) and "004_8c17ebf00595400d.txt" not in store.load(
+        index_dir).articles
+    assert store.read_manifest(index_dir)["parts"][0]["hidden"] == ["001_0d211377d81efd56.txt",
+                                                                    "004_8c17ebf00595400d.txt"]
+    assert inode(index_dir.resolve() / store.CHUNKS) == base
+
+    monkeypatch.setattr(build, "RECENT_MAX_SHARE", 0.0)  # past the share: one part again, in seed order, none hidden
+    (seeds_copy / "005_baiyun_2025.txt").write_text(BAIYUN_2025, encoding="utf-8")
     update(seeds_copy, index_dir, model=FAKE)
     one = store.load(index_dir)
     assert parts(index_dir) == ["."] and inode(index_dir.resolve() / store.CHUNKS) != base
-    assert list(one.articles) == sorted(one.articles)
+    assert list(one.articles) == sorted(one.articles) and len(one.articles.hidden_rows) == 0
+    assert "004_8c17ebf00595400d.txt" not in one.articles and len(one.chunks) == one.bm25.corpus_size
     assert store.verify(index_dir)
 
 
