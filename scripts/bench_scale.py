@@ -78,8 +78,9 @@ from rank_bm25 import BM25Plus
 oracle = BM25Plus.__new__(BM25Plus)
 p = index.bm25
 oracle.k1, oracle.b, oracle.delta = p.params.k1, p.params.b, p.params.delta
-oracle.corpus_size, oracle.avgdl, oracle.doc_len = p.corpus_size, p.avgdl, list(map(int, p.doc_len))
-oracle.doc_freqs = [p.terms(r) for r in range(p.corpus_size)]
+shown = np.setdiff1d(np.arange(p.rows), p.hidden)  # the rows that count (none of an article gone)
+oracle.corpus_size, oracle.avgdl, oracle.doc_len = p.corpus_size, p.avgdl, p.doc_len[shown].tolist()
+oracle.doc_freqs = [p.terms(int(r)) for r in shown]
 oracle.idf = {t: p.idf(t) for t in p.vocab if p.df(t)}
 start = time.perf_counter()
 for q in queries[:5]:
@@ -134,6 +135,15 @@ def measure(code: Path, seeds: Path, index_dir: Path, questions: list[str], runs
         add = json.loads(out)
         out, noop_wall, _, _ = run(code, [str(seeds), str(index_dir), "update"], UPDATE)
         noop = json.loads(out)
+        # remove one article the full build indexed (the first in name order), its file put back afterwards
+        first = sorted(seeds.glob("*.txt"))[0]
+        aside = seeds.parent / f".{seeds.name}-{first.name}"
+        first.rename(aside)
+        try:
+            out, _, remove_rss, _ = run(code, [str(seeds), str(index_dir), "update"], UPDATE)
+            remove = json.loads(out)
+        finally:
+            aside.rename(first)
     finally:
         extra.unlink()
     lexical = None
@@ -145,7 +155,8 @@ def measure(code: Path, seeds: Path, index_dir: Path, questions: list[str], runs
                      statistics.median(c[3] for c in colds)),
             "warm": (warm["p50"], warm["encode"], warm_rss, warm["cpu"]),
             "add": (add["seconds"], add_rss, add["embedded"], add["cpu"]),
-            "noop": (noop["seconds"], noop_wall, noop["up_to_date"], noop["cpu"]), "lexical": lexical}
+            "noop": (noop["seconds"], noop_wall, noop["up_to_date"], noop["cpu"]), "lexical": lexical,
+            "remove": (remove["seconds"], remove_rss, remove["cpu"])}
 
 
 def table(label: str, results: list[dict]) -> str:
@@ -161,6 +172,8 @@ def table(label: str, results: list[dict]) -> str:
         f"({r['warm'][3] * 1000:.1f}; {r['warm'][1] * 1000:.1f}), {r['warm'][2]:.0f} MB")
     row("add one article: wall (CPU), RSS", lambda r: f"{r['add'][0]:.2f} s ({r['add'][3]:.2f} s), "
                                                       f"{r['add'][1]:.0f} MB, embedded {r['add'][2]}")
+    row("remove one article: wall (CPU), RSS", lambda r: "–" if "remove" not in r else
+        f"{r['remove'][0]:.2f} s ({r['remove'][2]:.2f} s), {r['remove'][1]:.0f} MB")
     row("no-op update: wall (CPU); process wall", lambda r: f"{r['noop'][0] * 1000:.0f} ms ({r['noop'][3] * 1000:.0f} ms); "
         f"{r['noop'][1]:.2f} s" + ("" if r["noop"][2] else " NOT up to date"))
     row("full build: wall (CPU: parent + workers), parent's RSS", lambda r: f"{r['full'][0]:.1f} s "
@@ -261,7 +274,7 @@ def main() -> None:
     for code in [] if largest else [ROOT] + [c.resolve() for c in args.code]:
         results = []
         for size in sizes:
-            seeds = corpus(args.work, size) if size > SEED_CHUNKS else ROOT / "seeds"
+            seeds = corpus(args.work, size)  # a copy, the seeds alone at SEED_CHUNKS: an update here removes one
             index_dir = args.work / f"index-{code.name}-{size}" / "index"
             results.append(measure(code, seeds, index_dir, questions, args.runs))
             load = Path("/proc/loadavg").read_text().split()[0]
