@@ -212,20 +212,23 @@ def candidates(index: Index, q: Question, hits: list[Hit]) -> list[Candidate]:
 
 
 def attempt(index: Index, q: Question, sources: tuple[str, ...] | None,
-            retrievers: tuple[str, ...] = RETRIEVERS, shown: int | None = None,
+            retrievers: tuple[str, ...] = RETRIEVERS, shown: int | None = None, nearest: bool = True,
             ) -> tuple[list[Hit], Candidate | None, Candidate | None]:
     """Hits for `q` (the answering one first; with `shown`, those that can be among the first `shown`:
-    `qa.retrieve.search`), the answer (None: not found), and the best candidate.
+    `qa.retrieve.search`), the answer (None: not found), and the best candidate. Not found and not `nearest`
+    (its hits are not shown): no hits.
 
     The candidate of highest confidence answers when its confidence reaches
     `THRESHOLD` (qa/calibration.py); otherwise it is the nearest rejected one.
+    Only passages of the asked year and place are candidates: they are judged first, the rest as the outcome
+    needs them.
     """
     ranked = ranking(index, q, sources=sources, retrievers=retrievers)
-    hits = ranked.hits(shown, nearest=False)
-    found = candidates(index, q, hits)
+    found = candidates(index, q, ranked.answering())
     best = max(found, key=lambda c: (c.confidence, -c.rank), default=None)
     if best is None or best.confidence < THRESHOLD:  # not found: `ask` shows the nearest, of the asked place first
-        return ranked.hits(shown), None, best
+        return (ranked.hits(shown) if nearest else []), None, best
+    hits = ranked.hits(shown, nearest=False)
     return [best.hit] + [h for h in hits if h is not best.hit], best, best
 
 
@@ -249,8 +252,8 @@ def newest_answering(index: Index, q: Question, sources: tuple[str, ...] | None,
         pool = articles_of(index, q, (year,), sources)
         if not pool:
             continue
-        found = attempt(index, q, pool, retrievers, shown)
-        first = first or found
+        found = attempt(index, q, pool, retrievers, shown, nearest=first is None)  # an older year's unanswered
+        first = first or found  # hits are never shown
         if found[1] is not None and (answered is None or found[1].confidence > answered[1].confidence + older_surer):
             answered = found
     return answered or first or attempt(index, q, sources, retrievers, shown)

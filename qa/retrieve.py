@@ -97,6 +97,7 @@ def evidence_for(index: Index, question: Question, row: int,
 # its nearest passages in (asked place first, any year): `Hit.year_ok`, `Hit.place_ok`.
 TIERS = ((True, True), (True, False), (False, True), (False, False))
 PLACED = ((True, True), (False, True))
+ANSWERING = (True, True)
 
 
 def tiers_shown(sizes: dict[tuple[bool, bool], int], shown: int | None, nearest: bool = True,
@@ -213,7 +214,13 @@ class Ranking:
     def hits(self, shown: int | None = None, nearest: bool = True) -> list[Hit]:
         """Best first: the hits of every tier (`shown` None), or of those whose hits can be among the first
         `shown` of this order and (`nearest`) of the not-found one (`tiers_shown`): those first `shown` are the same."""
-        tiers = tiers_shown(self.sizes, shown, nearest)
+        return self._of(tiers_shown(self.sizes, shown, nearest))
+
+    def answering(self) -> list[Hit]:
+        """The hits of the asked year and place, best first: the ranking's first tier, the only one that answers."""
+        return self._of({ANSWERING})
+
+    def _of(self, tiers: set[tuple[bool, bool]]) -> list[Hit]:
         for tier in tiers - set(self._judged):
             self._judged[tier] = [self._hit(row, score, standing_) for row, score, standing_ in self.fused
                                   if standing_[1:] == tier]

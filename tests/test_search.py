@@ -301,9 +301,10 @@ def test_the_asked_years_passages_are_candidates_however_many_others_outrank_the
                                       "深圳南山区2024年GDP增速目标", "海珠区社零增速目标是多少", "荔湾的三大平台是哪三个"])
 def test_hits_judged_for_the_first_few_are_the_first_few_of_all(fake_index, question):
     """`search(shown=n)` skips the tiers that cannot reach the first n: they are the same, in the ranking's
-    order and in the not-found one (asked place first), as when every candidate is judged."""
+    order and in the not-found one (asked place first), as when every candidate is judged; the answering tier
+    alone is the same too."""
     from index import store
-    from qa.retrieve import search
+    from qa.retrieve import ranking, search
 
     index = store.load(fake_index)
     q = parse(question, 2026)
@@ -312,6 +313,7 @@ def test_hits_judged_for_the_first_few_are_the_first_few_of_all(fake_index, ques
         return sorted(hits, key=lambda h: (not h.place_ok, -h.score, h.chunk.id))
 
     every = search(index, q)
+    assert ranking(index, q).answering() == [h for h in every if h.year_ok and h.place_ok]  # the first tier
     for shown in (1, 3, 5):
         few = search(index, q, shown=shown)
         assert few[:shown] == every[:shown] and placed(few)[:shown] == placed(every)[:shown]
