@@ -252,8 +252,9 @@ def newest_answering(index: Index, q: Question, sources: tuple[str, ...] | None,
         pool = articles_of(index, q, (year,), sources)
         if not pool:
             continue
-        found = attempt(index, q, pool, retrievers, shown, nearest=first is None)  # an older year's unanswered
-        first = first or found  # hits are never shown
+        # the first year's hits are shown if no year answers; an older year's only when it answers
+        found = attempt(index, q, pool, retrievers, shown, nearest=first is None)
+        first = first or found
         if found[1] is not None and (answered is None or found[1].confidence > answered[1].confidence + older_surer):
             answered = found
     return answered or first or attempt(index, q, sources, retrievers, shown)

@@ -222,8 +222,7 @@ class Ranking:
 
     def _of(self, tiers: set[tuple[bool, bool]]) -> list[Hit]:
         for tier in tiers - set(self._judged):
-            self._judged[tier] = [self._hit(row, score, standing_) for row, score, standing_ in self.fused
-                                  if standing_[1:] == tier]
+            self._judged[tier] = [self._hit(row, score, held) for row, score, held in self.fused if held[1:] == tier]
         hits = [hit for tier in tiers for hit in self._judged[tier]]
         return sorted(hits, key=lambda h: (not h.year_ok, not h.place_ok, -h.score, h.chunk.id))
 
