@@ -22,7 +22,7 @@ from qa.extract import Extract, answer_span
 from qa.shapes import TITLED_NAME
 from qa.question import RELATIVE_YEARS, Place, Question, parse
 from qa.judge import OPENING, Signals, figure_missing, is_subject, part_missing, signals, where
-from qa.retrieve import RETRIEVERS, Hit, articles_of, latest_year, search
+from qa.retrieve import RETRIEVERS, Hit, articles_of, latest_year, ranking
 
 # The old gate, now the "enough" signal: half the question's concepts (weighted as qa.coverage weighs them; its
 # weight is the fit's, qa/calibration.py — small since the weights are √idf, as coverage itself says most of it).
@@ -215,23 +215,29 @@ def candidates(index: Index, q: Question, hits: list[Hit]) -> list[Candidate]:
 
 
 def attempt(index: Index, q: Question, sources: tuple[str, ...] | None,
-            retrievers: tuple[str, ...] = RETRIEVERS) -> tuple[list[Hit], Candidate | None, Candidate | None]:
-    """Hits for `q` (the answering one first), the answer (None: not found), and the best candidate.
+            retrievers: tuple[str, ...] = RETRIEVERS, shown: int | None = None, nearest: bool = True,
+            ) -> tuple[list[Hit], Candidate | None, Candidate | None]:
+    """Hits for `q` (the answering one first; with `shown`, those that can be among the first `shown`:
+    `qa.retrieve.search`), the answer (None: not found), and the best candidate. Not found and not `nearest`
+    (its hits are not shown): no hits.
 
     The candidate of highest confidence answers when its confidence reaches
     `THRESHOLD` (qa/calibration.py); otherwise it is the nearest rejected one.
+    Only passages of the asked year and place are candidates: they are judged first, the rest as the outcome
+    needs them.
     """
-    hits = search(index, q, sources=sources, retrievers=retrievers)
-    found = candidates(index, q, hits)
+    ranked = ranking(index, q, sources=sources, retrievers=retrievers)
+    found = candidates(index, q, ranked.answering())
     best = max(found, key=lambda c: (c.confidence, -c.rank), default=None)
-    if best is None or best.confidence < THRESHOLD:
-        return hits, None, best
+    if best is None or best.confidence < THRESHOLD:  # not found: `ask` shows the nearest, of the asked place first
+        return (ranked.hits(shown) if nearest else []), None, best
+    hits = ranked.hits(shown, nearest=False)
     return [best.hit] + [h for h in hits if h is not best.hit], best, best
 
 
 def newest_answering(index: Index, q: Question, sources: tuple[str, ...] | None,
                      retrievers: tuple[str, ...] = RETRIEVERS, older_surer: float | None = OLDER_SURER,
-                     ) -> tuple[list[Hit], Candidate | None, Candidate | None]:
+                     shown: int | None = None) -> tuple[list[Hit], Candidate | None, Candidate | None]:
     """`attempt` over the reports of one year at a time, newest first: the newest report that answers does,
     unless an older one is clearly surer (by `older_surer`; None: the newest that answers, whatever the rest).
 
@@ -249,11 +255,12 @@ def newest_answering(index: Index, q: Question, sources: tuple[str, ...] | None,
         pool = articles_of(index, q, (year,), sources)
         if not pool:
             continue
-        found = attempt(index, q, pool, retrievers)
+        # the first year's hits are shown if no year answers; an older year's only when it answers
+        found = attempt(index, q, pool, retrievers, shown, nearest=first is None)
         first = first or found
         if found[1] is not None and (answered is None or found[1].confidence > answered[1].confidence + older_surer):
             answered = found
-    return answered or first or attempt(index, q, sources, retrievers)
+    return answered or first or attempt(index, q, sources, retrievers, shown)
 
 
 LATIN_NAME = re.compile(r"[a-z][a-z0-9&]+")
@@ -305,12 +312,15 @@ def ask(index: Index, question: str, k: int = DEFAULT_K, year: int | None = None
     if compared is not None:
         return compared
     q, overridden = prepare(index, question, year)
+    # Only the first `k` hits are cited and the first ANSWER_DEPTH tried; a question in no Chinese shows its
+    # hits by relevance alone, across tiers, so all of them are judged.
+    shown = max(k, ANSWER_DEPTH) if CJK.search(q.text) else None
     if q.years:
-        hits, chosen, best = attempt(index, q, sources, retrievers)
+        hits, chosen, best = attempt(index, q, sources, retrievers, shown)
     else:  # no year said: the newest report that answers does, as a reader means (then any, for undated articles)
-        hits, chosen, best = newest_answering(index, q, sources, retrievers)
+        hits, chosen, best = newest_answering(index, q, sources, retrievers, shown=shown)
         if chosen is None:
-            hits, chosen, best = attempt(index, q, sources, retrievers)
+            hits, chosen, best = attempt(index, q, sources, retrievers, shown)
     note = None
     if not CJK.search(q.text):  # the reports are Chinese: words like "Baiyun" match nothing in them
         hits = sorted(hits, key=lambda h: (-h.score, h.chunk.id))
@@ -320,7 +330,7 @@ def ask(index: Index, question: str, k: int = DEFAULT_K, year: int | None = None
         # "今年" not answered by the newest year: the newest report that answers, as the docstring says — an
         # older one's surer guess is no reading of "今年"
         open_hits, open_chosen, open_best = newest_answering(index, replace(q, years=(), year_assumed=False), sources,
-                                                            retrievers, older_surer=None)
+                                                            retrievers, older_surer=None, shown=shown)
         if open_chosen is not None:
             asked, found, word = q.years[0], open_hits[0].year, relative_word(q)
             meant = (f"（说的是它的{word}，即{found + q.relative}年）" if q.relative and found

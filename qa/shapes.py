@@ -5,7 +5,9 @@ A bare year ("2024年") or month ("12月") is a date, not a figure: it names whe
 """
 from __future__ import annotations
 
+import functools
 import re
+from collections.abc import Iterator
 
 from index.lexicon import OFFICIAL_TITLES
 
@@ -27,10 +29,15 @@ DATE = re.compile(r"(?:19|20)\d\d年(?:\d{1,2}月)?(?:\d{1,2}日)?|\d{1,2}月\d{
 def figures(text: str) -> list[re.Match]:
     """Quantities in `text`, in order. Left out: bare years, months and days, which say when ("2024年",
     "12月27日", "19日，…召开"; a duration is "8个月", "15日内"), and ordinals ("第2位")."""
-    return [m for m in FIGURE.finditer(text)
+    return list(each_figure(text))
+
+
+def each_figure(text: str) -> Iterator[re.Match]:
+    """`figures`, one at a time: a question of whether there is one stops at the first."""
+    return (m for m in FIGURE.finditer(text)
             if m.group() and not WHEN.fullmatch(m.group())
             and not (text[m.end():m.end() + 1] in ("日", "号") and not WITHIN_DAYS.match(text, m.end()))
-            and text[m.start() - 1:m.start()] != "第"]
+            and text[m.start() - 1:m.start()] != "第")
 
 
 # Measure words that count the same things: a question's word and the report's often differ ("多少人" is
@@ -51,10 +58,15 @@ def has_figure(text: str, unit: str | None = None) -> bool:
     """Does `text` state a quantity (in `unit`, or a measure word counting the same things, when one is asked:
     "多少个" wants "21个", not "5%")?"""
     if unit is None:
-        return bool(figures(text))
-    units = "|".join(map(re.escape, units_like(unit)))
-    return any(re.search(rf"\d(?:万|亿|千|百)*余?(?:{units})", m.group() + text[m.end():m.end() + 4])
-               for m in figures(text))
+        return next(each_figure(text), None) is not None
+    in_unit = unit_figure(unit)
+    return any(in_unit.search(m.group() + text[m.end():m.end() + 4]) for m in each_figure(text))
+
+
+@functools.lru_cache(maxsize=64)  # a handful of units are ever asked; read for every candidate passage
+def unit_figure(unit: str) -> re.Pattern:
+    """A number followed by `unit` or a measure word counting the same things ("21个", "1.3万家")."""
+    return re.compile(rf"\d(?:万|亿|千|百)*余?(?:{'|'.join(map(re.escape, units_like(unit)))})")
 
 
 SPEAKER = re.compile(r"[\u4e00-\u9fff]{2,4}(?:表示|指出|介绍|强调|说|称)")

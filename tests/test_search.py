@@ -295,3 +295,29 @@ def test_the_asked_years_passages_are_candidates_however_many_others_outrank_the
     found = candidates(index, q, k=3)  # three candidates a retriever: look-alikes could fill them
     pool = [row for row, _ in index.lexical(q.search_terms, 3, ("003_ceb711fc79301318.txt",))]
     assert set(pool) <= set(found.rankings["bm25"]) and set(pool) <= set(found.rows)
+
+
+@pytest.mark.parametrize("question", ["白云区2026年固投目标是多少", "番禺区委书记是谁", "广州2024年筹建多少套保障性租赁住房",
+                                      "深圳南山区2024年GDP增速目标", "海珠区社零增速目标是多少", "荔湾的三大平台是哪三个"])
+def test_hits_judged_for_the_first_few_are_the_first_few_of_all(fake_index, question):
+    """`search(shown=n)` skips the tiers that cannot reach the first n: they are the same, in the ranking's
+    order and in the not-found one (asked place first), as when every candidate is judged; the answering tier
+    alone is the same too."""
+    from index import store
+    from qa.retrieve import ranking, search
+
+    index = store.load(fake_index)
+    q = parse(question, 2026)
+
+    def placed(hits):
+        return sorted(hits, key=lambda h: (not h.place_ok, -h.score, h.chunk.id))
+
+    every = search(index, q)
+    assert ranking(index, q).answering() == [h for h in every if h.year_ok and h.place_ok]  # the first tier
+    for shown in (1, 3, 5):
+        few = search(index, q, shown=shown)
+        assert few[:shown] == every[:shown] and placed(few)[:shown] == placed(every)[:shown]
+        assert set(h.chunk.id for h in few) <= set(h.chunk.id for h in every)
+    ahead = sum(h.year_ok or h.place_ok for h in every)  # before the passages of another year and place
+    if sum(h.place_ok for h in every) >= 5 and ahead >= 5:  # neither order reaches those: none is judged
+        assert len(search(index, q, shown=5)) <= ahead
