@@ -95,12 +95,14 @@ class Postings:
             matched &= allowed
             postings = [(r[allowed[r]], tf[allowed[r]]) for r, tf in postings]
         rows = np.flatnonzero(matched)
+        position = np.empty(self.corpus_size, dtype=np.int64)  # row → its place among `rows` (read at those only)
+        position[rows] = np.arange(len(rows))
         doc_len = np.asarray(self.doc_len[rows]).astype(np.int64)
         k1, b, delta = self.params.k1, self.params.b, self.params.delta
         scores = np.zeros(len(rows))
         for idf, (term_rows, term_tf) in zip(idfs, postings):  # rank-bm25's get_scores, on the matched rows only
             q_freq = np.zeros(len(rows), dtype=np.int64)
-            q_freq[np.searchsorted(rows, term_rows)] = term_tf
+            q_freq[position[term_rows]] = term_tf
             scores += idf * (delta + (q_freq * (k1 + 1)) / (k1 * (1 - b + b * doc_len / avgdl) + q_freq))
         return rows, scores
 

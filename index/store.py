@@ -312,6 +312,7 @@ class StoredIndex:
     _encoder: object = field(default=None, repr=False)
     _last_query: tuple[str, object] | None = field(default=None, repr=False)
     _last_dense: tuple[tuple, list] | None = field(default=None, repr=False)
+    _last_similarities: tuple[str, np.ndarray] | None = field(default=None, repr=False)
     _facts: tuple[Fact, ...] | None = field(default=None, repr=False)
     _catalog: Catalog | None = field(default=None, repr=False)
     _idf: dict[str, float] = field(default_factory=dict, repr=False)
@@ -357,14 +358,20 @@ class StoredIndex:
             return list(self._last_dense[1])
         if self._last_query is None or self._last_query[0] != text:
             self._last_query = (text, self.query_encoder().query(text))
-        if sources is None:
-            try:  # the ANN index is read on first search: a damaged header, list or row id shows here; damaged
-                # vectors inside a list that keep the file's size and mtime do not (as for vectors.npy)
+        try:  # the ANN index is read on first search: a damaged header, list or row id shows here; damaged
+            # vectors inside a list that keep the file's size and mtime do not (as for vectors.npy)
+            exact_only = self.vectors.exact_only()
+            if exact_only:  # one product over all the rows answers every search of this question (each year's)
+                if self._last_similarities is None or self._last_similarities[0] != text:
+                    self._last_similarities = (text, self.vectors.similarities(self._last_query[1]))
+                rows = self.vectors.shown() if sources is None else self.articles.rows_of(sources)
+                found = vectors.best(self._last_similarities[1][rows], rows, k)
+            elif sources is None:
                 found = self.vectors.search(self._last_query[1], k)
-            except ValueError as err:
-                raise IndexCorrupt(f"index in {self.path} is damaged ({err}) — {FIX}") from err
-        else:
-            found = self.vectors.exact(self._last_query[1], k, self.articles.rows_of(sources))
+            else:
+                found = self.vectors.exact(self._last_query[1], k, self.articles.rows_of(sources))
+        except ValueError as err:
+            raise IndexCorrupt(f"index in {self.path} is damaged ({err}) — {FIX}") from err
         self._last_dense = (key, found)
         return list(found)
 

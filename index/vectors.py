@@ -243,6 +243,25 @@ class Joined:
     def d(self) -> int:
         return self.parts[0].d
 
+    def exact_only(self) -> bool:
+        """Is every part searched exactly (no IVF index, or one calibrated to scan every list)?"""
+        return all(part.ann() is None or part.ann().nprobe >= part.ann().nlist for part in self.parts)
+
+    def similarities(self, query: np.ndarray) -> np.ndarray:
+        """The cosine of `query` to every row, part after part — one product over the mapped rows, from which
+        `best` answers any search of that query (the rows of some articles only, too) without reading them again;
+        hidden rows -inf."""
+        query = np.asarray(query, dtype=np.float32).reshape(-1)
+        with _blas().limit(limits=BLAS_THREADS, user_api="blas"):
+            out = np.concatenate([part.rows @ query for part in self.parts])
+        out[self.hidden] = -np.inf
+        return out
+
+    def shown(self) -> np.ndarray:
+        """Every row but the hidden ones."""
+        every = np.arange(self.ntotal)
+        return every if not len(self.hidden) else every[~np.isin(every, self.hidden)]
+
     def search(self, query: np.ndarray, k: int) -> list[tuple[int, float]]:
         """(row, cosine) of the `k` nearest rows: `search` in each part, for as many more as it hides."""
         found = []
@@ -306,6 +325,13 @@ def exact(vectors: Vectors, query: np.ndarray, k: int, within: np.ndarray | None
     matrix = vectors.rows if within is None else vectors.rows[rows]
     with _blas().limit(limits=BLAS_THREADS, user_api="blas"):
         scores = matrix @ np.asarray(query, dtype=np.float32).reshape(-1)
+    return best(scores, rows, k)
+
+
+def best(scores: np.ndarray, rows: np.ndarray, k: int) -> list[tuple[int, float]]:
+    """(row, score) of the `k` highest `scores` (one per row of `rows`), best first; ties by row."""
+    if len(rows) == 0 or k <= 0:
+        return []
     k = min(k, len(scores))
     top = np.argpartition(-scores, k - 1)[:k]
     top = top[np.lexsort((rows[top], -scores[top]))]
