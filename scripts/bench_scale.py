@@ -78,7 +78,8 @@ from rank_bm25 import BM25Plus
 oracle = BM25Plus.__new__(BM25Plus)
 p = index.bm25
 oracle.k1, oracle.b, oracle.delta = p.params.k1, p.params.b, p.params.delta
-shown = np.setdiff1d(np.arange(p.rows), p.hidden)  # the rows that count (none of an article gone)
+shown = np.setdiff1d(np.arange(getattr(p, "rows", p.corpus_size)), getattr(p, "hidden", []))  # rows that count
+# (none of an article gone; an older checkout's postings have neither attribute)
 oracle.corpus_size, oracle.avgdl, oracle.doc_len = p.corpus_size, p.avgdl, p.doc_len[shown].tolist()
 oracle.doc_freqs = [p.terms(int(r)) for r in shown]
 oracle.idf = {t: p.idf(t) for t in p.vocab if p.df(t)}
