@@ -16,7 +16,7 @@ Layout of one build (`var/index` is a symlink to the published one):
                          /facts.jsonl          one figure a line: place, year, indicator, value, citation
                                                (`index.facts`; read on first use)
                          /recent/…             when there is one, the build's recent part: the same files for
-                                               the articles added since the files above were written
+                                               the articles added or changed since the files above were written
 
 A build is one part (the files at its top) or two: the base and a recent part
 (`BASE`, `RECENT`), rows numbered base first. An update that adds, changes or
@@ -279,7 +279,7 @@ class Chunks(Sequence[Chunk]):
             yield Chunk.from_json(json.loads(self.line(row)))
 
 
-@dataclass
+@dataclass(frozen=True)
 class Part:
     """One part of a build, read lazily: its articles' records, texts, chunk lines, BM25 postings, vectors; and
     the articles it still holds but that are gone (removed, or changed and held anew by the recent part)."""
