@@ -215,3 +215,15 @@ def test_a_figure_the_question_gives_must_be_stated_by_the_answering_passage(sto
     assert answer.answered and "8600亿" in answer.text and "黄埔" in answer.text
     nowhere = ask(stored, "规上工业总产值突破9700亿是哪个区今年的目标")  # no passage states 9700亿
     assert not nowhere.answered and nowhere.nearest.reason == "这段话里没有问题中给出的数字"
+
+
+def test_a_round_figure_in_words_is_a_figure_and_idioms_are_not(stored):
+    from qa.shapes import figures, has_figure
+
+    said = "2024年广州研发经费投入将超千亿元，投入强度突破3.5%；力争全年获批国家、省重大科技项目超百项"
+    assert [m.group() for m in figures(said)] == ["超千亿元", "突破3.5%", "超百项"]
+    assert has_figure(said, "元") and has_figure(said, "项")
+    for idiom in ("千家万户", "千方百计", "打造千亿级产业集群", "百强区", "实施千人计划"):
+        assert figures(idiom) == [], idiom
+    answer = ask(stored, "2024年广州研发经费大概要投多少钱")  # asked in 元, said in words: 超千亿元
+    assert answer.answered and answer.figure == "超千亿元"

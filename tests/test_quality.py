@@ -23,10 +23,10 @@ EXPECTED: dict[str, tuple[float, float, float, int, list[str]]] = {
     "heldout": (1.0, 1.0, 0.0, 0, []),
     # a who-question made of meta-language; "新增多少高企" (only the stock "1.3万家" is said); figures below the
     # threshold, which is set for ≤ 2 % wrong answers
-    "heldout2": (0.92, 1.0, 0.05, 1, ["k017", "k026", "k036"]),
+    "heldout2": (0.97, 1.0, 0.03, 0, ["k017"]),
     # "投资规模": several indicators are investments
     "heldout3": (1.0, 1.0, 0.0, 0, []),
-    "heldout4": (0.97, 1.0, 0.03, 0, ["n022"]),
+    "heldout4": (1.0, 1.0, 0.0, 0, []),
     # blind set A: paraphrases that share no words with the report and that the decision does not trust
     # enough to answer (not found, the nearest words shown), "在哪个城市开的" (the city ranks below the top 3)
     "heldout5": (0.81, 1.0, 0.19, 0, ["a016", "a017", "a018", "a019", "a020", "a021", "a022", "a023", "a025", "a027",
@@ -37,23 +37,23 @@ EXPECTED: dict[str, tuple[float, float, float, int, list[str]]] = {
     # blind set C (first contact recorded in README, then tuned on): paraphrases, a pinyin-only question,
     # who/where/when questions whose answer ranks below the top 3, two wrong windows, and
     # "19日" for the gold "2月19日" (the right day) answered
-    "heldout7": (0.76, 1.0, 0.2, 3, ["c019", "c025", "c026", "c028", "c029", "c030", "c031", "c034", "c035", "c036",
-                                     "c037", "c039", "c040", "c061", "c069", "c072", "c075", "c076"]),
+    "heldout7": (0.77, 1.0, 0.19, 3, ["c025", "c026", "c028", "c029", "c030", "c031", "c034", "c035", "c036", "c037",
+                                      "c039", "c040", "c061", "c069", "c072", "c075", "c076"]),
     # blind set D (second session; fitted on since the third): paraphrases not trusted enough, pinyin-only
     # questions, a wrong figure (fake encoder)
     "heldout8": (0.81, 1.0, 0.16, 2, ["d025", "d027", "d029", "d032", "d034", "d035", "d037", "d039", "d057", "d060",
                                       "d066", "d071", "d072", "d074"]),
     # blind set E (third session: first contact recorded, then fitted on): paraphrases, who-questions below the
     # threshold, "在哪个城市" answered with the wrong city, a district merged away (萝岗) answered
-    "heldout9": (0.85, 0.93, 0.11, 4, ["e013", "e021", "e028", "e030", "e034", "e039", "e040", "e046", "e076", "e077",
-                                       "e080", "e081", "e094"]),
+    "heldout9": (0.86, 0.93, 0.1, 4, ["e013", "e028", "e030", "e034", "e039", "e040", "e046", "e076", "e077", "e080",
+                                      "e081", "e094"]),
     # blind set F, never tuned on (README, Quality): as the fourth session's code leaves it, a guard —
     # paraphrases and who-questions not trusted enough (fake encoder)
     "heldout10": (0.88, 1.0, 0.11, 1, ["f028", "f029", "f032", "f036", "f039", "f040", "f055", "f079", "f080", "f081"]),
     # blind set G, written at the end of the third session and measured once on its final code (README,
     # Quality), fitted on since the fourth: paraphrases, who/where questions (fake encoder)
-    "heldout11": (0.84, 1.0, 0.14, 2, ["g020", "g021", "g027", "g029", "g031", "g033", "g038", "g047", "g055", "g056",
-                                       "g076", "g079", "g082"]),
+    "heldout11": (0.85, 1.0, 0.12, 2, ["g020", "g021", "g027", "g029", "g031", "g033", "g038", "g055", "g056", "g076",
+                                       "g079", "g082"]),
     # blind set H (fourth session: first contact recorded in README, then fitted on): paraphrases not trusted
     # enough, the province's meeting city, a person asked of a title (fake encoder)
     "heldout12": (0.84, 1.0, 0.14, 2, ["h002", "h011", "h015", "h025", "h029", "h041", "h046", "h052", "h054", "h076",
