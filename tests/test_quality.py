@@ -66,6 +66,8 @@ EXPECTED: dict[str, tuple[float, float, float, int, list[str]]] = {
     # code recorded (README, Quality), never fitted on, misses not read: a guard (fake encoder)
     "heldout14": (0.83, 0.93, 0.14, 4, ["j013", "j014", "j015", "j016", "j017", "j018", "j024", "j025", "j026",
                                         "j043", "j047", "j056", "j059", "j063", "j095"]),
+    # blind set K, written in the sixth session from the seeds alone; first contact on the fifth session's final
+    # code recorded (README, Quality), never fitted on, misses not read: a guard (fake encoder)
     "heldout15": (0.85, 0.93, 0.14, 2, ["k013", "k014", "k015", "k016", "k017", "k019", "k020", "k023", "k026",
                                         "k055", "k056", "k059", "k100"]),
 }
