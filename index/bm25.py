@@ -53,6 +53,7 @@ class Postings:
             setattr(self, name, arrays[name])
         self.corpus_size = len(self.doc_len)
         self.avgdl = int(self.doc_len.sum()) / self.corpus_size if self.corpus_size else 0.0
+        self._whole: Joined | None = None
 
     def df(self, term: str) -> int:
         """How many chunks hold `term`."""
@@ -73,7 +74,9 @@ class Postings:
     def rank(self, query: list[str], k: int, within: np.ndarray | None = None) -> list[tuple[int, float]]:
         """(chunk row, score) of the best `k` chunks holding at least one query term (of the rows `within`
         only, if given); ties by row."""
-        return Joined([self]).rank(query, k, within)
+        if self._whole is None:  # this corpus as a joined one of one part: its statistics summed once
+            self._whole = Joined([self])
+        return self._whole.rank(query, k, within)
 
     def scores(self, ids: list[int], idfs: list[float], avgdl: float,
                within: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:

@@ -108,7 +108,7 @@ def write(path: Path, segments: list[Segment], old: tuple[store.Part, ...], voca
             for piece in pieces(segments):
                 if isinstance(piece, tuple):  # carried over
                     n, (a, b) = piece[0], (piece[1].start, piece[1].stop)
-                    part, src, count = old[piece[0]], sources[piece[0]], b - a
+                    part, src, count = old[n], sources[n], b - a
                     first, last = int(part.chunks.offsets[a]), int(part.chunks.offsets[b])
                     copy_bytes(src.fd(store.CHUNKS), lines.fileno(), first, last)
                     offsets[row + 1:row + count + 1] = part.chunks.offsets[a + 1:b + 1] - first + line_at

@@ -16,9 +16,11 @@ from index.lexicon import OFFICIAL_TITLES
 COUNT_UNITS = ("个", "家", "项", "条", "场", "所", "座", "栋", "幢", "套", "名", "人", "位", "户", "宗", "辆", "台")
 UNITS = ("亿元|万元|元|%|人次|万人次|万人|" + "|".join(COUNT_UNITS) + "|亩|公顷|平方米|万方|方|吨|倍|"
          "公里|千米|年|月|强|城|版")
-# A round figure in words: "超千亿元", "超百项", "两百亿元" — a numeral of magnitude and a unit of money or of items,
-# the units no idiom pairs with a numeral ("千家万户", "千人计划", "百强" are not figures); not "千亿级" (a class).
-NUMERAL_FIGURE = r"[一二两三四五六七八九]?[十百千万亿]+(?:亿元|万元|元|亿(?!级)|项|个)"
+# A round figure in words: "超千亿元", "超百项", "两万个" — a numeral (a digit word with 万/亿, or 十/百/千) and a unit
+# of money or of items, the units no idiom pairs with a numeral ("千家万户", "千人计划", "百强" are not figures); not
+# "千亿级" (a class), nor a bare "万元"/"亿元" ("万元GDP能耗", "亿元以上企业": a unit, no figure).
+NUMERAL = r"(?:[一二两三四五六七八九][十百千万亿]|[十百千])[十百千万亿]*"
+NUMERAL_FIGURE = NUMERAL + r"(?:亿元|万元|元|亿(?!级)|项|个)"
 FIGURE = re.compile(
     r"(?:超过?|突破|达到?|约|近|逾|不低于|不少于)?"
     r"(?:\d+(?:\.\d+)?(?:万|亿|千|百)*"
@@ -68,8 +70,10 @@ def has_figure(text: str, unit: str | None = None) -> bool:
 
 @functools.lru_cache(maxsize=64)  # a handful of units are ever asked; read for every candidate passage
 def unit_figure(unit: str) -> re.Pattern:
-    """A number followed by `unit` or a measure word counting the same things ("21个", "1.3万家")."""
-    return re.compile(rf"(?:\d|[十百千万亿])(?:万|亿|千|百)*余?(?:{'|'.join(map(re.escape, units_like(unit)))})")
+    """A number followed by `unit` or a measure word counting the same things ("21个", "1.3万家"); a numeral of
+    magnitude only where the figure begins ("超千亿元"), not one in the words after it ("5%，万元GDP能耗")."""
+    return re.compile(rf"(?:\d|^(?:超过?|突破|达到?|约|近|逾|不低于|不少于)?{NUMERAL})"
+                      rf"(?:万|亿|千|百)*余?(?:{'|'.join(map(re.escape, units_like(unit)))})")
 
 
 SPEAKER = re.compile(r"[\u4e00-\u9fff]{2,4}(?:表示|指出|介绍|强调|说|称)")

@@ -223,7 +223,8 @@ def test_a_round_figure_in_words_is_a_figure_and_idioms_are_not(stored):
     said = "2024年广州研发经费投入将超千亿元，投入强度突破3.5%；力争全年获批国家、省重大科技项目超百项"
     assert [m.group() for m in figures(said)] == ["超千亿元", "突破3.5%", "超百项"]
     assert has_figure(said, "元") and has_figure(said, "项")
-    for idiom in ("千家万户", "千方百计", "打造千亿级产业集群", "百强区", "实施千人计划"):
+    for idiom in ("千家万户", "千方百计", "打造千亿级产业集群", "百强区", "实施千人计划", "万元GDP能耗", "亿元以上企业"):
         assert figures(idiom) == [], idiom
+    assert not has_figure("增长5%，万元GDP能耗下降", "元")  # a unit after a figure, not a figure of 元
     answer = ask(stored, "2024年广州研发经费大概要投多少钱")  # asked in 元, said in words: 超千亿元
     assert answer.answered and answer.figure == "超千亿元"
