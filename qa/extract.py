@@ -24,6 +24,11 @@ CLAUSE = re.compile(r"[^，,；;。！？!?：:]+[，,；;。！？!?：:]*")
 MAX_ANSWER = 120
 MAX_CLAUSES = 3
 SHORT_CONTINUATION = 10
+# A who- or when-question is answered only by words holding a person (named in them, or speaking them: a titled
+# name before them in the passage) or a date: a window without one loses more than any coverage gains, so the
+# best window that holds one is chosen when the passage has it ("市长孙志洋主持", not "召开全市高质量发展大会"
+# for "大会由谁主持"; "2023年12月28日，…搭载乘客" for "首飞是哪一天").
+KIND_ABSENT = 2.0
 
 
 @dataclass(frozen=True)
@@ -82,6 +87,7 @@ def answer_span(question: Question, passage: str, idf: Callable[[str], float]) -
             found = figures(text) if question.wants == "number" else []
             off = speaks_of(marks, start + found[0].start() if found else end) is False
             score -= 0.5 * off
+            score -= KIND_ABSENT * lacks_kind(question, passage, start, text)
             if score > best_score + 1e-9:
                 best, best_score, best_off = (i, j), score, off
     start, end = spans[best[0]][0], spans[best[1] - 1][1]
@@ -96,6 +102,16 @@ def answer_span(question: Question, passage: str, idf: Callable[[str], float]) -
         start, end = speaker(passage, spans, start, end, PLACE_NAME)
     text = passage[start:end].rstrip("，,；;：:")[:MAX_ANSWER]
     return Extract(text, start, pick_figure(question, text, idf), best_off)
+
+
+def lacks_kind(question: Question, passage: str, start: int, text: str) -> bool:
+    """Do the words at `start` lack the person or date a who- or when-question asks (a person: in them, or
+    speaking them — a titled name before them, as `speaker` finds)?"""
+    if question.wants == "person":
+        return not (TITLED_NAME.search(text) or SPEAKER.search(text) or TITLED_NAME.search(passage, 0, start))
+    if question.wants == "date":
+        return not answers_kind(question, text)
+    return False
 
 
 def speaker(passage: str, spans: list[tuple[int, int]], start: int, end: int,

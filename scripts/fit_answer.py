@@ -72,8 +72,9 @@ def rows_of(index, gold: dict, meaning: bool = False) -> list[list[tuple[list[fl
     expected = gold.get("answers") or [] if gold["answerable"] else []
 
     def scored(question) -> list[tuple[list[float], bool]]:
-        from qa.answer import candidates, search
-        hits = search(index, question)
+        from qa.answer import candidates
+        from qa.retrieve import ranking
+        hits = ranking(index, question).answering()
         found = [c for c in candidates(index, question, hits) if not c.vetoed]  # a vetoed one never answers
         extra = meaning_of(index, question, [c.extract.text for c in found]) if meaning else []
         return [(c.signals.vector() + ([extra[n]] if meaning else []), any(says(c.extract.text, e) for e in expected))

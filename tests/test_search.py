@@ -98,6 +98,21 @@ def test_answer_span_completes_a_figure_with_its_short_continuation():
     assert span.text.startswith("完成固投1400亿元,增长5%以上") and span.figure == "1400亿元"
 
 
+def test_answer_span_of_a_who_or_when_question_holds_a_person_or_a_date():
+    # The meeting's name matches more of the question than the clause naming who chaired it; a passage's opening
+    # words name nobody, and "首飞" is said in the clause after the date.
+    meeting = ("2月25日,广州市委、市政府召开全市高质量发展大会,深入学习贯彻重要讲话精神,加快建设现代化产业体系。"
+               "市委书记冯忠华讲话。市委副书记、市长孙志洋主持。")
+    span = answer_span(parse("2026年广州市高质量发展大会由谁主持？"), meeting, lambda t: 1.0)
+    assert "孙志洋主持" in span.text and span.text in meeting
+    flight = "2023年12月28日，广州本土企业亿航智能自主研发的无人驾驶航空器搭载乘客，完成全球首次商业首飞。"
+    span = answer_span(parse("亿航智能无人驾驶航空器完成商业首飞是哪一天？"), flight, lambda t: 1.0)
+    assert span.text.startswith("2023年12月28日")
+    # A who-question about what an official said keeps its words: the speaker named before them answers.
+    said = "市委书记冯忠华讲话。冯忠华强调，要广兴工商实业，擦亮千年商都招牌。"
+    assert "广兴工商实业" in answer_span(parse("谁提出要广兴工商实业"), said, lambda t: 1.0).text
+
+
 def test_question_names_places_the_lexicon_does_not_know():
     nanshan = parse("深圳南山区2024年GDP目标")
     assert {(p.name, p.kind) for p in nanshan.places} == {("深圳市", "other"), ("南山区", "other")}
