@@ -14,7 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 
 from index.tokenize import tokens
-from qa.shapes import COUNT_UNITS, SPEAKER, TITLED_NAME, figures, has_figure
+from qa.shapes import COUNT_UNITS, TITLED_NAME, figures, has_figure, speaks
 from qa.question import SAID_RELATIVE, Question
 from qa.coverage import coverage
 from qa.judge import (PLACE_NAME, answers_kind, date_said, foreign_indicator, lead, measure_matches, place_context,
@@ -60,7 +60,7 @@ def _bonus(question: Question, text: str) -> float:
             bonus += 0.2  # "计划总投资30亿元": a figure right after the asked words
         return bonus
     if question.wants == "person":
-        return 0.3 if TITLED_NAME.search(text) else 0.15 if SPEAKER.search(text) else 0.0
+        return 0.3 if TITLED_NAME.search(text) else 0.15 if speaks(text) else 0.0
     if question.wants == "date" and answers_kind(question, text):  # "哪天": a day, "19日" too
         return 0.3
     if question.wants == "place" and PLACE_NAME.search(text):
@@ -96,7 +96,7 @@ def answer_span(question: Question, passage: str, idf: Callable[[str], float]) -
            and spans[nxt][1] - start <= MAX_ANSWER and not re.search(r"[。！？!?；;]$", passage[start:end])):
         end = spans[nxt][1]
         nxt += 1
-    if question.wants == "person" and not (TITLED_NAME.search(passage, start, end) or SPEAKER.search(passage, start, end)):
+    if question.wants == "person" and not (TITLED_NAME.search(passage, start, end) or speaks(passage[start:end])):
         start, end = speaker(passage, spans, start, end, TITLED_NAME)
     if question.wants == "place" and not PLACE_NAME.search(passage, start, end):
         start, end = speaker(passage, spans, start, end, PLACE_NAME)
@@ -108,7 +108,7 @@ def lacks_kind(question: Question, passage: str, start: int, text: str) -> bool:
     """Do the words at `start` lack the person or date a who- or when-question asks (a person: in them, or
     speaking them — a titled name before them, as `speaker` finds)?"""
     if question.wants == "person":
-        return not (TITLED_NAME.search(text) or SPEAKER.search(text) or TITLED_NAME.search(passage, 0, start))
+        return not (TITLED_NAME.search(text) or speaks(text) or TITLED_NAME.search(passage, 0, start))
     if question.wants == "date":
         return not answers_kind(question, text)
     return False

@@ -12,7 +12,7 @@ from index import indicators, lexicon
 from index.indicators import PERIODS
 from index.records import Chunk
 from qa.question import ASKS_CITY, NOT_ASKED, OWN_PAST_YEAR, SAID_RELATIVE, Question, group_kind, place_groups
-from qa.shapes import DATE, SPEAKER, TITLED_NAME, figures, has_figure
+from qa.shapes import DATE, TITLED_NAME, figures, has_figure, speaks
 
 OPENING = 40
 CITY_NAME = re.compile("|".join(map(re.escape, sorted(lexicon.CITIES, key=len, reverse=True))))
@@ -264,7 +264,7 @@ def answers_kind(question: Question, text: str) -> bool:
     if question.wants == "place":  # "在哪座城市召开" is not answered by "广东…召开"
         return bool((CITY_NAME if ASKS_CITY.search(question.text) else PLACE_NAME).search(text))
     if question.wants == "person":
-        return bool(TITLED_NAME.search(text) or SPEAKER.search(text))
+        return bool(TITLED_NAME.search(text) or speaks(text))
     return True
 
 

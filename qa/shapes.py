@@ -10,6 +10,7 @@ import re
 from collections.abc import Iterator
 
 from index.lexicon import OFFICIAL_TITLES
+from index.tokenize import cut, is_word
 
 # Measure words that count things ("21个", "1.3万家", "20栋"): one list, which questions, figures and
 # "the count comes before the thing counted" (qa/extract.py) all read.
@@ -68,6 +69,12 @@ def has_figure(text: str, unit: str | None = None) -> bool:
     return any(in_unit.search(m.group() + text[m.end():m.end() + 4]) for m in each_figure(text))
 
 
+def speaks(text: str) -> bool:
+    """Does someone named speak in `text` ("吴扬表示", "冯忠华强调")? Not a body or a role: the word before the verb
+    is no word of the dictionary, as a name is not ("大会强调", "负责人表示", "该区表示" name nobody)."""
+    return any(not is_word(cut(m[1])[-1]) for m in SPEAKER.finditer(text))
+
+
 @functools.lru_cache(maxsize=64)  # a handful of units are ever asked; read for every candidate passage
 def unit_figure(unit: str) -> re.Pattern:
     """A number followed by `unit` or a measure word counting the same things ("21个", "1.3万家"); a numeral of
@@ -76,7 +83,7 @@ def unit_figure(unit: str) -> re.Pattern:
                       rf"(?:万|亿|千|百)*余?(?:{'|'.join(map(re.escape, units_like(unit)))})")
 
 
-SPEAKER = re.compile(r"[\u4e00-\u9fff]{2,4}(?:表示|指出|介绍|强调|说|称)")
+SPEAKER = re.compile(r"([\u4e00-\u9fff]{2,4})(?:表示|指出|介绍|强调|说|称)")
 # A title followed by a name: "主任艾学峰在会上表示", "区委书记洪谦:"; not "主任，" nor "书记、主任".
 TITLED_NAME = re.compile("(?:" + "|".join(sorted(OFFICIAL_TITLES, key=len, reverse=True)) + ")"
-                         r"[\u4e00-\u9fff]{2,3}(?=表示|指出|介绍|强调|说|称|在|发言|认为|透露|提出|讲话|主持|[，,：:。\s])")
+                         r"[\u4e00-\u9fff]{2,3}(?=表示|指出|介绍|强调|说|称|在|发言|认为|透露|提出|讲话|主持|对记者|[，,：:。\s])")

@@ -7,7 +7,8 @@ measuring, `BLIND`) is asked as
 `qa.answer.ask` asks it; each candidate answer (a top passage of the asked year
 and place, with its answering words) is one row, labelled right when its words
 hold an expected answer (boundary-aware, as `gzqa eval` grades). Rows of one
-question stay in one fold (5-fold grouped cross-validation), and the decision is
+question set form one fold (leave one set out: each set was written apart, in its own style, so a fold is
+a set the fit has not seen, as the next set of questions will be), and the decision is
 simulated per question as `ask` makes it: the most confident candidate answers
 when its confidence reaches the threshold, else the open-year retry of "今年"
 questions may. The threshold printed is the lowest from which on every
@@ -43,7 +44,6 @@ from qa.evaluate import read_gold, says  # noqa: E402
 from qa.judge import NAMES  # noqa: E402
 from qa.question import QuestionError  # noqa: E402
 
-FOLDS = 5
 DEV = ROOT.parent / "shared" / "eval" / "dev.jsonl"
 # Blind sets measured on the final code of the session that wrote them, never fitted on by default (README, Quality).
 BLIND = ("heldout10", "heldout13", "heldout14", "heldout15")
@@ -112,7 +112,7 @@ def main() -> int:
     sets = args.sets or [DEV, *(path for path in sorted((ROOT / "tests" / "eval").glob("heldout*.jsonl"))
                                 if path.stem not in BLIND)]
     indexes = args.index_dir or [ROOT / "var" / "index"]
-    questions = []  # (set name, gold, tries, the question's number: its fold in every index)
+    questions = []  # (set name, gold, tries, the question's number in every index)
     for at, index_dir in enumerate(indexes):
         index, label = load(index_dir), "" if at == 0 else f" @{index_dir.parent.name}"
         n = 0
@@ -121,16 +121,16 @@ def main() -> int:
                 questions.append((path.stem + label, gold, rows_of(index, gold, args.meaning), n))
                 n += 1
     x, y, group = [], [], []
-    for _, _, tries, n in questions:
+    sets_seen = list(dict.fromkeys(name.split(" @")[0] for name, _, _, _ in questions))
+    for name, _, tries, _ in questions:
         for t in tries:
             for v, right in t:
                 x.append(v)
                 y.append(right)
-                group.append(n)
-    x, y, group = np.array(x), np.array(y), np.array(group)
-    fold_of = np.array([hash_fold(n) for n in group])
+                group.append(sets_seen.index(name.split(" @")[0]))
+    x, y, fold_of = np.array(x), np.array(y), np.array(group)
     oof = np.zeros(len(y))
-    for f in range(FOLDS):
+    for f in range(len(sets_seen)):
         model = LogisticRegression(C=C, max_iter=1000).fit(x[fold_of != f], y[fold_of != f])
         oof[fold_of == f] = model.predict_proba(x[fold_of == f])[:, 1]
     # the per-question decision, from the out-of-fold confidences
@@ -158,7 +158,8 @@ def main() -> int:
     print("}")
     print(f"INTERCEPT = {model.intercept_[0]:.3f}")
     print(f"THRESHOLD = {chosen}")
-    print(f"\ncross-validated ({FOLDS} folds, {len(y)} candidates of {total} questions), threshold {chosen}:")
+    print(f"\ncross-validated (leave one set out: {len(sets_seen)} folds, {len(y)} candidates of {total} questions), "
+          f"threshold {chosen}:")
     print("| set | questions | answer@1 | false not-found | unanswerable abstained | answered but wrong |")
     print("|---|---|---|---|---|---|")
     by_set: dict[str, list] = {}
@@ -191,13 +192,6 @@ def main() -> int:
             print(f"| {lo:.2f}–{min(hi, 1):.2f} | {len(inside)} | {sum(inside) / len(inside):.2f} |")
     print(json.dumps({"questions": total, "candidates": int(len(y))}))
     return 0
-
-
-def hash_fold(n: int) -> int:
-    """A question's fold: deterministic (crc32, never the salted hash())."""
-    import zlib
-
-    return zlib.crc32(str(n).encode()) % FOLDS
 
 
 if __name__ == "__main__":

@@ -113,6 +113,13 @@ def test_answer_span_of_a_who_or_when_question_holds_a_person_or_a_date():
     assert "广兴工商实业" in answer_span(parse("谁提出要广兴工商实业"), said, lambda t: 1.0).text
 
 
+def test_a_speaker_is_someone_named_not_a_body():
+    from qa.shapes import TITLED_NAME, speaks
+    assert speaks("冯忠华强调，今年是开局之年") and speaks("南沙区委副书记、区长吴扬表示")
+    assert not speaks("大会强调，要全力推动南沙开发开放") and not speaks("相关负责人表示")
+    assert TITLED_NAME.search("茂名市副市长、电白区委书记高雪山对记者表示")[0] == "区委书记高雪山"
+
+
 def test_question_names_places_the_lexicon_does_not_know():
     nanshan = parse("深圳南山区2024年GDP目标")
     assert {(p.name, p.kind) for p in nanshan.places} == {("深圳市", "other"), ("南山区", "other")}
