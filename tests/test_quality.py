@@ -30,16 +30,15 @@ EXPECTED: dict[str, tuple[float, float, float, int, list[str]]] = {
     "heldout4": (1.0, 1.0, 0.0, 0, []),
     # blind set A: paraphrases that share no words with the report and that the decision does not trust
     # enough to answer (not found, the nearest words shown), "在哪个城市开的" (the city ranks below the top 3)
-    "heldout5": (0.81, 1.0, 0.19, 0, ["a016", "a017", "a018", "a019", "a020", "a021", "a022", "a023", "a025", "a027",
-                                      "a029", "a030", "a067"]),
+    "heldout5": (0.82, 1.0, 0.18, 0, ["a016", "a017", "a018", "a019", "a020", "a022", "a023", "a025", "a027", "a029",
+                                      "a030", "a067"]),
     # blind set B: mostly paraphrases not trusted enough to answer
-    "heldout6": (0.85, 1.0, 0.14, 1, ["b025", "b026", "b027", "b028", "b029", "b031", "b033", "b034", "b035", "b036",
-                                      "b037"]),
+    "heldout6": (0.88, 1.0, 0.12, 0, ["b026", "b028", "b029", "b031", "b033", "b034", "b035", "b036", "b037"]),
     # blind set C (first contact recorded in README, then tuned on): paraphrases, a pinyin-only question,
     # who/where/when questions whose answer ranks below the top 3, two wrong windows, and
     # "19日" for the gold "2月19日" (the right day) answered
-    "heldout7": (0.8, 1.0, 0.16, 3, ["c025", "c026", "c028", "c029", "c030", "c031", "c034", "c035", "c036", "c037",
-                                     "c039", "c040", "c061", "c069", "c075"]),
+    "heldout7": (0.84, 1.0, 0.12, 3, ["c026", "c029", "c030", "c031", "c034", "c035", "c036", "c039", "c040", "c061",
+                                      "c069", "c075"]),
     # blind set D (second session; fitted on since the third): paraphrases not trusted enough, pinyin-only
     # questions, a wrong figure (fake encoder)
     "heldout8": (0.84, 1.0, 0.14, 2, ["d025", "d027", "d029", "d032", "d034", "d035", "d037", "d039", "d057", "d060",
@@ -52,28 +51,25 @@ EXPECTED: dict[str, tuple[float, float, float, int, list[str]]] = {
     "heldout10": (0.89, 1.0, 0.1, 1, ["f028", "f029", "f032", "f036", "f039", "f040", "f055", "f080", "f081"]),
     # blind set G, written at the end of the third session and measured once on its final code (README,
     # Quality), fitted on since the fourth: paraphrases, who/where questions (fake encoder)
-    "heldout11": (0.86, 1.0, 0.11, 2, ["g020", "g021", "g027", "g029", "g031", "g033", "g038", "g055", "g056", "g079",
-                                       "g082"]),
+    "heldout11": (0.88, 1.0, 0.1, 2, ["g020", "g021", "g027", "g029", "g031", "g038", "g055", "g056", "g079", "g082"]),
     # blind set H (fourth session: first contact recorded in README, then fitted on): paraphrases not trusted
     # enough, the province's meeting city, a person asked of a title (fake encoder)
-    "heldout12": (0.86, 1.0, 0.11, 2, ["h002", "h011", "h015", "h025", "h029", "h041", "h046", "h054", "h076", "h089",
-                                       "h093"]),
+    "heldout12": (0.88, 1.0, 0.1, 2, ["h002", "h011", "h015", "h025", "h029", "h041", "h046", "h076", "h089", "h093"]),
     # blind set I, written in the fourth session and measured on its final code (README, Quality), never fitted
     # on, misses not read: a guard (fake encoder)
     "heldout13": (0.85, 1.0, 0.12, 2, ["i013", "i015", "i018", "i019", "i020", "i021", "i022", "i023", "i024", "i026",
                                        "i028", "i060"]),
     # blind set J, written in the fifth session from the seeds alone; first contact on the fourth session's final
     # code recorded (README, Quality), never fitted on, misses not read: a guard (fake encoder)
-    "heldout14": (0.84, 0.93, 0.12, 4, ["j013", "j014", "j015", "j016", "j017", "j018", "j024", "j025", "j026",
-                                        "j043", "j047", "j059", "j063", "j095"]),
+    "heldout14": (0.85, 0.93, 0.11, 4, ["j013", "j014", "j016", "j017", "j018", "j024", "j025", "j026", "j043",
+                                        "j047", "j059", "j063", "j095"]),
     # blind set K, written in the sixth session from the seeds alone; first contact on the fifth session's final
     # code recorded (README, Quality), never fitted on, misses not read: a guard (fake encoder)
-    "heldout15": (0.88, 0.93, 0.11, 2, ["k013", "k014", "k015", "k016", "k017", "k019", "k020", "k023", "k026",
-                                        "k059", "k100"]),
+    "heldout15": (0.9, 0.93, 0.09, 2, ["k014", "k015", "k017", "k019", "k020", "k023", "k026", "k059", "k100"]),
     # blind set L, written in the seventh session from the seeds alone; first contact on the sixth session's final
     # code recorded (README, Quality), then its misses read and fitted on: paraphrases (fake encoder)
-    "heldout16": (0.82, 1.0, 0.17, 1, ["l013", "l014", "l015", "l016", "l018", "l019", "l020", "l021", "l022", "l026",
-                                       "l027", "l028", "l042", "l071", "l084"]),
+    "heldout16": (0.84, 1.0, 0.15, 1, ["l013", "l016", "l018", "l019", "l020", "l021", "l022", "l026", "l027", "l028",
+                                       "l042", "l071", "l084"]),
 }
 
 
