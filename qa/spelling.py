@@ -26,7 +26,7 @@ import unicodedata
 from index import lexicon
 from index.tokenize import cache_dir, cut, is_word
 
-TABLE_VERSION = "2"  # bump when `_table`'s shape changes: the cached JSON is made anew
+TABLE_VERSION = "3"  # bump when `_table`'s shape changes: the cached JSON is made anew
 MIN_PINYIN_WORD = 4  # letters: "kejiju" is read as 科技局; "AI", "GDP", "CBD" stay the words they are
 LATIN_RUN = re.compile(r"[A-Za-z\u00c0-\u024f]+(?:[\s'’-]?[A-Za-z\u00c0-\u024f]+)*")
 
@@ -44,6 +44,15 @@ def lexicon_words() -> list[str]:
     return sorted(words)
 
 
+def spelt_words() -> list[str]:
+    """The lexicon's Chinese words a question may type in pinyin, of any length ("guding zichan touzi" → 固定资产投资),
+    its stop words too ("mubiao" → 目标: read, then left out as typed in characters), districts aside (read by
+    `by_pinyin`)."""
+    words = {w for w in lexicon.dictionary_words() + [f for g in lexicon.SYNONYMS for f in g] + list(lexicon.STOPWORDS)
+             if re.fullmatch(r"[\u4e00-\u9fff]{2,}", w) and not any(d in w for d in lexicon.DISTRICTS)}
+    return sorted(words)
+
+
 def _table() -> dict:
     """{"districts": {name: [syllables per character]}, "words": {…}, "sounds": {character: [syllable, …]},
     "spelt": {word: its usual toneless pinyin}}."""
@@ -56,7 +65,7 @@ def _table() -> dict:
 
     districts = {d: [syllables(c) for c in d] for d in lexicon.DISTRICTS}
     words = {w: [syllables(c) for c in w] for w in lexicon_words()}
-    spelt = {w: plain("".join(lazy_pinyin(w))) for w in lexicon_words()}  # as the word is read: 现场 is not 省长
+    spelt = {w: plain("".join(lazy_pinyin(w))) for w in spelt_words()}  # as the word is read: 现场 is not 省长
     wanted = {s for table in (districts, words) for said in table.values() for options in said for s in options}
     sounds = {}
     for code, readings in pinyin_dict.items():
@@ -71,7 +80,7 @@ def table() -> dict:
     """The sound table, from the cache folder (made on first use, per pypinyin version and lexicon)."""
     from importlib.metadata import version
 
-    key = hashlib.sha1(f"{TABLE_VERSION} {version('pypinyin')} {lexicon.DISTRICTS} {lexicon_words()}".encode()).hexdigest()[:12]
+    key = hashlib.sha1(f"{TABLE_VERSION} {version('pypinyin')} {lexicon.DISTRICTS} {spelt_words()}".encode()).hexdigest()[:12]
     path = cache_dir() / f"sounds-{key}.json"
     if path.is_file():
         return json.loads(path.read_text(encoding="utf-8"))
@@ -165,12 +174,14 @@ def read_slips(text: str) -> tuple[str, tuple[tuple[str, str], ...]]:
         out, i = [], 0
         while i < len(words):  # the longest run of words from i that spells a district ("tian he")
             j = next((j for j in range(len(words), i, -1) if by_pinyin("".join(words[i:j]))), None)
-            if j is None:
-                word = word_by_pinyin(words[i]) if len(plain(words[i])) >= MIN_PINYIN_WORD else None
+            if j is None:  # the longest run of words from i that spells a lexicon word ("guding zichan touzi")
+                k, word = next(((k, w) for k in range(len(words), i, -1)
+                                if len(plain("".join(words[i:k]))) >= MIN_PINYIN_WORD
+                                for w in [word_by_pinyin("".join(words[i:k]))] if w), (i + 1, None))
                 if word:
-                    readings.append((words[i], word))
-                out.append((word or words[i]) + (parts[2 * i + 1] if 2 * i + 1 < len(parts) else ""))
-                i += 1
+                    readings.append(("".join(parts[2 * i:2 * k - 1]), word))
+                out.append((word or words[i]) + (parts[2 * k - 1] if 2 * k - 1 < len(parts) else ""))
+                i = k
                 continue
             d = by_pinyin("".join(words[i:j]))
             typed = "".join(parts[2 * i:2 * j - 1])

@@ -238,6 +238,11 @@ def test_a_lexicon_word_typed_in_pinyin_is_read():
     assert read_slips("what is the GDP of Tianhe") == ("what is the GDP of Tianhe", ())  # English stays English
     assert read_slips("2024年广州AI、CBD、GDP、Canton的情况") == ("2024年广州AI、CBD、GDP、Canton的情况", ())
     assert read_slips("现场xianchang会议")[1] == ()  # read as 现场 is read, never as 省长
+    # a run of pinyin words spelling one lexicon word, and a stop word typed in pinyin, are read too
+    text, readings = read_slips("tianhe 2024 guding zichan touzi mubiao 多少")
+    assert "天河区" in text and "固定资产投资" in text and "目标" in text
+    assert ("guding zichan touzi", "固定资产投资") in readings
+    assert read_slips("panyou 2024年固投目标")[1] == ()  # no word spelt so: a name, not read
 
 
 def test_a_day_asked_finds_the_passage_that_gives_it(stored):
