@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import functools
 
-VERSION = "12"  # 12: aliases people type for six concepts, each used by two or more independently written question sets (经济盘子, 科研投入, 高科技企业, 政策性住房, 在读大学生, 公立, 税收); 11: traditional → simplified (OpenCC) and no marks inside words, in index/tokenize.normalise; 10: 会上 is a stop word; 9: 经济增速 ~ GDP; 一把手 is no synonym of 局长; 8: speech verbs are stop words; 7: 全年 is a word again (全年 vs 一季度); 6: Latin words kept whole; 5: jieba dictionary trimmed (index/tokenize.py)
+VERSION = "13"  # 13: 涨 ~ 增长; 12: aliases people type for seven concepts, each used by two or more independently written question sets (经济盘子, 科研投入, 高科技企业, 政策性住房, 在读大学生, 公立, 税收); 11: traditional → simplified (OpenCC) and no marks inside words, in index/tokenize.normalise; 10: 会上 is a stop word; 9: 经济增速 ~ GDP; 一把手 is no synonym of 局长; 8: speech verbs are stop words; 7: 全年 is a word again (全年 vs 一季度); 6: Latin words kept whole; 5: jieba dictionary trimmed (index/tokenize.py)
 
 DISTRICTS = ("越秀", "海珠", "荔湾", "天河", "白云", "黄埔", "番禺", "花都", "南沙", "从化", "增城")
 
@@ -57,7 +57,7 @@ SYNONYMS: tuple[tuple[str, ...], ...] = (
     ("研发经费投入", "研发投入", "研发经费", "r&d", "研发支出", "研发开支", "科研投入", "科研经费", "科研支出", "科研开支"),
     ("高新技术企业", "高企", "国高企", "高科技企业", "高科技公司"),
     ("技术改造", "技改"),
-    ("增长", "增速", "增幅", "增长率"),
+    ("增长", "增速", "增幅", "增长率", "涨幅", "涨"),
     ("外贸进出口", "外贸", "进出口", "外贸进出口总值", "进出口总值"),
     ("城中村改造", "城中村"),
     ("专精特新", "专精特新企业"),
