@@ -250,6 +250,17 @@ def date_said(question: Question, text: str) -> re.Match | None:
     return None
 
 
+# A question of what is new ("新增多少家", "新培育多少") is not answered by a stock ("拥有1.3万家", "累计…"): the
+# figure's lead words say which it is.
+ASKS_NEW = re.compile(r"新增|新培育|新引进|新认定|新冒出|多冒出|新落地")
+STOCK = re.compile(r"拥有|共有|累计|现有|总数")
+
+
+def stock_for_new(question: Question, said_of: str) -> bool:
+    """Does the question ask what is new, and are the figure's lead words those of a stock?"""
+    return bool(ASKS_NEW.search(question.text) and STOCK.search(said_of))
+
+
 def measure_matches(question: Question, figure: str) -> bool:
     """Is `figure` the measure asked: a rate ("5%") for "增长多少", an amount for "总量多少" (any when none is said)?"""
     return not question.measure or ("%" in figure) == (question.measure == "rate")
@@ -304,7 +315,8 @@ def signals(question: Question, chunk: Chunk, coverage_: float, cosine: float, r
     # Of the question's concepts the words hold, the share said of the figure itself (its lead words):
     # "全年社零额增长不低于5.5%，…占GDP比重…" holds GDP, but not before 5.5%.
     bound = min(bound_of(said_of) / window, 1.0) if at >= 0 and question.wants == "number" and window else 1.0
-    measure = not (figure and question.wants == "number" and not measure_matches(question, figure))
+    measure = not (figure and question.wants == "number"
+                   and (not measure_matches(question, figure) or stock_for_new(question, said_of)))
     return Signals(coverage_, window, cosine, float(answers_kind(question, answer)), bound, float(share),
                    float(is_subject(question, chunk)), float(rank), float(enough), float(measure),
                    float(indicator_missing(question, answer)))

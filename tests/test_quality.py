@@ -44,7 +44,7 @@ EXPECTED: dict[str, tuple[float, float, float, int, list[str]]] = {
     "heldout8": (0.86, 1.0, 0.11, 2, ["d025", "d027", "d029", "d032", "d034", "d035", "d037", "d039", "d066", "d071"]),
     # blind set E (third session: first contact recorded, then fitted on): paraphrases, who-questions below the
     # threshold, "在哪个城市" answered with the wrong city, a district merged away (萝岗) answered
-    "heldout9": (0.89, 0.93, 0.08, 4, ["e013", "e028", "e030", "e034", "e039", "e040", "e046", "e080", "e081", "e094"]),
+    "heldout9": (0.9, 0.93, 0.08, 3, ["e028", "e030", "e034", "e039", "e040", "e046", "e080", "e081", "e094"]),
     # blind set F, never tuned on (README, Quality): as the fourth session's code leaves it, a guard —
     # paraphrases and who-questions not trusted enough (fake encoder)
     "heldout10": (0.9, 1.0, 0.09, 1, ["f028", "f029", "f032", "f036", "f039", "f040", "f080", "f081"]),
@@ -56,8 +56,8 @@ EXPECTED: dict[str, tuple[float, float, float, int, list[str]]] = {
     "heldout12": (0.88, 1.0, 0.1, 2, ["h002", "h011", "h015", "h025", "h029", "h041", "h046", "h076", "h089", "h093"]),
     # blind set I, written in the fourth session and measured on its final code (README, Quality), never fitted
     # on, misses not read: a guard (fake encoder)
-    "heldout13": (0.85, 1.0, 0.12, 2, ["i013", "i015", "i018", "i019", "i020", "i021", "i022", "i023", "i024", "i026",
-                                       "i028", "i060"]),
+    "heldout13": (0.86, 1.0, 0.11, 2, ["i013", "i015", "i018", "i019", "i020", "i021", "i022", "i023", "i026", "i028",
+                                       "i060"]),
     # blind set J, written in the fifth session from the seeds alone; first contact on the fourth session's final
     # code recorded (README, Quality), never fitted on, misses not read: a guard (fake encoder)
     "heldout14": (0.85, 0.93, 0.11, 4, ["j013", "j014", "j016", "j017", "j018", "j024", "j025", "j026", "j043",

@@ -232,6 +232,14 @@ def test_the_words_must_name_the_indicator_or_title_asked():
     assert indicator_missing(parse("2024年广州AI产业规模多少"), "太古汇Taikoo Hui零售额增长")  # "ai" is a word
 
 
+def test_what_is_new_is_not_answered_by_a_stock():
+    from qa.judge import stock_for_new
+    new = parse("2024年广州全年计划新增多少家高新技术企业？")
+    assert stock_for_new(new, "集聚了全省70%的重点实验室，拥有")
+    assert not stock_for_new(new, "全年新增十个概念验证中心、百个成果应用场景、")
+    assert not stock_for_new(parse("2024年广州有多少家高新技术企业？"), "拥有")
+
+
 def test_a_lexicon_word_typed_in_pinyin_is_read():
     text, readings = read_slips("广州市kejiju 2026年要布局多少个概念验证中心")
     assert "科技局" in text and ("kejiju", "科技局") in readings
