@@ -17,8 +17,8 @@ from index.tokenize import tokens
 from qa.shapes import COUNT_UNITS, TITLED_NAME, figures, has_figure, speaks
 from qa.question import SAID_RELATIVE, Question
 from qa.coverage import coverage
-from qa.judge import (PLACE_NAME, answers_kind, date_said, foreign_indicator, lead, measure_matches, place_context,
-                      speaks_of)
+from qa.judge import (PLACE_NAME, answers_kind, counts_other, date_said, foreign_indicator, lead, measure_matches,
+                      place_context, speaks_of)
 
 CLAUSE = re.compile(r"[^，,；;。！？!?：:]+[，,；;。！？!?：:]*")
 MAX_ANSWER = 120
@@ -154,8 +154,9 @@ def pick_figure(question: Question, text: str, idf: Callable[[str], float] | Non
     def in_unit(m: re.Match) -> bool:
         return not question.unit or has_figure(m.group() + text[m.end():m.end() + 4], question.unit)
 
-    def foreign(m: re.Match) -> bool:  # said of an indicator not asked: "工业投资增长28%" for 固投's growth
-        return foreign_indicator(question, lead(text, m.start()))
+    def foreign(m: re.Match) -> bool:  # said of an indicator not asked ("工业投资增长28%" for 固投's growth), or a
+        # count of something not asked ("5个乡镇" for a harvest)
+        return foreign_indicator(question, lead(text, m.start())) or counts_other(question, text, m.start(), m.group())
 
     # unless a rate is asked, an amount is the figure ("1410亿元", not "16%")
     asked = replace(question, measure=question.measure or "amount")

@@ -12,7 +12,8 @@ from index import indicators, lexicon
 from index.indicators import PERIODS
 from index.records import Chunk
 from qa.question import ASKS_CITY, NOT_ASKED, OWN_PAST_YEAR, SAID_RELATIVE, Question, group_kind, place_groups
-from qa.shapes import DATE, TITLED_NAME, figures, has_figure, speaks
+from index.tokenize import cut
+from qa.shapes import COUNT_UNITS, DATE, TITLED_NAME, figures, has_figure, speaks
 
 OPENING = 40
 CITY_NAME = re.compile("|".join(map(re.escape, sorted(lexicon.CITIES, key=len, reverse=True))))
@@ -250,6 +251,20 @@ def date_said(question: Question, text: str) -> re.Match | None:
     return None
 
 
+def counts_other(question: Question, text: str, at: int, figure: str) -> bool:
+    """Does a count the question asks no unit of count something it does not name ("5个乡镇" for "一年能收多少稻谷";
+    not "165万名高校学生" for "多少在读大学生": synonyms are one thing)? The thing counted is the word after it."""
+    if question.unit or not figure.endswith(COUNT_UNITS):
+        return False
+    after = re.match(r"(?:以上|左右|余)?([\u4e00-\u9fff]{2,6})", text[at + len(figure):])
+    if not after:
+        return False
+    counted = cut(after[1])[0]
+    canonical = lexicon.canonical_forms()
+    asked = {canonical.get(t, t) for t in question.terms}
+    return len(counted) > 1 and counted not in question.text and canonical.get(counted, counted) not in asked
+
+
 # A question of what is new ("新增多少家", "新培育多少") is not answered by a stock ("拥有1.3万家", "累计…"): the
 # figure's lead words say which it is.
 ASKS_NEW = re.compile(r"新增|新培育|新引进|新认定|新冒出|多冒出|新落地")
@@ -311,7 +326,7 @@ def signals(question: Question, chunk: Chunk, coverage_: float, cosine: float, r
     at = answer.find(figure) if figure else -1
     said_of = lead(answer, at) if at >= 0 else answer
     share = bool(figure and "%" in figure and SHARE.search(said_of) and not SHARE_ASKED.search(question.text))
-    share = share or (at >= 0 and foreign_indicator(question, said_of))
+    share = share or (at >= 0 and (foreign_indicator(question, said_of) or counts_other(question, answer, at, figure)))
     # Of the question's concepts the words hold, the share said of the figure itself (its lead words):
     # "全年社零额增长不低于5.5%，…占GDP比重…" holds GDP, but not before 5.5%.
     bound = min(bound_of(said_of) / window, 1.0) if at >= 0 and question.wants == "number" and window else 1.0

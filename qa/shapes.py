@@ -17,11 +17,11 @@ from index.tokenize import cut, is_word
 COUNT_UNITS = ("个", "家", "项", "条", "场", "所", "座", "栋", "幢", "套", "名", "人", "位", "户", "宗", "辆", "台")
 UNITS = ("亿元|万元|元|%|人次|万人次|万人|" + "|".join(COUNT_UNITS) + "|亩|公顷|平方米|万方|方|吨|倍|"
          "公里|千米|年|月|强|城|版")
-# A round figure in words: "超千亿元", "超百项", "两万个" — a numeral (a digit word with 万/亿, or 十/百/千) and a unit
-# of money or of items, the units no idiom pairs with a numeral ("千家万户", "千人计划", "百强" are not figures); not
-# "千亿级" (a class), nor a bare "万元"/"亿元" ("万元GDP能耗", "亿元以上企业": a unit, no figure).
+# A round figure in words: "超千亿元", "超百项", "两万个", "千家" — a numeral (a digit word with 万/亿, or 十/百/千) and a
+# unit of money or of items, the units no idiom pairs with a numeral ("千家万户", "百家争鸣", "千人计划", "百强" are not
+# figures); not "千亿级" (a class), nor a bare "万元"/"亿元" ("万元GDP能耗", "亿元以上企业": a unit, no figure).
 NUMERAL = r"(?:[一二两三四五六七八九][十百千万亿]|[十百千])[十百千万亿]*"
-NUMERAL_FIGURE = NUMERAL + r"(?:亿元|万元|元|亿(?!级)|项|个)"
+NUMERAL_FIGURE = NUMERAL + r"(?:亿元|万元|元|亿(?!级)|项|个|家(?!万户|争鸣))"
 FIGURE = re.compile(
     r"(?:超过?|突破|达到?|约|近|逾|不低于|不少于)?"
     r"(?:\d+(?:\.\d+)?(?:万|亿|千|百)*"

@@ -240,6 +240,17 @@ def test_what_is_new_is_not_answered_by_a_stock():
     assert not stock_for_new(parse("2024年广州有多少家高新技术企业？"), "拥有")
 
 
+def test_a_count_of_something_not_asked_is_not_the_answer():
+    from qa.judge import counts_other
+    from qa.shapes import figures
+    rice = "水稻种植基地分布台山5个乡镇共计2000余亩"
+    assert counts_other(parse("台山那家公司一年能收多少稻谷？"), rice, rice.find("5个"), "5个")
+    talent = "78家新型研发机构、165万名高校学生、374万名技能人才"
+    assert not counts_other(parse("广州有多少在读大学生？"), talent, talent.find("165万名"), "165万名")  # synonyms
+    assert not counts_other(parse("有多少名在读大学生？"), talent, talent.find("78家"), "78家")  # a unit asked decides
+    assert [m.group() for m in figures("新增十个概念验证中心、千家高新技术企业，走进千家万户")] == ["十个", "千家"]
+
+
 def test_a_lexicon_word_typed_in_pinyin_is_read():
     text, readings = read_slips("广州市kejiju 2026年要布局多少个概念验证中心")
     assert "科技局" in text and ("kejiju", "科技局") in readings
