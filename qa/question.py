@@ -39,9 +39,9 @@ ASKING = re.compile(r"(?:分别)?(?:是)?(?:哪|几|第几)[一二三四五六�
 YEAR = re.compile(r"(?<![\d.])(20\d\d)(?![\d.%亿万千百元个家项条场人套亩吨倍])")
 MEETING_DATE = re.compile(r"(?<![\d年])(?:1[0-2]|[1-9])月[1-3]?\d日")
 BECOME = re.compile(r"(打造|建设|建|发展|做|变)成(?=什么|啥|哪)")  # "打造成什么": the verb is 打造, jieba cuts 打/造成
-# "多少个", "几家"; not "这几个行业" (a demonstrative: those few, not how many)
+# "多少个", "几家"; not "这几个行业" (a demonstrative: those few, not how many), nor "多少项目" (项目, not 项)
 ASKED_UNIT = re.compile(r"(?:多少|(?<![这那])几)(亿元|万元|万人|万|亿|" + "|".join(COUNT_UNITS)
-                        + r"|亩|倍|吨|平方米|公里|千米)")
+                        + r"|亩|倍|吨|平方米|公里|千米)(?<!项(?=目))")  # "多少项目": a noun, counted in 个
 # A dimension asked names its unit's kind: "多长" is answered in 公里 (or 千米, 米: qa.shapes.SAME_COUNT), "多少钱" in
 # 元, "多大面积" in 亩 or 平方米 — not "40万平方米" for a length, nor "30亿元" for an area.
 ASKED_DIMENSION = ((re.compile(r"多长(?!时间)|多远|长度|里程(?!碑)"), "公里"), (re.compile(r"面积|占地多"), "平方米"),

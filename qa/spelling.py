@@ -195,9 +195,10 @@ def read_slips(text: str) -> tuple[str, tuple[tuple[str, str], ...]]:
     text = re.sub(r"(?<=[A-Za-z\u00c0-\u024f])\s+(?=区)", "", LATIN_RUN.sub(latin, text))
     if not re.search(r"[\u4e00-\u9fff]", text):
         return text, tuple(readings)
-    bounds = {0}  # a slip is a word of its own: "计划投资" holds no "划投"
-    for word in cut(text):
-        bounds.add(max(bounds) + len(word))
+    bounds = {0}  # a slip is a word of its own: "计划投资" holds no "划投"; a year is cut apart first ("2024年番愚区":
+    for part in re.split(r"(\d+年)", text):  # jieba would read "年番")
+        for word in cut(part) if part else ():
+            bounds.add(max(bounds) + len(word))
     out, i = [], 0
     while i < len(text):
         word = text[i:i + 2]

@@ -232,6 +232,13 @@ def test_the_words_must_name_the_indicator_or_title_asked():
     assert indicator_missing(parse("2024年广州AI产业规模多少"), "太古汇Taikoo Hui零售额增长")  # "ai" is a word
 
 
+def test_a_slip_after_a_year_and_a_noun_after_how_many():
+    from qa.spelling import read_slips
+    assert read_slips("2024年番愚区固定资产投资增长目标是多少？")[1] == (("番愚区", "番禺区"),)  # jieba reads "年番"
+    assert parse("24年一季度广州开工了多少项目啊").unit is None  # 项目 is counted in 个, not 项
+    assert parse("2024年广州新增多少项专利").unit == "项" and parse("多少个项目").unit == "个"
+
+
 def test_what_is_new_is_not_answered_by_a_stock():
     from qa.judge import stock_for_new
     new = parse("2024年广州全年计划新增多少家高新技术企业？")
