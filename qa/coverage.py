@@ -15,8 +15,13 @@ from index import lexicon
 
 @functools.cache
 def synonym_forms() -> dict[str, tuple[str, ...]]:
-    """Canonical form → every form of its synonym group."""
-    return {group[0]: group for group in lexicon.SYNONYMS}
+    """Canonical form → every form of its synonym group, and the terms whose definition holds it (`lexicon.DEFINED`:
+    "投入强度" holds 比重 and 地区生产总值)."""
+    forms = {group[0]: group for group in lexicon.SYNONYMS}
+    for term, holds in lexicon.DEFINED:
+        for concept in holds:
+            forms[concept] = forms.get(concept, (concept,)) + (term,)
+    return forms
 
 
 # A concept weighs the square root of its words' idf: rare words still count for more than common ones, but

@@ -48,7 +48,7 @@ ASKED_DIMENSION = ((re.compile(r"多长(?!时间)|多远|长度|里程(?!碑)"),
                    (re.compile(r"多少钱|多少资金|多少经费"), "元"))
 # "几个点", "多少个百分点": percentage points, a rate said in %; read before ASKED_UNIT, which would take 个
 # not "几点" (o'clock), "几个点位" (sites)
-ASKED_POINTS = re.compile(r"(?:多少|(?<![这那])几)(?:个|个百分|百分)点(?![位子单])")
+ASKED_POINTS = re.compile(r"(?:多少|(?<![这那])几)(?:个|个百分|百分)点(?![位子单])|[占有]几成")  # "占几成": tenths, in %
 # a city is the answer, not a province nor a district ("哪座城市", "哪个城"; not "哪个城区")
 ASKS_CITY = re.compile(r"(?:哪个|哪座|哪一座|哪一个)(?:城市|城(?![区镇乡中]))")
 WANTS_PLACE = re.compile(r"哪个区|哪些区|哪一个区|哪个部门|哪个单位|哪个局|哪个地方|哪里|" + ASKS_CITY.pattern)

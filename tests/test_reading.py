@@ -239,6 +239,15 @@ def test_a_slip_after_a_year_and_a_noun_after_how_many():
     assert parse("2024年广州新增多少项专利").unit == "项" and parse("多少个项目").unit == "个"
 
 
+def test_a_defined_term_holds_its_definition():
+    from qa.coverage import coverage
+    q = parse("2024年广州研发投入占地区生产总值的比重要突破多少？")
+    said = "2024年广州研发经费投入将超千亿元，投入强度突破3.5%"
+    held = coverage(q.terms, set(), lambda t: 1.0, said)
+    assert held > 0.9 > coverage(q.terms, set(), lambda t: 1.0, "2024年广州研发经费投入将超千亿元，强度突破3.5%")
+    assert parse("重点实验室落户在广州的占几成？").unit == "%"
+
+
 def test_what_is_new_is_not_answered_by_a_stock():
     from qa.judge import stock_for_new
     new = parse("2024年广州全年计划新增多少家高新技术企业？")
