@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import functools
 
-VERSION = "16"  # 16: 投入强度 defined (DEFINED; 14 and 15 were this session's trials); 13: 涨 ~ 增长; 12: aliases people type for seven concepts, each used by two or more independently written question sets (经济盘子, 科研投入, 高科技企业, 政策性住房, 在读大学生, 公立, 税收); 11: traditional → simplified (OpenCC) and no marks inside words, in index/tokenize.normalise; 10: 会上 is a stop word; 9: 经济增速 ~ GDP; 一把手 is no synonym of 局长; 8: speech verbs are stop words; 7: 全年 is a word again (全年 vs 一季度); 6: Latin words kept whole; 5: jieba dictionary trimmed (index/tokenize.py)
+VERSION = "17"  # 17: 投入强度 defined (DEFINED), its words kept whole (14–16 were this session's trials); 13: 涨 ~ 增长; 12: aliases people type for seven concepts, each used by two or more independently written question sets (经济盘子, 科研投入, 高科技企业, 政策性住房, 在读大学生, 公立, 税收); 11: traditional → simplified (OpenCC) and no marks inside words, in index/tokenize.normalise; 10: 会上 is a stop word; 9: 经济增速 ~ GDP; 一把手 is no synonym of 局长; 8: speech verbs are stop words; 7: 全年 is a word again (全年 vs 一季度); 6: Latin words kept whole; 5: jieba dictionary trimmed (index/tokenize.py)
 
 DISTRICTS = ("越秀", "海珠", "荔湾", "天河", "白云", "黄埔", "番禺", "花都", "南沙", "从化", "增城")
 
@@ -103,7 +103,7 @@ STOPWORDS = frozenset("""
 def dictionary_words() -> list[str]:
     """Every word jieba must keep whole."""
     words = set(OFFICIAL_TITLES) | set(PROGRAMMES)
-    for group in SYNONYMS + SCOPES:
+    for group in SYNONYMS + SCOPES + tuple((term, *held) for term, held in DEFINED):
         words.update(w for w in group if len(w) > 1)
     for d in DISTRICTS:
         words.update({f"{d}区", f"{d}区委", f"{d}区委书记", f"{d}区长"})
