@@ -16,7 +16,7 @@ DEV = ROOT.parent / "shared" / "eval" / "dev.jsonl"
 SETS = {name: ROOT / "tests" / "eval" / f"{name}.jsonl"
         for name in ("heldout", "heldout2", "heldout3", "heldout4", "heldout5", "heldout6", "heldout7", "heldout8",
                      "heldout9", "heldout10", "heldout11", "heldout12", "heldout13", "heldout14", "heldout15",
-                     "heldout16")} | {"dev": DEV}
+                     "heldout16", "heldout17", "heldout18")} | {"dev": DEV}
 
 # set → (answer@1 floor, abstention floor, false-abstention ceiling, answered-but-wrong ceiling, known misses)
 EXPECTED: dict[str, tuple[float, float, float, int, list[str]]] = {
@@ -69,6 +69,13 @@ EXPECTED: dict[str, tuple[float, float, float, int, list[str]]] = {
     # code recorded (README, Quality), then its misses read and fitted on: paraphrases (fake encoder)
     "heldout16": (0.85, 1.0, 0.15, 0, ["l013", "l016", "l018", "l019", "l020", "l021", "l022", "l026", "l027", "l028",
                                        "l071", "l084"]),
+    # blind set M, written in the seventh session from the seeds alone; first contact on that session's code at
+    # 38a694d recorded (README, Quality), its misses then read; never fitted on (fake encoder)
+    "heldout17": (0.86, 0.93, 0.14, 1, ["m013", "m014", "m015", "m016", "m018", "m019", "m020", "m021", "m023",
+                                        "m025", "m026", "m093"]),
+    # blind set N, written in the seventh session from the seeds alone; first contact on that session's code at
+    # 6579de4 recorded (README, Quality), its misses then read; never fitted on (fake encoder)
+    "heldout18": (0.89, 1.0, 0.1, 1, ["n013", "n014", "n015", "n016", "n017", "n019", "n024", "n044", "n077"]),
 }
 
 
