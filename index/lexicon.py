@@ -4,7 +4,8 @@ Data, not logic. `SYNONYMS` groups surface forms of one concept; the first
 form is canonical. Tokenizing adds the canonical form beside any member, at
 index and query time alike, so "固投" finds "固定资产投资" and vice versa.
 Bump `VERSION` when anything here changes: it is part of the pipeline version
-written into the manifest, so indexes built before are reported stale.
+written into the manifest, so indexes built before are reported stale (with
+`fingerprint()`, a digest of the data, which catches a forgotten bump).
 """
 from __future__ import annotations
 
@@ -108,6 +109,15 @@ def dictionary_words() -> list[str]:
     for d in DISTRICTS:
         words.update({f"{d}区", f"{d}区委", f"{d}区委书记", f"{d}区长"})
     return sorted(words)
+
+
+@functools.cache
+def fingerprint() -> str:
+    """A digest of the lexicon's data: an edit that forgets to bump `VERSION` still marks indexes stale."""
+    import hashlib
+
+    data = (DISTRICTS, BODIES, CITIES, SCOPES, SYNONYMS, DEFINED, OFFICIAL_TITLES, PROGRAMMES, sorted(STOPWORDS))
+    return hashlib.sha1(repr(data).encode()).hexdigest()[:8]
 
 
 @functools.cache

@@ -12,5 +12,6 @@ from index import chunk, clean, facts, lexicon, meta, tokenize
 
 def pipeline_version() -> str:
     """clean, chunk, meta, lexicon and facts rule versions and the tokenizer's dictionary, e.g. "clean 1, chunk 1, …"."""
-    return (f"clean {clean.VERSION}, chunk {chunk.VERSION}, meta {meta.VERSION}, lexicon {lexicon.VERSION}, "
+    return (f"clean {clean.VERSION}, chunk {chunk.VERSION}, meta {meta.VERSION}, "
+            f"lexicon {lexicon.VERSION} ({lexicon.fingerprint()}), "
             f"dictionary jieba>={tokenize.MIN_FREQ}, facts {facts.VERSION}")

@@ -315,6 +315,23 @@ def test_new_pipeline_makes_the_index_stale_until_updated(seeds_copy: Path, tmp_
     assert not status(seeds_copy, index_dir)["pipeline"]["stale"] and update(seeds_copy, index_dir).up_to_date
 
 
+def test_lexicon_data_edited_without_a_version_bump_makes_the_index_stale(seeds_copy: Path, tmp_path: Path,
+                                                                        monkeypatch):
+    from index import lexicon
+    from index.status import status
+
+    index_dir = tmp_path / "index"
+    update(seeds_copy, index_dir, model=FAKE)
+    monkeypatch.setattr(lexicon, "SYNONYMS", lexicon.SYNONYMS + (("城市更新", "旧城改造"),))  # VERSION left as it was
+    lexicon.fingerprint.cache_clear()
+    try:
+        assert status(seeds_copy, index_dir)["pipeline"]["stale"]
+    finally:
+        monkeypatch.undo()
+        lexicon.fingerprint.cache_clear()
+    assert not status(seeds_copy, index_dir)["pipeline"]["stale"]
+
+
 def test_renamed_article_reuses_its_vectors(seeds_copy: Path, tmp_path: Path):
     index_dir = tmp_path / "index"
     update(seeds_copy, index_dir, model=FAKE)
