@@ -28,11 +28,11 @@ WEIGHTS = {
     "cosine": 1.816,    # the passage means what the question asks even in other words (paraphrase)
     "kind": 3.372,      # the words hold what is asked (a place, a person; a number or date is a veto instead)
     "bound": 0.104,     # the figure is said of the asked concepts: ≈ 0, window, coverage and share tell it
-    "share": -2.402,    # the figure is of another indicator ("占GDP比重", "社零额增长…" for GDP growth)
+    "share": -2.402,    # the figure is of another thing ("占GDP比重", "社零额增长…" for GDP growth, "5个乡镇" for a harvest)
     "subject": 0.662,   # the asked place is what the passage is about
     "rank": -2.355,     # per passage ranked before it that could have answered: that one is likelier meant
     "enough": 0.123,    # half the question's concepts are in the passage (the old gate; ≈ 0 since coverage is √idf)
-    "measure": 3.759,   # the figure is the measure asked: a rate for "增长多少", an amount for "规模"
+    "measure": 3.759,   # the figure is the measure asked: a rate for "增长多少", an amount for "规模", not a stock for "新增"
     "missing": -0.813,  # an indicator or title asked the words never name ("工业投资" asked, "固投" said)
 }
 INTERCEPT = -9.586

@@ -303,11 +303,13 @@ class Signals:
     cosine: float  # dense similarity of question and passage (index vectors; 0 when dense is off)
     kind: float  # the answering words hold the kind of thing asked (figure in the unit, date, place, person)
     bound: float  # of the asked concepts in the words, the share in the figure's own lead words ("总产值" ≠ "增加值")
-    share: float  # the figure is of another indicator: a share ("占GDP比重"), or one named but not asked
+    share: float  # the figure is of another thing: a share ("占GDP比重"), an indicator not asked, a count of a thing
+    # not asked ("5个乡镇" for a harvest)
     subject: float  # the asked place is what the passage is about (section or opening words)
     rank: float  # how many passages that could answer rank before it (other year, place, no figure: not counted)
     enough: float  # the passage holds half the question's concepts (a quarter: who-questions on their official)
-    measure: float  # the figure is the measure asked: a rate for "增长多少", an amount for "规模" (1 when none asked)
+    measure: float  # the figure is the measure asked: a rate for "增长多少", an amount for "规模", no stock for "新增"
+    # (1 when none asked)
     missing: float  # the question names an indicator or title the words never name ("工业投资" asked, "固投" said)
 
     def vector(self) -> list[float]:

@@ -72,7 +72,13 @@ def has_figure(text: str, unit: str | None = None) -> bool:
 def speaks(text: str) -> bool:
     """Does someone named speak in `text` ("吴扬表示", "冯忠华强调")? Not a body or a role: the word before the verb
     is no word of the dictionary, as a name is not ("大会强调", "负责人表示", "该区表示" name nobody)."""
-    return any(not is_word(cut(m[1])[-1]) for m in SPEAKER.finditer(text))
+    return any(names_someone(m[1]) for m in SPEAKER.finditer(text))
+
+
+@functools.lru_cache(maxsize=4096)  # asked of every window of every candidate passage of a who-question
+def names_someone(subject: str) -> bool:
+    """Is the last word of `subject` (the 2–4 characters before a speech verb) a name: no word of the dictionary?"""
+    return not is_word(cut(subject)[-1])
 
 
 @functools.lru_cache(maxsize=64)  # a handful of units are ever asked; read for every candidate passage

@@ -37,20 +37,21 @@ def plain(latin: str) -> str:
     return re.sub(r"[^a-z]", "", "".join(c for c in decomposed if not unicodedata.combining(c)))
 
 
+def _words_of(words: list[str], longest: int | None = None) -> list[str]:
+    """The Chinese words of `words`, two characters or more (at most `longest`), districts aside (`by_pinyin`)."""
+    return sorted({w for w in words if re.fullmatch(r"[\u4e00-\u9fff]{2,%s}" % (longest or ""), w)
+                   and not any(d in w for d in lexicon.DISTRICTS)})
+
+
 def lexicon_words() -> list[str]:
     """The lexicon's Chinese words of 2–4 characters a slip may stand for (固投, 增速, 规上 …), districts aside."""
-    words = {w for w in lexicon.dictionary_words() + [f for g in lexicon.SYNONYMS for f in g]
-             if re.fullmatch(r"[\u4e00-\u9fff]{2,4}", w) and not any(d in w for d in lexicon.DISTRICTS)}
-    return sorted(words)
+    return _words_of(lexicon.dictionary_words() + [f for g in lexicon.SYNONYMS for f in g], longest=4)
 
 
 def spelt_words() -> list[str]:
     """The lexicon's Chinese words a question may type in pinyin, of any length ("guding zichan touzi" → 固定资产投资),
-    its stop words too ("mubiao" → 目标: read, then left out as typed in characters), districts aside (read by
-    `by_pinyin`)."""
-    words = {w for w in lexicon.dictionary_words() + [f for g in lexicon.SYNONYMS for f in g] + list(lexicon.STOPWORDS)
-             if re.fullmatch(r"[\u4e00-\u9fff]{2,}", w) and not any(d in w for d in lexicon.DISTRICTS)}
-    return sorted(words)
+    its stop words too ("mubiao" → 目标: read, then left out as typed in characters), districts aside."""
+    return _words_of(lexicon.dictionary_words() + [f for g in lexicon.SYNONYMS for f in g] + list(lexicon.STOPWORDS))
 
 
 def _table() -> dict:
