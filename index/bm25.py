@@ -28,6 +28,8 @@ from pathlib import Path
 
 import numpy as np
 
+from index.records import part_of
+
 
 @dataclass(frozen=True)
 class BM25Params:
@@ -155,8 +157,7 @@ class Joined:
 
     def part_of(self, row: int) -> tuple[int, int]:
         """Row → (its part, its row within that part)."""
-        n = int(np.searchsorted(self.starts, row, side="right")) - 1
-        return n, row - int(self.starts[n])
+        return part_of(self.starts, row)
 
     def terms(self, row: int) -> dict[str, int]:
         """The terms of chunk `row` → their counts in it."""

@@ -1,11 +1,21 @@
 """The data that flows out of indexing: an article, a chunk of it, a seed file that was refused.
 
 All frozen: once built, a record is a fact about the corpus, not a thing to edit.
-`line_of` is the one way a char offset in an article's text becomes a line number.
+`line_of` is the one way a char offset in an article's text becomes a line number, and
+`part_of` the one way a build's row becomes its part and its row there.
 """
 from __future__ import annotations
 
+from bisect import bisect_right
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass, fields
+
+
+def part_of(starts: Sequence[int], row: int) -> tuple[int, int]:
+    """A build's row → (its part, its row within that part), `starts` being each part's first row and then the
+    row count (a build reads its parts' rows as one sequence, part after part)."""
+    n = bisect_right(starts, row) - 1
+    return n, row - int(starts[n])
 
 
 def line_of(text: str, offset: int) -> int:

@@ -56,7 +56,7 @@ import xxhash
 from index.api import Catalog
 from index import bm25, vectors
 from index.facts import Fact
-from index.records import Article, Chunk, Clue
+from index.records import Article, Chunk, Clue, part_of
 
 SCHEMA_VERSION = 4  # 4: a build of parts ("parts"); 3: lazy layout (texts.txt, chunk offsets, BM25 and vectors as
 # .npy), file stats in "files" — a build of schema 3 is read as one part
@@ -257,8 +257,8 @@ class Chunks(Sequence[Chunk]):
 
     def line(self, row: int) -> bytes:
         """Row → its line of chunks.jsonl, as stored."""
-        n = int(np.searchsorted(self.starts, row, side="right")) - 1 if len(self.parts) > 1 else 0
-        return self.parts[n].line(row - int(self.starts[n]))
+        n, local = part_of(self.starts, row)
+        return self.parts[n].line(local)
 
     def __getitem__(self, row):
         if isinstance(row, slice):

@@ -23,6 +23,8 @@ from pathlib import Path
 
 import numpy as np
 
+from index.records import part_of
+
 ROWS = "vectors.npy"
 ANN = "vectors.ivf.faiss"
 ANN_REPORT = "vectors.ivf.json"  # the IVF's settings and calibration recall, for a person and the benchmark
@@ -210,8 +212,8 @@ class JoinedRows:
 
     def __getitem__(self, row):
         if isinstance(row, (int, np.integer)):
-            n = int(np.searchsorted(self.starts, row, side="right")) - 1
-            return self.parts[n][row - int(self.starts[n])]
+            n, local = part_of(self.starts, row)
+            return self.parts[n][local]
         rows = np.asarray(row, dtype=np.int64)
         out = np.empty((len(rows), self.shape[1]), dtype=np.float32)
         for n, part in enumerate(self.parts):
