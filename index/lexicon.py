@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import functools
 
-VERSION = "17"  # 17: 投入强度 defined (DEFINED), its words kept whole (14–16 were this session's trials); 13: 涨 ~ 增长; 12: aliases people type for seven concepts, each used by two or more independently written question sets (经济盘子, 科研投入, 高科技企业, 政策性住房, 在读大学生, 公立, 税收); 11: traditional → simplified (OpenCC) and no marks inside words, in index/tokenize.normalise; 10: 会上 is a stop word; 9: 经济增速 ~ GDP; 一把手 is no synonym of 局长; 8: speech verbs are stop words; 7: 全年 is a word again (全年 vs 一季度); 6: Latin words kept whole; 5: jieba dictionary trimmed (index/tokenize.py)
+VERSION = "18"  # 18: a bureau's "X部门" form (住建部门 → 住建局); 17: 投入强度 defined (DEFINED), its words kept whole (14–16 were this session's trials); 13: 涨 ~ 增长; 12: aliases people type for seven concepts, each used by two or more independently written question sets (经济盘子, 科研投入, 高科技企业, 政策性住房, 在读大学生, 公立, 税收); 11: traditional → simplified (OpenCC) and no marks inside words, in index/tokenize.normalise; 10: 会上 is a stop word; 9: 经济增速 ~ GDP; 一把手 is no synonym of 局长; 8: speech verbs are stop words; 7: 全年 is a word again (全年 vs 一季度); 6: Latin words kept whole; 5: jieba dictionary trimmed (index/tokenize.py)
 
 DISTRICTS = ("越秀", "海珠", "荔湾", "天河", "白云", "黄埔", "番禺", "花都", "南沙", "从化", "增城")
 
@@ -32,6 +32,9 @@ BODIES: tuple[tuple[str, ...], ...] = (
     ("发改系统",),
     ("住建部", "住房和城乡建设部"),
 )
+# People name a bureau by its field and "部门" ("住建部门", "商务部门", "发改部门"): the city's bureau, not a ministry
+# (住建部). Five questions of four sets, written apart, did. Made from each bureau's name, not listed.
+BODIES = tuple(g + (f"{g[0][:-1]}部门",) if g[0].endswith(("局", "委")) else g for g in BODIES)
 
 # Cities counted by their bare name (深圳, not only 深圳市): Guangdong's 21, China's largest, and a few
 # whose last character also ends words before 市 (盐城: 城市; 绍兴: 科技兴市). Left out on purpose:

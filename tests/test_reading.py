@@ -264,6 +264,9 @@ def test_a_count_of_something_not_asked_is_not_the_answer():
     talent = "78家新型研发机构、165万名高校学生、374万名技能人才"
     assert not counts_other(parse("广州有多少在读大学生？"), talent, talent.find("165万名"), "165万名")  # synonyms
     assert not counts_other(parse("有多少名在读大学生？"), talent, talent.find("78家"), "78家")  # a unit asked decides
+    renewal = "全年计划推进城市更新项目494个，完成固定资产投资1800亿元"  # nothing after it: the word before is counted
+    assert counts_other(parse("2024年计划翻新多少处老街坊住宅区？"), renewal, renewal.find("494个"), "494个")
+    assert not counts_other(parse("2024年计划推进多少城市更新项目？"), renewal, renewal.find("494个"), "494个")
     assert [m.group() for m in figures("新增十个概念验证中心、千家高新技术企业，走进千家万户")] == ["十个", "千家"]
 
 

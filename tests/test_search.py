@@ -71,6 +71,10 @@ def test_question_years_places_and_wants():
     assert parse("白云今年固投多少", latest_year=2026).year_assumed
     assert parse("番禺区委书记叫什么").years == () and parse("番禺区委书记叫什么").wants == "person"
     assert [p.name for p in parse("市住房和城乡建设局局长是谁").places] == ["住建局"]
+    # a bureau by its field and "部门" is the city's bureau, not the ministry whose name is inside it (住建部)
+    assert [p.name for p in parse("2024年广州住建部门打算筹建多少套住房").places] == ["住建局"]
+    assert [p.name for p in parse("住建部发布了什么").places] == ["住建部"]
+    assert [p.name for p in parse("天河区发改部门提出什么").places] == ["天河区", "发改委"]
     assert parse("ＧＤＰ　增速").text == "GDP 增速"
 
 
