@@ -12,7 +12,7 @@ from index import indicators, lexicon
 from index.indicators import PERIODS
 from index.records import Chunk
 from index.tokenize import cut
-from qa.question import ASKS_CITY, NOT_ASKED, OWN_PAST_YEAR, SAID_RELATIVE, Question, group_kind, place_groups
+from qa.question import ASKS_CITY, HOME_SCOPES, NOT_ASKED, OWN_PAST_YEAR, SAID_RELATIVE, Question, group_kind, place_groups
 from qa.shapes import COUNT_UNITS, DATE, TITLED_NAME, figures, has_figure, speaks
 
 OPENING = 40
@@ -35,9 +35,6 @@ def year_matches(question: Question, year: int | None, chunk: Chunk) -> bool:
         return not question.relative or said_relative(question, year, chunk.text)
     return (year in question.years or any(f"{y}年" in chunk.text for y in question.years)
             or (year is not None and year - 1 in question.years and any(w in chunk.text for w in OWN_PAST_YEAR)))
-
-
-HOME_SCOPES = (lexicon.HOME_CITY, lexicon.HOME_PROVINCE)
 
 
 def city_matches(question: Question, city: str | None) -> bool:

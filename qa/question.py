@@ -132,6 +132,9 @@ def place_groups() -> list[tuple[str, ...]]:
     return districts + list(lexicon.BODIES)
 
 
+HOME_SCOPES = (lexicon.HOME_CITY, lexicon.HOME_PROVINCE)
+
+
 def find_places(text: str) -> tuple[Place, ...]:
     """The places and bodies named in `text`, known ones by their lexicon forms."""
     named = {group: [m.span() for form in group for m in re.finditer(re.escape(form), text)] for group in place_groups()}
@@ -150,6 +153,8 @@ def find_places(text: str) -> tuple[Place, ...]:
             named = True  # "省发改委": the province's bureau, not the city's
         if named and not (specific and group[1] == lexicon.HOME_CITY):  # 广州市发改委 is simply 发改委
             found.append(Place(group[1], group, "scope"))
+    if {p.name for p in found} >= set(HOME_SCOPES):  # "广州集聚了全省70%的…": the city, the province its frame
+        found = [p for p in found if p.name != lexicon.HOME_PROVINCE]
     taken = [m.span() for p in found for form in p.forms for m in re.finditer(re.escape(form), text)]
     for city in lexicon.CITIES:  # another city by its bare name: "贵阳白云区" is not Guangzhou's 白云区
         spans = [m.span() for m in re.finditer(f"{city}(?!大学)", text)]

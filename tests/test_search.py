@@ -75,6 +75,9 @@ def test_question_years_places_and_wants():
     assert [p.name for p in parse("2024年广州住建部门打算筹建多少套住房").places] == ["住建局"]
     assert [p.name for p in parse("住建部发布了什么").places] == ["住建部"]
     assert [p.name for p in parse("天河区发改部门提出什么").places] == ["天河区", "发改委"]
+    # the city and the province named together: the city is asked of, the province is its frame ("全省70%")
+    assert [p.name for p in parse("广州集聚了全省多少的重点实验室").places] == ["广州市"]
+    assert [p.name for p in parse("2024年全省安排多少个重点项目").places] == ["广东省"]
     assert parse("ＧＤＰ　增速").text == "GDP 增速"
 
 
