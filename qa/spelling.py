@@ -1,7 +1,7 @@
 """Districts typed by sound or by slip → the district meant, and how the question was read.
 
 "Tianhe区", "panyu", "Huángpǔ", "zengcheng": pinyin of a district (tones, spaces
-and a trailing "qu" allowed); "kejiju", "gutou": pinyin of a lexicon word (科技局, 固投). "天和区", "黄浦区", "花度": a homophone of a
+and a trailing "qu" allowed); "kejiju", "gutou", "Dongguan": pinyin of a lexicon word or city (科技局, 固投, 东莞). "天和区", "黄浦区", "花度": a homophone of a
 district (every character sounds like the district's). "白去区": a near-form
 slip (the head character right, the other not, "区" after it, and neither the
 two characters nor the three a word of jieba's dictionary, so "南山区", "白天区"
@@ -50,8 +50,10 @@ def lexicon_words() -> list[str]:
 
 def spelt_words() -> list[str]:
     """The lexicon's Chinese words a question may type in pinyin, of any length ("guding zichan touzi" → 固定资产投资),
-    its stop words too ("mubiao" → 目标: read, then left out as typed in characters), districts aside."""
-    return _words_of(lexicon.dictionary_words() + [f for g in lexicon.SYNONYMS for f in g] + list(lexicon.STOPWORDS))
+    its cities ("Dongguan" → 东莞) and stop words too ("mubiao" → 目标: read, then left out as typed in characters),
+    districts aside."""
+    return _words_of(lexicon.dictionary_words() + [f for g in lexicon.SYNONYMS for f in g] + list(lexicon.CITIES)
+                     + list(lexicon.STOPWORDS))
 
 
 def _table() -> dict:

@@ -281,6 +281,7 @@ def test_a_lexicon_word_typed_in_pinyin_is_read():
     assert "天河区" in text and "固定资产投资" in text and "目标" in text
     assert ("guding zichan touzi", "固定资产投资") in readings
     assert read_slips("panyou 2024年固投目标")[1] == ()  # no word spelt so: a name, not read
+    assert ("Dongguan", "东莞") in read_slips("三大科学城里Dongguan的是哪一个")[1]  # a city of the lexicon
 
 
 def test_a_day_asked_finds_the_passage_that_gives_it(stored):
