@@ -30,8 +30,7 @@ EXPECTED: dict[str, tuple[float, float, float, int, list[str]]] = {
     "heldout4": (1.0, 1.0, 0.0, 0, []),
     # blind set A: paraphrases that share no words with the report and that the decision does not trust
     # enough to answer (not found, the nearest words shown), "在哪个城市开的" (the city ranks below the top 3)
-    "heldout5": (0.84, 1.0, 0.16, 0, ["a016", "a017", "a018", "a019", "a020", "a023", "a025", "a027", "a029", "a030",
-                                      "a067"]),
+    "heldout5": (0.85, 1.0, 0.15, 0, ["a016", "a017", "a018", "a019", "a020", "a023", "a025", "a027", "a030", "a067"]),
     # blind set B: mostly paraphrases not trusted enough to answer
     "heldout6": (0.89, 1.0, 0.11, 0, ["b026", "b028", "b031", "b033", "b034", "b035", "b036", "b037"]),
     # blind set C (first contact recorded in README, then tuned on): paraphrases, a pinyin-only question,
@@ -50,7 +49,7 @@ EXPECTED: dict[str, tuple[float, float, float, int, list[str]]] = {
     "heldout10": (0.91, 1.0, 0.08, 1, ["f029", "f032", "f036", "f039", "f040", "f080", "f081"]),
     # blind set G, written at the end of the third session and measured once on its final code (README,
     # Quality), fitted on since the fourth: paraphrases, who/where questions (fake encoder)
-    "heldout11": (0.91, 1.0, 0.09, 0, ["g020", "g021", "g029", "g038", "g055", "g079", "g082"]),
+    "heldout11": (0.9, 1.0, 0.1, 0, ["g007", "g020", "g021", "g029", "g038", "g055", "g079", "g082"]),
     # blind set H (fourth session: first contact recorded in README, then fitted on): paraphrases not trusted
     # enough, the province's meeting city, a person asked of a title (fake encoder)
     "heldout12": (0.9, 1.0, 0.09, 1, ["h002", "h015", "h025", "h029", "h041", "h046", "h076", "h093"]),
@@ -64,15 +63,14 @@ EXPECTED: dict[str, tuple[float, float, float, int, list[str]]] = {
                                        "j063", "j095"]),
     # blind set K, written in the sixth session from the seeds alone; first contact on the fifth session's final
     # code recorded (README, Quality), never fitted on, misses not read: a guard (fake encoder)
-    "heldout15": (0.9, 0.93, 0.09, 2, ["k014", "k015", "k017", "k019", "k020", "k023", "k026", "k059", "k100"]),
+    "heldout15": (0.91, 0.93, 0.08, 2, ["k015", "k017", "k019", "k020", "k023", "k026", "k059", "k100"]),
     # blind set L, written in the seventh session from the seeds alone; first contact on the sixth session's final
     # code recorded (README, Quality), then its misses read and fitted on: paraphrases (fake encoder)
     "heldout16": (0.85, 1.0, 0.15, 0, ["l013", "l016", "l018", "l019", "l020", "l021", "l022", "l026", "l027", "l028",
                                        "l071", "l084"]),
     # blind set M, written in the seventh session from the seeds alone; first contact on that session's code at
     # 38a694d recorded (README, Quality), its misses then read; never fitted on (fake encoder)
-    "heldout17": (0.88, 0.93, 0.11, 2, ["m013", "m014", "m015", "m016", "m018", "m020", "m021", "m023", "m025",
-                                        "m026", "m093"]),
+    "heldout17": (0.9, 0.93, 0.09, 2, ["m013", "m015", "m016", "m018", "m020", "m021", "m023", "m026", "m093"]),
     # blind set N, written in the seventh session from the seeds alone; first contact on that session's code at
     # 6579de4 recorded (README, Quality), its misses then read; never fitted on (fake encoder)
     "heldout18": (0.89, 1.0, 0.1, 1, ["n013", "n014", "n015", "n016", "n017", "n019", "n024", "n044", "n077"]),
