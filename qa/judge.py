@@ -148,7 +148,9 @@ def foreign_indicator(question: Question, said_of: str) -> bool:
     asked = indicators_in(question.text)
     if not asked:
         return False  # "产出增幅" names no indicator: any may be meant
-    return any(g not in asked for g in indicators_in(said_of))
+    asked_forms = [f for g in asked for f in g if not f.isascii()]
+    # one whose name holds an asked one's is a kind of it ("研发经费投入" is 研发's), not another
+    return any(g not in asked and not any(a in f for f in g for a in asked_forms) for g in indicators_in(said_of))
 
 
 def indicator_missing(question: Question, text: str) -> bool:

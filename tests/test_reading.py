@@ -98,6 +98,13 @@ def test_a_share_is_not_its_indicator():
     assert lead(text, text.index("5.5%")).startswith("全年社零额")
 
 
+def test_an_indicator_named_within_the_asked_one_is_not_another():
+    from qa.judge import foreign_indicator
+    spending = parse("2024年广州在科研开发上准备投入多少资金？")  # 科研开发 is 研发; 研发经费投入 is a kind of it
+    assert not foreign_indicator(spending, "2024年广州研发经费投入将超")
+    assert foreign_indicator(parse("2024年广州GDP增长多少？"), "全年社零额增长")
+
+
 def test_a_figure_is_said_of_what_these_reports_list_before_it():
     listed = "南沙将努力实现地区生产总值、社消零总额、固定资产投资、规上工业产值均增长6%以上。"
     assert "地区生产总值、社消零总额" in lead(listed, listed.index("6%"))  # 均: every item of the 、-list
