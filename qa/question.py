@@ -82,7 +82,7 @@ class QuestionError(ValueError):
 
 # Words ending in 区/市/县 that are not places: 园区, 自贸区, 城市 …
 NOT_PLACES = frozenset("园 城 湾 社 景 片 新 市 辖 全 本 该 各 老 郊 城中 示范 功能 开发 自贸 高新 保税 试验 重点 核心"
-                       " 中心 先行 商务 产业 大湾 校 街 小 学 居 住宅 生活 工业 物流 合作 集聚 都市 城区 超大城 大城"
+                       " 中心 先行 商务 产业 大湾 校 街 小 学 居 居住 住宅 生活 工业 物流 合作 集聚 都市 城区 超大城 大城"
                        " 一线城 特大城 省会城 中心城 门户城 国际大都".split())
 
 # A bureau the lexicon does not know, named after 市/区/省: "市卫健委", "省商务厅", "市文旅局".

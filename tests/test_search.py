@@ -132,6 +132,7 @@ def test_question_names_places_the_lexicon_does_not_know():
     assert {(p.name, p.kind) for p in nanshan.places} == {("深圳市", "other"), ("南山区", "other")}
     assert ("卫健委", "other") in [(p.name, p.kind) for p in parse("广州市卫健委主任是谁").places]
     assert parse("南沙自贸区面积").places[0].name == "南沙区" and len(parse("南沙自贸区面积").places) == 1
+    assert [p.name for p in parse("荔湾区三年把多少个老旧居住区微改造做完").places] == ["荔湾区"]  # a kind of area
 
 
 def test_scopes_city_and_province():
