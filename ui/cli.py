@@ -91,6 +91,10 @@ def cmd_ask(args: argparse.Namespace) -> int:
     from ui.terminal import answer_text
 
     k = DEFAULT_K if args.k is None else args.k
+    if args.question != "-":
+        from index.embed import quick_start
+
+        quick_start()  # one question: the question encoder that opens fastest
     assistant = Assistant(args.index_dir)
     assistant.index().query_encoder()  # fail early when there is no index; load the encoder meanwhile
     if args.question == "-":
