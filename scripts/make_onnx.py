@@ -7,7 +7,7 @@ Writes MODEL/onnx/ (`make model` runs it; ≈ 40 s), the files `index.embed.Onnx
   sentencepiece ModelProtos — the 250,002 pieces with their scores and ids (normalisation off), and the
   normaliser's precompiled charsmap alone — so the `sentencepiece` library gives `tokenizers`' ids (checked
   here on every line of seeds/ and on odd inputs before anything is written; tests/test_onnx.py checks the
-  question sets and every chunk) at ≈ 20 MB instead of `tokenizers`' ≈ 280 MB for the same vocabulary.
+  question sets and every chunk) in ≈ 60 MB of RSS instead of `tokenizers`' ≈ 290 MB for the same vocabulary.
 - `embeddings.npy`: the word-embedding table (250,037 × 384 float32, as in model.safetensors). The encoder
   maps it (np.load, mmap_mode="r"): a question touches a few dozen rows, and only their pages are read.
 - `encoder.onnx` (+ `encoder.onnx.data`, which onnxruntime maps): BertModel from `inputs_embeds` (word

@@ -9,6 +9,7 @@ ensure_ascii=False.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import sys
@@ -85,18 +86,16 @@ def cmd_ask(args: argparse.Namespace) -> int:
     from index.tokenize import warm_up
 
     warm_up()  # jieba's dictionary loads while the index and the encoder load
+    from index.embed import quick_start
     from qa.answer import DEFAULT_K
     from qa.assistant import Assistant
     from qa.question import QuestionError
     from ui.terminal import answer_text
 
     k = DEFAULT_K if args.k is None else args.k
-    if args.question != "-":
-        from index.embed import quick_start
-
-        quick_start()  # one question: the question encoder that opens fastest
     assistant = Assistant(args.index_dir)
-    assistant.index().query_encoder()  # fail early when there is no index; load the encoder meanwhile
+    with quick_start() if args.question != "-" else contextlib.nullcontext():  # one question: the fastest to open
+        assistant.index().query_encoder()  # fail early when there is no index; load the encoder meanwhile
     if args.question == "-":
         for number, raw in enumerate(getattr(sys.stdin, "buffer", sys.stdin), start=1):
             raw = raw if isinstance(raw, bytes) else raw.encode("utf-8", "surrogateescape")
