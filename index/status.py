@@ -22,7 +22,10 @@ def status(seeds_dir: Path, index_dir: Path) -> dict:
     current = fingerprint(seeds_dir) if Path(seeds_dir).is_dir() else {}
     built_by, now = stored.manifest.get("pipeline_version"), pipeline_version()
     per_article = {source: record["chunks"] for source, record in stored.articles.records.items()}
-    return {"path": str(stored.path), "built_at": stored.manifest["built_at"], "model": stored.model,
+    from index.embed import question_engine
+
+    model = {**stored.model, "query_engine": question_engine(stored.model)}  # the ONNX export when made, else the manifest's
+    return {"path": str(stored.path), "built_at": stored.manifest["built_at"], "model": model,
             "counts": stored.manifest["counts"], "parts": part_entries(stored.manifest),
             "articles": [{**a.metadata(), "chunks": per_article[a.source]} for a in stored.articles.values()],
             "rejected": stored.manifest.get("rejected", []),

