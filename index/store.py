@@ -353,23 +353,29 @@ class StoredIndex:
     def dense(self, text: str, k: int, sources: Collection[str] | None = None) -> list[tuple[int, float]]:
         """(row, cosine) of the `k` chunks nearest to `text`; the last question's vector and result are kept for
         a retry (answering asks again with the year relaxed; at 100k chunks a search reads 100 MB of vectors)."""
+        # Each kept slot is read once into a local: a server's threads ask side by side, and another question's
+        # vector may replace the slot between a check and a use.
         key = (text, k, None if sources is None else tuple(sorted(sources)))
-        if self._last_dense is not None and self._last_dense[0] == key:
-            return list(self._last_dense[1])
-        if self._last_query is None or self._last_query[0] != text:
-            self._last_query = (text, self.query_encoder().query(text))
+        last = self._last_dense
+        if last is not None and last[0] == key:
+            return list(last[1])
+        asked = self._last_query
+        if asked is None or asked[0] != text:
+            asked = self._last_query = (text, self.query_encoder().query(text))
+        query = asked[1]
         try:  # the ANN index is read on first search: a damaged header, list or row id shows here; damaged
             # vectors inside a list that keep the file's size and mtime do not (as for vectors.npy)
             exact_only = self.vectors.exact_only()
             if exact_only:  # one product over all the rows answers every search of this question (each year's)
-                if self._last_similarities is None or self._last_similarities[0] != text:
-                    self._last_similarities = (text, self.vectors.similarities(self._last_query[1]))
+                similar = self._last_similarities
+                if similar is None or similar[0] != text:
+                    similar = self._last_similarities = (text, self.vectors.similarities(query))
                 rows = self.vectors.shown() if sources is None else self.articles.rows_of(sources)
-                found = vectors.best(self._last_similarities[1][rows], rows, k)
+                found = vectors.best(similar[1][rows], rows, k)
             elif sources is None:
-                found = self.vectors.search(self._last_query[1], k)
+                found = self.vectors.search(query, k)
             else:
-                found = self.vectors.exact(self._last_query[1], k, self.articles.rows_of(sources))
+                found = self.vectors.exact(query, k, self.articles.rows_of(sources))
         except ValueError as err:
             raise IndexCorrupt(f"index in {self.path} is damaged ({err}) — {FIX}") from err
         self._last_dense = (key, found)

