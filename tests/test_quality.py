@@ -16,7 +16,7 @@ DEV = ROOT.parent / "shared" / "eval" / "dev.jsonl"
 SETS = {name: ROOT / "tests" / "eval" / f"{name}.jsonl"
         for name in ("heldout", "heldout2", "heldout3", "heldout4", "heldout5", "heldout6", "heldout7", "heldout8",
                      "heldout9", "heldout10", "heldout11", "heldout12", "heldout13", "heldout14", "heldout15",
-                     "heldout16", "heldout17", "heldout18")} | {"dev": DEV}
+                     "heldout16", "heldout17", "heldout18", "heldout19", "heldout20", "heldout21")} | {"dev": DEV}
 
 # set → (answer@1 floor, abstention floor, false-abstention ceiling, answered-but-wrong ceiling, known misses)
 EXPECTED: dict[str, tuple[float, float, float, int, list[str]]] = {
@@ -74,6 +74,17 @@ EXPECTED: dict[str, tuple[float, float, float, int, list[str]]] = {
     # blind set N, written in the seventh session from the seeds alone; first contact on that session's code at
     # 6579de4 recorded (README, Quality), its misses then read; never fitted on (fake encoder)
     "heldout18": (0.9, 1.0, 0.09, 1, ["n014", "n015", "n016", "n017", "n019", "n024", "n044", "n077"]),
+    # blind set O, written in the eighth session from the seeds alone; first contact on the seventh session's final
+    # code (9eb2110) recorded (README, Quality), its misses then read and worked on (fake encoder)
+    "heldout19": (0.9, 1.0, 0.08, 2, ["o003", "o025", "o034", "o035", "o038", "o045", "o070", "o080"]),
+    # blind set P, written with O; first contact on 9eb2110 recorded, measured again on the eighth session's final
+    # code, only then its misses read; never fitted on (fake encoder)
+    "heldout20": (0.85, 1.0, 0.12, 2, ["p025", "p031", "p033", "p034", "p038", "p042", "p045", "p065", "p070", "p079",
+                                       "p086", "p090"]),
+    # blind set Q, written late in the eighth session; first contact on its final code recorded (and on 9eb2110 for
+    # comparison); misses not read, never fitted on (fake encoder)
+    "heldout21": (0.84, 1.0, 0.11, 4, ["q007", "q015", "q029", "q041", "q044", "q046", "q054", "q060", "q064", "q069",
+                                       "q088", "q093", "q097"]),
 }
 
 
