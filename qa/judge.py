@@ -12,7 +12,8 @@ from index import indicators, lexicon
 from index.indicators import PERIODS
 from index.records import Chunk
 from index.tokenize import cut
-from qa.question import ASKS_CITY, HOME_SCOPES, NOT_ASKED, OWN_PAST_YEAR, SAID_RELATIVE, Question, group_kind, place_groups
+from qa.question import (ASKS_CITY, HOME_SCOPES, NOT_ASKED, OWN_PAST_YEAR, SAID_RELATIVE, Question, group_kind,
+                         place_groups)
 from qa.shapes import COUNT_UNITS, DATE, TITLED_NAME, figures, has_figure, speaks
 
 OPENING = 40

@@ -137,13 +137,14 @@ HOME_SCOPES = (lexicon.HOME_CITY, lexicon.HOME_PROVINCE)
 
 def find_places(text: str) -> tuple[Place, ...]:
     """The places and bodies named in `text`, known ones by their lexicon forms."""
-    named = {group: [m.span() for form in group for m in re.finditer(re.escape(form), text)] for group in place_groups()}
-    spans = [span for group_spans in named.values() for span in group_spans]
+    said = {group: [m.span() for form in group for m in re.finditer(re.escape(form), text)]
+            for group in place_groups()}
+    spans = [span for group_spans in said.values() for span in group_spans]
 
     def inside_longer(span: tuple[int, int]) -> bool:  # "住建部" in "住建部门" (住建局): the longest name is the one meant
         return any(start <= span[0] and span[1] <= end and end - start > span[1] - span[0] for start, end in spans)
 
-    found = [Place(group[0], group, group_kind(group)) for group, group_spans in named.items()
+    found = [Place(group[0], group, group_kind(group)) for group, group_spans in said.items()
              if any(not inside_longer(span) for span in group_spans)]
     specific = bool(found)
     for group in lexicon.SCOPES:  # "市委书记" names no city: only 广州/广州市/全市 and the like count

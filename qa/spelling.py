@@ -1,7 +1,8 @@
 """Districts typed by sound or by slip → the district meant, and how the question was read.
 
 "Tianhe区", "panyu", "Huángpǔ", "zengcheng": pinyin of a district (tones, spaces
-and a trailing "qu" allowed); "kejiju", "gutou", "Dongguan": pinyin of a lexicon word or city (科技局, 固投, 东莞). "天和区", "黄浦区", "花度": a homophone of a
+and a trailing "qu" allowed); "kejiju", "gutou", "Dongguan": pinyin of a lexicon word or
+city (科技局, 固投, 东莞). "天和区", "黄浦区", "花度": a homophone of a
 district (every character sounds like the district's). "白去区": a near-form
 slip (the head character right, the other not, "区" after it, and neither the
 two characters nor the three a word of jieba's dictionary, so "南山区", "白天区"
