@@ -183,7 +183,8 @@ class OnnxEncoder:
     (embeddings.npy: only the rows a text touches are read from disk) → BertModel, mean pooling and L2 norm in the
     graph. fp32: the vectors are sentence-transformers' (cosine ≥ 0.9999, tests/test_onnx.py).
 
-    Prompts are the model's own (config_sentence_transformers.json). `run` may be called from several threads.
+    Prompts are the model's own (config_sentence_transformers.json). `query` and `passages` may be called from
+    several threads (onnxruntime's sessions are). The graph normalises already; `_normalised` is a guard.
     """
 
     def __init__(self, model_dir: Path, folder: Path, threads: int = QUERY_THREADS):
@@ -201,6 +202,8 @@ class OnnxEncoder:
             options.log_severity_level = 3  # errors only: its notes on unused initialisers are no user's business
             self.session = onnxruntime.InferenceSession(str(folder / ONNX_FILES["graph"]), options,
                                                         providers=["CPUExecutionProvider"])
+        except ImportError as err:  # a package pyproject pins is not installed
+            raise ModelMissing(f"cannot open the question encoder ({err}) — run 'make setup'") from err
         except Exception as err:  # noqa: BLE001 - sentencepiece's, numpy's and onnxruntime's own errors: damaged files
             raise ModelMissing(f"cannot open the question encoder in {folder} "
                                f"({(str(err).splitlines() or [type(err).__name__])[0][:120]}) — {fix}") from err

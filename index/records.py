@@ -14,6 +14,8 @@ from dataclasses import asdict, dataclass, fields
 def part_of(starts: Sequence[int], row: int) -> tuple[int, int]:
     """A build's row → (its part, its row within that part), `starts` being each part's first row and then the
     row count (a build reads its parts' rows as one sequence, part after part)."""
+    if not 0 <= row < starts[-1]:
+        raise IndexError(f"row {row} of a build of {int(starts[-1])} rows")
     n = bisect_right(starts, row) - 1
     return n, row - int(starts[n])
 

@@ -254,17 +254,22 @@ def date_said(question: Question, text: str) -> re.Match | None:
 def counts_other(question: Question, text: str, at: int, figure: str) -> bool:
     """Does a count the question asks no unit of count something it does not name ("5个乡镇" for "一年能收多少稻谷";
     not "165万名高校学生" for "多少在读大学生": synonyms are one thing)? The thing counted is the word after it, or,
-    when none follows, the word before it ("推进城市更新项目494个，" for "翻新多少处老旧小区")."""
+    when none follows, the words before it: none of them asked ("推进城市更新项目494个，" for "翻新多少处老旧小区"; not
+    "一期产线完全达产后预计年产能300万套" for "一期达产后年产能多少", whose verbs and nouns jieba's tags mix up)."""
     if question.unit or not figure.endswith(COUNT_UNITS):
         return False
-    after = re.match(r"(?:以上|左右|余)?([\u4e00-\u9fff]{2,6})", text[at + len(figure):])
-    before = re.search(r"([\u4e00-\u9fff]{2,6})$", text[:at])
-    if not (after or before):
-        return False
-    counted = cut(after[1])[0] if after else cut(before[1])[-1]
     canonical = lexicon.canonical_forms()
     asked = {canonical.get(t, t) for t in question.terms}
-    return len(counted) > 1 and counted not in question.text and canonical.get(counted, counted) not in asked
+
+    def other(word: str) -> bool:
+        return len(word) > 1 and word not in question.text and canonical.get(word, word) not in asked
+
+    after = re.match(r"(?:以上|左右|余)?([\u4e00-\u9fff]{2,6})", text[at + len(figure):])
+    if after:
+        return other(cut(after[1])[0])
+    before = re.search(r"([\u4e00-\u9fff]{2,8})$", text[:at])
+    words = [w for w in cut(before[1]) if len(w) > 1] if before else []
+    return bool(words) and all(other(w) for w in words)
 
 
 # A question of what is new ("新增多少家", "新培育多少") is not answered by a stock ("拥有1.3万家", "累计…"): the

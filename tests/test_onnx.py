@@ -32,7 +32,8 @@ def questions() -> list[str]:
     found = []
     for name in files:
         if Path(name).is_file():
-            found += [json.loads(line).get("question") or "" for line in open(name, encoding="utf-8") if line.strip()]
+            found += [json.loads(line).get("question") or ""
+                      for line in Path(name).read_text(encoding="utf-8").splitlines() if line.strip()]
     return found
 
 
@@ -62,8 +63,8 @@ def test_vectors_are_sentence_transformers_ones(real_model):
 
     reference = SentenceTransformerEncoder(real_model)
     encoder = embed.OnnxEncoder(real_model, real_model / embed.ONNX_DIR)
-    asked = [json.loads(line)["question"] for line in open(ROOT / "tests" / "eval" / "heldout.jsonl", encoding="utf-8")
-             if line.strip()] + ODD
+    heldout = (ROOT / "tests" / "eval" / "heldout.jsonl").read_text(encoding="utf-8").splitlines()
+    asked = [json.loads(line)["question"] for line in heldout if line.strip()] + ODD
     cosines = [float(encoder.query(q) @ reference.query(q)) for q in asked]
     assert min(cosines) >= MIN_COSINE
     texts = ["短", "白云区2026年完成固投1400亿元,增长5%以上。" * 8, "🇨🇳 广州", ""]  # one padded batch, lengths apart

@@ -185,3 +185,12 @@ def test_a_damaged_recent_part_is_an_error_naming_the_fix_and_the_update_mends_i
         store.load(index_dir)
     update(seeds_copy, index_dir, model=FAKE)
     assert store.verify(index_dir) and "1300亿元" in ask(store.load(index_dir), "白云区2025年固投目标").text
+
+
+def test_a_row_is_found_in_its_part_and_a_row_outside_the_build_is_refused():
+    from index.records import part_of
+    starts = [0, 3, 3, 7]  # three parts of 3, 0 and 4 rows
+    assert [part_of(starts, row) for row in (0, 2, 3, 6)] == [(0, 0), (0, 2), (2, 0), (2, 3)]
+    for outside in (-1, 7):
+        with pytest.raises(IndexError):
+            part_of(starts, outside)

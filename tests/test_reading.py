@@ -274,6 +274,8 @@ def test_a_count_of_something_not_asked_is_not_the_answer():
     renewal = "全年计划推进城市更新项目494个，完成固定资产投资1800亿元"  # nothing after it: the word before is counted
     assert counts_other(parse("2024年计划翻新多少处老街坊住宅区？"), renewal, renewal.find("494个"), "494个")
     assert not counts_other(parse("2024年计划推进多少城市更新项目？"), renewal, renewal.find("494个"), "494个")
+    so_far = "城市更新项目累计494个，"  # a word before it is asked
+    assert not counts_other(parse("城市更新项目有多少？"), so_far, so_far.find("494个"), "494个")
     assert [m.group() for m in figures("新增十个概念验证中心、千家高新技术企业，走进千家万户")] == ["十个", "千家"]
 
 

@@ -78,6 +78,8 @@ def test_question_years_places_and_wants():
     # the city and the province named together: the city is asked of, the province is its frame ("全省70%")
     assert [p.name for p in parse("广州集聚了全省多少的重点实验室").places] == ["广州市"]
     assert [p.name for p in parse("2024年全省安排多少个重点项目").places] == ["广东省"]
+    assert [p.name for p in parse("全广东的重点实验室有几成落户广州").places] == ["广州市"]
+    assert [p.name for p in parse("广东和广州2024年的GDP目标各是多少").places] == ["广东省", "广州市"]  # both asked of
     assert parse("ＧＤＰ　增速").text == "GDP 增速"
 
 
