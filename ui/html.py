@@ -178,7 +178,7 @@ def status_panel(status: dict) -> str:
     """The index at a glance: model, build time, counts, each article with its inferred year and why."""
     model = status["model"]
     counts = status["counts"]
-    facts = (("模型", f"{model.get('name')}（提问编码：{model.get('query_engine')}）"), ("构建时间", when(status["built_at"])),
+    facts = (("模型", f"{model.get('name')}（提问编码：{status.get('question_engine') or model.get('query_engine')}）"), ("构建时间", when(status["built_at"])),
              ("文章", counts.get("articles")), ("段落", counts.get("chunks")))
     dl = "".join(f"<div><dt>{esc(k)}</dt><dd>{esc(v)}</dd></div>" for k, v in facts)
     rows = []

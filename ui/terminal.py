@@ -54,10 +54,15 @@ def comparison_lines(answer: Answer) -> list[str]:
     return lines
 
 
+def question_engine(status: dict) -> str:
+    """What a server's questions go through (`index.status`), else the engine the index was built for."""
+    return status.get("question_engine") or status["model"].get("query_engine", "")
+
+
 def status_text(status: dict) -> str:
     """`index.status.status` output → a report: build facts, one line per article with its evidence, freshness."""
     lines = [f"index: {status['path']}", f"built: {status['built_at']}",
-             f"model: {status['model']['name']} (query engine: {status['model']['query_engine']})",
+             f"model: {status['model']['name']} (query engine: {question_engine(status)})",
              f"articles: {status['counts']['articles']}  chunks: {status['counts']['chunks']}"]
     if len(status.get("parts") or ()) > 1:  # a base and a recent part (index.store)
         lines.append("parts: " + ", ".join(f"{'base' if p['folder'] == '.' else p['folder']} {p['articles']} articles "
