@@ -38,7 +38,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from index.embed import ModelMissing, model_identity  # noqa: E402
+from index.embed import ModelMissing, SentenceTransformerEncoder, model_identity  # noqa: E402
 from index.onnx_encoder import (ONNX_DIR, ONNX_FILES, ONNX_FORMAT, ONNX_MARKER, ExportDamaged,  # noqa: E402
                                 SentencePieceTokenizer, onnx_folder)
 
@@ -108,14 +108,10 @@ def check_tokenizer(tokenizer_json: Path, folder: Path) -> int:
 
 def export(model_dir: Path, folder: Path) -> None:
     """model_dir (a sentence-transformers directory) → embeddings.npy and encoder.onnx in `folder`."""
-    os.environ.setdefault("HF_HUB_OFFLINE", "1")
     import numpy as np
     import torch
-    from sentence_transformers import SentenceTransformer
-    from transformers.utils import logging as transformers_logging
 
-    transformers_logging.disable_progress_bar()
-    bert = SentenceTransformer(str(model_dir), device="cpu", local_files_only=True)[0].auto_model.eval()
+    bert = SentenceTransformerEncoder(model_dir).model[0].auto_model.eval()  # offline, as the index's passages were
     table = bert.embeddings.word_embeddings.weight.detach().numpy()
     np.save(folder / ONNX_FILES["embeddings"], np.ascontiguousarray(table, dtype=np.float32), allow_pickle=False)
 
