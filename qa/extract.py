@@ -29,6 +29,11 @@ SHORT_CONTINUATION = 10
 # best window that holds one is chosen when the passage has it ("市长孙志洋主持", not "召开全市高质量发展大会"
 # for "大会由谁主持"; "2023年12月28日，…搭载乘客" for "首飞是哪一天").
 KIND_ABSENT = 2.0
+# Words that hold nothing the question asks do not lead an answer: "全年增长5.5%、迈上2000亿元新台阶。规上工业总产值
+# 增长10%以上" ties with "规上工业总产值增长10%以上,跨越2500亿元关口" for "规上工业总产值要跨过多少" (both add a
+# clause and an amount), and the earlier would win and answer with the other indicator's 2000亿元. Less than a
+# clause's cost (0.08), so a window that needs its first clause still takes it when it gains anything else.
+EMPTY_LEAD = 0.05
 
 
 @dataclass(frozen=True)
@@ -77,13 +82,14 @@ def answer_span(question: Question, passage: str, idf: Callable[[str], float]) -
     words = [set(tokens(passage[a:b])) for a, b in spans]  # once per clause: jieba never joins across ，；。
     best, best_score, best_off = (0, 1), float("-inf"), False
     for i in range(len(spans)):
+        empty = coverage(question.terms, words[i], idf, passage[spans[i][0]:spans[i][1]]) == 0.0
         for j in range(i + 1, min(i + MAX_CLAUSES, len(spans)) + 1):
             start, end = spans[i][0], spans[j - 1][1]
             if end - start > MAX_ANSWER and j > i + 1:
                 break
             text = passage[start:end]
             score = coverage(question.terms, set().union(*words[i:j]), idf, text) + _bonus(question, text)
-            score -= 0.08 * (j - i - 1)
+            score -= 0.08 * (j - i - 1) + EMPTY_LEAD * (empty and j > i + 1)
             found = figures(text) if question.wants == "number" else []
             off = speaks_of(marks, start + found[0].start() if found else end) is False
             score -= 0.5 * off

@@ -54,7 +54,7 @@ ASKS_CITY = re.compile(r"(?:哪个|哪座|哪一座|哪一个)(?:城市|城(?![�
 WANTS_PLACE = re.compile(r"哪个区|哪些区|哪一个区|哪个部门|哪个单位|哪个局|哪个地方|哪里|" + ASKS_CITY.pattern)
 WANTS_LIST = re.compile(r"哪些|哪几|哪[两三四五六七八九十]|分别|有什么|包括什么|包括哪")
 RATE = re.compile(r"增速|增长|增幅|涨|比重|比例|占比|份额|提高|下降|百分|" + ASKED_POINTS.pattern)
-AMOUNT = re.compile(r"总量|规模|总额|总值|多少(?:亿|万|元|钱)|金额|达到多少|完成多少|迈上|" + THRESHOLD.pattern)
+AMOUNT = re.compile(r"总量|规模|总额|总值|多少(?:亿|万|元|钱)|金额|(?:达|冲|做|干|搞)到多少|完成多少|迈上|" + THRESHOLD.pattern)
 # An amount asked in so many words wins over a rate word: "增长多少亿元"; otherwise a rate word does. Both are
 # read without the indicators' names ("地区生产总值目标" asks no amount: "总值" is part of a name) and without
 # what the question says it does not ask ("总量目标是多少（不是增速）").
@@ -62,6 +62,9 @@ SAID_AMOUNT = re.compile(r"多少(?:亿|万|元|钱)|金额")
 # "涨到多少", "提高到多少": a level, an amount or a share as the rest says ("比例提高到多少" asks 75%), no rate
 LEVEL = re.compile(r"(?:涨|增长|增加|提高|提升)到")
 NOT_ASKED = re.compile(r"[（(]?(?:不是|而不是|不要|并非)[^，,。？?）)]*[）)]?")
+# Spoken question words, as the patterns above read them: "啥时候" asks a date as "什么时候" does, "是啥" is "是什么"
+SPOKEN = {"啥": "什么", "咋": "怎么", "几时": "什么时候"}
+SPOKEN_WORD = re.compile("|".join(SPOKEN))
 # the indicators' names, less those that say a measure themselves ("经济总量", "经济增速")
 INDICATOR_NAMES = re.compile("|".join(sorted({re.escape(f) for g in indicators.named_indicators() for f in g
                                               if not f.isascii() and not f.endswith(("总量", "规模"))
@@ -203,14 +206,15 @@ def parse(question: str, latest_year: int | None = None) -> Question:
     if len(question) > MAX_CHARS:
         raise QuestionError(f"问题有{len(question)}个字，太长了——请缩短到{MAX_CHARS}字以内")
     text, readings = read_slips(normalise(question))
-    text = normalise(text)
+    text = SPOKEN_WORD.sub(lambda m: SPOKEN[m.group()], normalise(text))
     if not re.search(r"[\w\u4e00-\u9fff]", text):
         raise QuestionError("问题里没有文字（只有标点或符号）——请用中文提问，例如：番禺区委书记叫什么")
     years, assumed = find_years(text, latest_year)
     places = find_places(text)
     place_forms = {f.lower() for p in places for f in p.forms}
     dates = tuple(dict.fromkeys(MEETING_DATE.findall(text)))
-    all_terms = tokens(MEETING_DATE.sub(" ", ASKING.sub(" ", ASKED_POINTS.sub(" ", BECOME.sub(r"\1 ", text)))))
+    asked = NOT_ASKED.sub(" ", text)  # "工业投资的增速（不是GDP或固投增速）": GDP and 固投 are not searched for
+    all_terms = tokens(MEETING_DATE.sub(" ", ASKING.sub(" ", ASKED_POINTS.sub(" ", BECOME.sub(r"\1 ", asked)))))
     function = function_words()
     year_words = {str(y) for y in years} | {str(y)[2:] for y in years} | set(RELATIVE_YEARS)
     terms = [t for t in all_terms if not any(t in form for form in place_forms)  # "沙区" of 南沙区 too
