@@ -206,7 +206,9 @@ def figure_missing(question: Question, text: str) -> bool:
 
 ORDINAL = re.compile(r"第[一二三四五六七八九十百\d]+")
 DAY = re.compile(r"\d{1,2}月\d{1,2}日|\d{1,2}日")
+MONTH_DAY = re.compile(r"\d{1,2}月\d{1,2}日")  # "几月几号" asks the month too: "25日" alone does not say it
 ASKS_DAY = re.compile(r"哪天|哪一天|几月几[日号]|几号|哪个日子|日期")
+ASKS_MONTH = re.compile(r"几月|哪个月|哪一个月|月份")
 SHARE = re.compile(r"比重|占比|占[^，,；;。]{0,12}$")  # "占GDP比重达到30%": a share, not the indicator itself
 SHARE_ASKED = re.compile(r"比重|占比|占|比例|百分之")
 
@@ -244,7 +246,8 @@ def lead(text: str, at: int) -> str:
 def date_said(question: Question, text: str) -> re.Match | None:
     """The date in `text` a date question asks: a day for "哪天/几月几日" (a bare "2024年" does not say it), and
     not one written under another year than the asked ("2023年1月28日" does not date a 2024 meeting)."""
-    for m in (DAY if ASKS_DAY.search(question.text) else DATE).finditer(text):
+    said = (MONTH_DAY if ASKS_MONTH.search(question.text) else DAY) if ASKS_DAY.search(question.text) else DATE
+    for m in said.finditer(text):
         other = re.search(r"((?:19|20)\d\d)年$", text[:m.start()])
         if not (question.years and other and int(other[1]) not in question.years):
             return m
@@ -283,6 +286,12 @@ def stock_for_new(question: Question, said_of: str) -> bool:
     return bool(ASKS_NEW.search(question.text) and STOCK.search(said_of))
 
 
+def share_for_change(question: Question, said_of: str) -> bool:
+    """Does the question ask how much something grows ("工业增加值增长目标"), and are the figure's lead words those of a
+    share ("工业增加值占GDP比重达到30%")? A share is a level, not a change, whatever its %."""
+    return bool(CHANGE.search(question.text) and not SHARE_ASKED.search(question.text) and SHARE.search(said_of))
+
+
 def measure_matches(question: Question, figure: str) -> bool:
     """Is `figure` the measure asked: a rate ("5%") for "增长多少", an amount for "总量多少" (any when none is said)?"""
     return not question.measure or ("%" in figure) == (question.measure == "rate")
@@ -315,8 +324,8 @@ class Signals:
     subject: float  # the asked place is what the passage is about (section or opening words)
     rank: float  # how many passages that could answer rank before it (other year, place, no figure: not counted)
     enough: float  # the passage holds half the question's concepts (a quarter: who-questions on their official)
-    measure: float  # the figure is the measure asked: a rate for "增长多少", an amount for "规模", no stock for "新增"
-    # (1 when none asked)
+    measure: float  # the figure is the measure asked: a rate for "增长多少", an amount for "规模", no stock for "新增",
+    # no share for "增长" (1 when none asked)
     missing: float  # the question names an indicator or title the words never name ("工业投资" asked, "固投" said)
 
     def vector(self) -> list[float]:
@@ -340,7 +349,8 @@ def signals(question: Question, chunk: Chunk, coverage_: float, cosine: float, r
     # "全年社零额增长不低于5.5%，…占GDP比重…" holds GDP, but not before 5.5%.
     bound = min(bound_of(said_of) / window, 1.0) if at >= 0 and question.wants == "number" and window else 1.0
     measure = not (figure and question.wants == "number"
-                   and (not measure_matches(question, figure) or stock_for_new(question, said_of)))
+                   and (not measure_matches(question, figure) or stock_for_new(question, said_of)
+                        or share_for_change(question, said_of)))
     return Signals(coverage_, window, cosine, float(answers_kind(question, answer)), bound, float(share),
                    float(is_subject(question, chunk)), float(rank), float(enough), float(measure),
                    float(indicator_missing(question, answer)))

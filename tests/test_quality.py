@@ -43,7 +43,7 @@ EXPECTED: dict[str, tuple[float, float, float, int, list[str]]] = {
     "heldout8": (0.9, 1.0, 0.07, 2, ["d027", "d029", "d034", "d037", "d039", "d066", "d071"]),
     # blind set E (third session: first contact recorded, then fitted on): paraphrases, who-questions below the
     # threshold, "在哪个城市" answered with the wrong city, a district merged away (萝岗) answered
-    "heldout9": (0.92, 0.93, 0.05, 3, ["e030", "e034", "e039", "e046", "e080", "e081", "e094"]),
+    "heldout9": (0.92, 1.0, 0.05, 2, ["e030", "e034", "e039", "e046", "e080", "e081"]),
     # blind set F, never tuned on (README, Quality): as the fourth session's code leaves it, a guard —
     # paraphrases and who-questions not trusted enough (fake encoder)
     "heldout10": (0.91, 1.0, 0.08, 1, ["f029", "f032", "f036", "f039", "f040", "f080", "f081"]),
@@ -59,8 +59,8 @@ EXPECTED: dict[str, tuple[float, float, float, int, list[str]]] = {
                                        "i060"]),
     # blind set J, written in the fifth session from the seeds alone; first contact on the fourth session's final
     # code recorded (README, Quality), never fitted on, misses not read: a guard (fake encoder)
-    "heldout14": (0.86, 0.93, 0.1, 4, ["j013", "j014", "j016", "j017", "j018", "j024", "j025", "j026", "j047", "j059",
-                                       "j063", "j095"]),
+    "heldout14": (0.88, 0.93, 0.1, 3, ["j013", "j014", "j016", "j017", "j018", "j024", "j025", "j026", "j047", "j063",
+                                       "j095"]),
     # blind set K, written in the sixth session from the seeds alone; first contact on the fifth session's final
     # code recorded (README, Quality), never fitted on, misses not read: a guard (fake encoder)
     "heldout15": (0.91, 0.93, 0.08, 2, ["k015", "k017", "k019", "k020", "k023", "k026", "k059", "k100"]),

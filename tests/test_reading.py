@@ -315,3 +315,41 @@ def test_an_ordinal_answers_which_one_and_a_date_under_another_year_does_not_dat
     assert date_said(asked, "这是自2023年1月28日广东省高质量发展大会举办之后") is None
     assert date_said(asked, "2月18日，农历新春第一个工作日").group() == "2月18日"
     assert "天" not in parse("2024年广州市高质量发展大会是哪天召开的").terms  # "哪天" asks, it names nothing
+
+
+def test_what_the_question_says_it_does_not_ask_is_not_searched_for():
+    q = parse("白云区2024年工业投资的增速目标是多少？（不是GDP或固投增速）")
+    assert "工业投资" in q.terms and not {"gdp", "地区生产总值", "固投"} & set(q.terms) and q.measure == "rate"
+
+
+def test_spoken_question_words_ask_as_written_ones():
+    assert parse("亿航那个无人驾驶飞机啥时候商业首飞的").wants == "date"
+    assert parse("天河区是啥时候开的大会").wants == parse("天河区是什么时候开的大会").wants
+    assert parse("花都26年规上工业总产值要冲到多少啊").measure == "amount"  # reaching a level, not a growth rate
+
+
+def test_a_place_jieba_cuts_apart_is_still_a_place():
+    assert [p.name for p in parse("2024年萝岗区提出的地区生产总值增长目标是多少？").places] == ["萝岗区"]
+    assert parse("哪个区提出要推出轻量化智能软件产品和服务1000个？").places == ()  # a question word, no place
+    assert parse("2024年全区GDP增长多少").places == () and parse("在园区建设中投资多少").places == ()
+
+
+def test_a_month_and_day_asked_is_not_answered_by_a_day_alone():
+    from qa.judge import date_said
+    text = "25日,在广州市高质量发展大会会场上。2月25日,广州举行全市高质量发展大会。"
+    assert date_said(parse("广州2026年全市高质量发展大会是几月几号开的？"), text).group() == "2月25日"
+    assert date_said(parse("广州2026年全市高质量发展大会是哪天开的？"), text).group() == "25日"
+
+
+def test_a_share_does_not_answer_how_much_something_grows():
+    from qa.judge import share_for_change
+    assert share_for_change(parse("2024年荔湾区工业增加值增长目标是多少？"), "工业增加值占GDP比重达到")
+    assert not share_for_change(parse("2024年荔湾区工业增加值占GDP比重目标是多少？"), "工业增加值占GDP比重达到")
+    assert not share_for_change(parse("2024年荔湾区工业增加值增长目标是多少？"), "工业增加值增长")
+
+
+def test_words_holding_nothing_asked_do_not_lead_the_answer():
+    from qa.extract import answer_span
+    passage = "花都区将力争地区生产总值全年增长5.5%、迈上2000亿元新台阶。规上工业总产值增长10%以上,跨越2500亿元关口,新招引项目。"
+    found = answer_span(parse("花都区2026年规上工业总产值要跨过多少"), passage, lambda term: 1.0)
+    assert found.text.startswith("规上工业总产值") and found.figure == "2500亿元"
