@@ -34,6 +34,10 @@ KIND_ABSENT = 2.0
 # clause and an amount), and the earlier would win and answer with the other indicator's 2000亿元. Less than a
 # clause's cost (0.08), so a window that needs its first clause still takes it when it gains anything else.
 EMPTY_LEAD = 0.05
+# A figure is said of the words before it ("规划总投资40亿元" of 总投资, "创税约1.77亿元" of 税): a window whose figure
+# is said of asked words gains over one that merely names the asked project ("欣旺达电白基地占地面积约100亩，规划总投资
+# 40亿元" for "欣旺达电白基地一年能交多少税").
+BOUND_WEIGHT = 0.3
 
 
 @dataclass(frozen=True)
@@ -81,6 +85,9 @@ def answer_span(question: Question, passage: str, idf: Callable[[str], float]) -
     marks = place_context(passage, question) if question.places else []
     words = [set(tokens(passage[a:b])) for a, b in spans]  # once per clause: jieba never joins across ，；。
     best, best_score, best_off = (0, 1), float("-inf"), False
+    # each figure's share of the question said right before it (its lead words: the same in any window holding it)
+    bound = [(m.start(), coverage(question.terms, (), idf, lead(passage, m.start())))
+             for m in (figures(passage) if question.wants == "number" else ())]
     for i in range(len(spans)):
         empty = coverage(question.terms, words[i], idf, passage[spans[i][0]:spans[i][1]]) == 0.0
         for j in range(i + 1, min(i + MAX_CLAUSES, len(spans)) + 1):
@@ -91,6 +98,7 @@ def answer_span(question: Question, passage: str, idf: Callable[[str], float]) -
             score = coverage(question.terms, set().union(*words[i:j]), idf, text) + _bonus(question, text)
             score -= 0.08 * (j - i - 1) + EMPTY_LEAD * (empty and j > i + 1)
             found = figures(text) if question.wants == "number" else []
+            score += BOUND_WEIGHT * max((said for at, said in bound if start <= at < end), default=0.0)
             off = speaks_of(marks, start + found[0].start() if found else end) is False
             score -= 0.5 * off
             score -= KIND_ABSENT * lacks_kind(question, passage, start, text)

@@ -353,3 +353,10 @@ def test_words_holding_nothing_asked_do_not_lead_the_answer():
     passage = "花都区将力争地区生产总值全年增长5.5%、迈上2000亿元新台阶。规上工业总产值增长10%以上,跨越2500亿元关口,新招引项目。"
     found = answer_span(parse("花都区2026年规上工业总产值要跨过多少"), passage, lambda term: 1.0)
     assert found.text.startswith("规上工业总产值") and found.figure == "2500亿元"
+
+
+def test_the_window_whose_figure_is_said_of_the_asked_words_answers(stored):
+    from qa.extract import answer_span
+    passage = next(chunk.text for chunk in stored.chunks if "计划总投资30亿元" in chunk.text)  # …"颠覆性技术创新的策源地"
+    found = answer_span(parse("知识城那个颠覆性技术创新园总共投多少钱"), passage, stored.idf)
+    assert found.figure == "30亿元"  # not the 17.8亿元 of the last clause, which holds the project's name
