@@ -29,11 +29,30 @@ def said_relative(question: Question, year: int | None, text: str) -> bool:
     return any(w in text for w in SAID_RELATIVE.get(delta, ())) or (year is not None and f"{year + delta}年" in text)
 
 
+# A passage that opens on a past year as the frame of all it says ("在过去的2023年，广州…地区生产总值突破3万亿元…一般
+# 公共预算收入增长5%"; "去年，…"; "过去一年，…") speaks of that year, not of its report's: its figures are
+# results, and answer no question of the report's year ("2024年一般公共预算收入增长目标").
+PAST_FRAME = re.compile(r"在?(?:过去的?(?:一年|(20\d\d)年)|去年|(20\d\d)年(?:全年)?)[，,]")  # not "2023年以来": to now
+
+
+def framed_year(year: int | None, chunk: Chunk) -> int | None:
+    """The past year a chunk of a `year` report opens on as its frame, if it does."""
+    m = PAST_FRAME.match(chunk.text)
+    if not m or year is None:
+        return None
+    said = int(m[1] or m[2] or year - 1)
+    return said if said < year else None
+
+
 def year_matches(question: Question, year: int | None, chunk: Chunk) -> bool:
     """Is the chunk of an asked year (its article's, one it names: "到2027年", or one its report says relative to
-    its own: a 2024 report's "过去一年" is 2023)? Any year when none is asked."""
+    its own: a 2024 report's "过去一年" is 2023)? Any year when none is asked. A chunk opening on a past year
+    (`framed_year`) is of that year only."""
     if not question.years:
         return not question.relative or said_relative(question, year, chunk.text)
+    framed = framed_year(year, chunk)
+    if framed is not None:
+        return framed in question.years
     return (year in question.years or any(f"{y}年" in chunk.text for y in question.years)
             or (year is not None and year - 1 in question.years and any(w in chunk.text for w in OWN_PAST_YEAR)))
 

@@ -360,3 +360,14 @@ def test_the_window_whose_figure_is_said_of_the_asked_words_answers(stored):
     passage = next(chunk.text for chunk in stored.chunks if "计划总投资30亿元" in chunk.text)  # …"颠覆性技术创新的策源地"
     found = answer_span(parse("知识城那个颠覆性技术创新园总共投多少钱"), passage, stored.idf)
     assert found.figure == "30亿元"  # not the 17.8亿元 of the last clause, which holds the project's name
+
+
+def test_a_passage_opening_on_a_past_year_speaks_of_that_year():
+    from qa.judge import framed_year, year_matches
+    past = Chunk("c", "a.txt", (), "在过去的2023年，广州地区生产总值突破3万亿元，一般公共预算收入增长5%。", 1, 1, 0, 10)
+    assert framed_year(2024, past) == 2023
+    assert not year_matches(parse("广州市2024年一般公共预算收入增长目标是多少？"), 2024, past)
+    assert year_matches(parse("广州2023年一般公共预算收入增长多少"), 2024, past)
+    event = Chunk("c", "a.txt", (), "2023年12月28日，亿航智能的无人驾驶航空器搭载乘客。", 1, 1, 0, 10)
+    assert framed_year(2024, event) is None  # a day is when something happened, not the frame of a year's results
+
