@@ -218,6 +218,10 @@ class MilvusIndex:
         """The build's BM25Plus idf of `term`, as the embedded backend gives it (0.0 when no chunk holds it)."""
         return self.local.idf(term)
 
+    def vocabulary(self):
+        """The build's BM25 vocabulary (`index.api.Index.vocabulary`)."""
+        return self.local.vocabulary()
+
     def catalog(self):
         """The build's articles' years, cities and dates, grouped (`index.api.Index.catalog`)."""
         return self.local.catalog()

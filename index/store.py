@@ -337,6 +337,10 @@ class StoredIndex:
         """The indexed tokens of chunk `row` (term → count)."""
         return self.bm25.terms(row)
 
+    def vocabulary(self) -> Sequence[str]:
+        """Every term BM25 has indexed (append-only across updates: a term no chunk holds any more has idf 0.0)."""
+        return self.bm25.vocab
+
     def idf(self, term: str) -> float:
         """BM25Plus idf of `term` (0.0 when no chunk holds it), remembered: a question's concepts are weighed
         again for each of its ≈ 100 candidate chunks, and a build's idf never changes."""

@@ -11,6 +11,7 @@ passages are still shown, labelled with their year.
 """
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass, replace
 
@@ -23,6 +24,7 @@ from qa.shapes import TITLED_NAME
 from qa.question import RELATIVE_YEARS, Place, Question, parse
 from qa.judge import OPENING, Signals, figure_missing, is_subject, part_missing, signals, where
 from qa.retrieve import RETRIEVERS, Hit, articles_of, latest_year, ranking
+from qa.spelling import MIN_PINYIN_WORD, corpus_spellings, read_corpus_pinyin
 
 # The old gate, now the "enough" signal: half the question's concepts (weighted as qa.coverage weighs them; its
 # weight is the fit's, qa/calibration.py — small since the weights are √idf, as coverage itself says most of it).
@@ -277,6 +279,23 @@ def unknown_names(index: Index, q: Question) -> Question:
     return replace(q, places=q.places + tuple(Place(t, (t,), "other") for t in unknown)) if unknown else q
 
 
+def spelt_in_corpus(index: Index, q: Question) -> Question:
+    """A question whose Latin words the corpus never uses, read anew with those that spell its words in pinyin
+    ("nansha 2026 gongying chanye yongdi 多少亩" → 供应 产业用地: words of no lexicon, so `qa.spelling.read_slips`
+    could not read them); the reading is added to the note."""
+    if not CJK.search(q.text) or not any(LATIN_NAME.fullmatch(t) and len(t) >= MIN_PINYIN_WORD and index.idf(t) <= 0
+                                         for t in q.terms):
+        return q  # English only: asked to ask in Chinese, not half-read
+
+    def rarity(word: str) -> float:  # of homophones, the one most chunks hold
+        return index.idf(word) if index.idf(word) > 0 else math.inf
+
+    text, readings = read_corpus_pinyin(q.text, corpus_spellings(index.vocabulary()), rarity)
+    if not readings:
+        return q
+    return replace(parse(text, latest_year(index)), readings=q.readings + readings)
+
+
 def reading_note(q: Question) -> str | None:
     """How a district typed by sound or slip was read: "按天河区理解（问题中写的是“天和区”）"."""
     if not q.readings:
@@ -286,7 +305,7 @@ def reading_note(q: Question) -> str | None:
 
 def prepare(index: Index, question: str, year: int | None = None) -> tuple[Question, str | None]:
     """The question as searched (years, places, unknown names) and the note when `year` overrides it."""
-    q = unknown_names(index, parse(question, latest_year(index)))
+    q = unknown_names(index, spelt_in_corpus(index, parse(question, latest_year(index))))
     overridden = None
     if year is not None:
         if q.years and year not in q.years:

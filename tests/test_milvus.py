@@ -85,6 +85,7 @@ def test_terms_idf_and_lexical_matches_are_the_embedded_ones(both):
     assert ({s: (a.metadata(), a.text) for s, a in remote.articles.items()}
             == {s: (a.metadata(), a.text) for s, a in embedded.articles.items()})
     assert remote.facts() == embedded.facts() and remote.facts()
+    assert list(remote.vocabulary()) == list(embedded.vocabulary()) and "固投" in embedded.vocabulary()
     for row in range(len(embedded.chunks)):
         assert dict(remote.terms(row)) == dict(embedded.terms(row))
     sample = sorted({t for row in range(0, len(embedded.chunks), 7) for t in embedded.terms(row)})

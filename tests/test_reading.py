@@ -371,3 +371,10 @@ def test_a_passage_opening_on_a_past_year_speaks_of_that_year():
     event = Chunk("c", "a.txt", (), "2023年12月28日，亿航智能的无人驾驶航空器搭载乘客。", 1, 1, 0, 10)
     assert framed_year(2024, event) is None  # a day is when something happened, not the frame of a year's results
 
+
+
+def test_words_of_the_corpus_typed_in_pinyin_are_read(stored):
+    answer = ask(stored, "nansha 2026 gongying chanye yongdi 多少亩")  # words of no lexicon: the corpus's own
+    assert answer.answered and "3500亩" in answer.text
+    assert all(f"“{word}”" in answer.note for word in ("供应", "产业", "用地"))
+    assert not ask(stored, "panyou 2024年固投目标").answered  # spelling nothing the corpus says: still a name
