@@ -9,6 +9,11 @@ two characters nor the three a word of jieba's dictionary, so "南山区", "白�
 and "从全区" stay what they are). Each reading is returned so the answer's note
 can say "按天河区理解".
 
+Words of the corpus that no lexicon holds, typed in pinyin ("gongying chanye
+yongdi" → 供应 产业用地), are read from the index's own vocabulary
+(`corpus_spellings`, `read_corpus_pinyin`: qa.answer asks it only when a
+question's Latin words are unknown to the corpus).
+
 Generated from the lexicon's districts with pypinyin, never listed by hand.
 pypinyin takes ≈0.5 s to import, too much for every cold `gzqa ask`, so the
 little it is needed for (each district's syllables, and the syllables of every
