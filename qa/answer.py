@@ -209,7 +209,7 @@ def candidates(index: Index, q: Question, hits: list[Hit]) -> list[Candidate]:
         # states: these words cannot be the answer, however well they match; they stay the nearest rejected
         # candidate, with the veto as the reason.
         vetoed = ("kind" if q.wants in ("number", "date") and not s.kind
-                  else "part" if part_missing(q, extract.text)
+                  else "part" if part_missing(q, extract.text, extract.figure)
                   else "given" if figure_missing(q, hit.chunk.text) else None)
         ahead += not vetoed
         out.append(Candidate(i, hit, extract, s, 0.0 if vetoed else confidence(s), vetoed))

@@ -204,11 +204,15 @@ def parts_named(text: str) -> set[str]:
     return {m[1].translate(PHASE_NUMERALS) + "期" for m in PHASE.finditer(text)} | set(PERIODS.findall(text))
 
 
-def part_missing(question: Question, words: str) -> bool:
-    """Does the question ask of a part (a phase, a period) the words never name? Not what it says it does
+def part_missing(question: Question, words: str, figure: str | None = None) -> bool:
+    """Does the question ask of a part (a phase, a period) the words never name, or is their figure said of
+    another part ("一期产线完全达产后预计年产能300万套。二期…正有序推进" for 二期's capacity)? Not what it says it does
     not ask: "总规模是多少（不是首期）"."""
     asked = parts_named(NOT_ASKED.sub(" ", question.text))
-    return bool(asked) and not asked <= parts_named(words)
+    if not asked:
+        return False
+    said_of = parts_named(lead(words, words.find(figure))) if figure and figure in words else set()
+    return not asked <= parts_named(words) or bool(said_of and not asked & said_of)
 
 
 # A figure the question gives ("突破8600亿是哪个区的目标", "增长5%的是哪个区"): a number said with its magnitude, %

