@@ -9,6 +9,9 @@ two characters nor the three a word of jieba's dictionary, so "南山区", "白�
 and "从全区" stay what they are). Each reading is returned so the answer's note
 can say "按天河区理解".
 
+A question all in Latin letters is read as pinyin when every word of it reads as
+Chinese ("Huangpu 2026 gdp zengsu mubiao"); otherwise it is English, and the
+answer asks for Chinese.
 Words of the corpus that no lexicon holds, typed in pinyin ("gongying chanye
 yongdi" → 供应 产业用地), are read from the index's own vocabulary
 (`corpus_spellings`, `read_corpus_pinyin`: qa.answer asks it only when a
@@ -219,8 +222,11 @@ def read_slips(text: str) -> tuple[str, tuple[tuple[str, str], ...]]:
     """`text` with districts typed by sound, pinyin or slip, and lexicon words typed by sound ("固头" for 固投) or
     in pinyin ("gutou"), replaced by what they stand for; and the readings (typed, read as)."""
     readings: list[tuple[str, str]] = []
-    if not re.search(r"[\u4e00-\u9fff]", text):  # English only: asked to ask in Chinese, not half-read
-        return text, ()
+    if not re.search(r"[\u4e00-\u9fff]", text):  # all Latin: pinyin only when every word of it reads as Chinese
+        pinyin = read_slips("中" + text)  # ("Huangpu 2026 gdp zengsu mubiao"); English is asked to ask in Chinese,
+        read = pinyin[0][1:]  # not half-read ("What is the GDP target of Baiyun")
+        left = [w for w in re.findall(r"[A-Za-z\u00c0-\u024f]+", read) if len(plain(w)) >= MIN_PINYIN_WORD]
+        return (read, pinyin[1]) if pinyin[1] and not left else (text, ())
 
     def latin(m: re.Match) -> str:
         parts = re.split(r"([\s'’-])", m.group())  # words and their separators: "GDP panyu", "Tian he"

@@ -36,8 +36,7 @@ EXPECTED: dict[str, tuple[float, float, float, int, list[str]]] = {
     # blind set C (first contact recorded in README, then tuned on): paraphrases, a pinyin-only question,
     # who/where/when questions whose answer ranks below the top 3, two wrong windows, and
     # "19日" for the gold "2月19日" (the right day) answered
-    "heldout7": (0.85, 1.0, 0.14, 1, ["c026", "c029", "c030", "c031", "c034", "c035", "c036", "c039", "c040", "c061",
-                                      "c075"]),
+    "heldout7": (0.86, 1.0, 0.12, 1, ["c026", "c029", "c030", "c031", "c034", "c035", "c036", "c039", "c040", "c075"]),
     # blind set D (second session; fitted on since the third): paraphrases not trusted enough, pinyin-only
     # questions, a wrong figure (fake encoder)
     "heldout8": (0.9, 1.0, 0.07, 2, ["d027", "d029", "d034", "d037", "d039", "d066", "d071"]),

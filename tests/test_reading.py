@@ -294,6 +294,10 @@ def test_a_lexicon_word_typed_in_pinyin_is_read():
     assert ("guding zichan touzi", "固定资产投资") in readings
     assert read_slips("panyou 2024年固投目标")[1] == ()  # no word spelt so: a name, not read
     assert ("Dongguan", "东莞") in read_slips("三大科学城里Dongguan的是哪一个")[1]  # a city of the lexicon
+    # all in pinyin: read when every word of it reads as Chinese; English stays English
+    text, readings = read_slips("Huangpu 2026 gdp zengsu mubiao")
+    assert text == "黄埔区 2026 gdp 增速 目标" and ("zengsu", "增速") in readings
+    assert read_slips("What is the GDP target of Baiyun") == ("What is the GDP target of Baiyun", ())
 
 
 def test_a_day_asked_finds_the_passage_that_gives_it(stored):
