@@ -36,12 +36,14 @@ PAST_FRAME = re.compile(r"在?(?:过去的?(?:一年|(20\d\d)年)|去年|(20\d\d
 
 
 def framed_year(year: int | None, chunk: Chunk) -> int | None:
-    """The past year a chunk of a `year` report opens on as its frame, if it does."""
+    """The past year a chunk of a `year` report opens on as the frame of all it says, if it does: not when it goes
+    on to its report's year ("2023年，…增长4.6%。2024年，…力争增长5%以上"; "去年，…，今年力争…")."""
     m = PAST_FRAME.match(chunk.text)
     if not m or year is None:
         return None
     said = int(m[1] or m[2] or year - 1)
-    return said if said < year else None
+    rest = chunk.text[m.end():]
+    return said if said < year and f"{year}年" not in rest and "今年" not in rest else None
 
 
 def year_matches(question: Question, year: int | None, chunk: Chunk) -> bool:
@@ -211,8 +213,11 @@ def part_missing(question: Question, words: str, figure: str | None = None) -> b
     asked = parts_named(NOT_ASKED.sub(" ", question.text))
     if not asked:
         return False
-    said_of = parts_named(lead(words, words.find(figure))) if figure and figure in words else set()
-    return not asked <= parts_named(words) or bool(said_of and not asked & said_of)
+    if not asked <= parts_named(words):
+        return True
+    # every place the figure stands, its lead words naming a part, none the asked one
+    leads = [parts_named(lead(words, m.start())) for m in re.finditer(re.escape(figure), words)] if figure else []
+    return bool(leads) and all(said and not asked & said for said in leads)
 
 
 # A figure the question gives ("突破8600亿是哪个区的目标", "增长5%的是哪个区"): a number said with its magnitude, %

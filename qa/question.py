@@ -15,7 +15,7 @@ import re
 from dataclasses import dataclass
 
 from index import indicators, lexicon
-from index.tokenize import function_words, normalise, tokens
+from index.tokenize import function_words, is_word, normalise, tokens
 from qa.shapes import COUNT_UNITS
 from qa.spelling import read_slips
 
@@ -61,7 +61,7 @@ AMOUNT = re.compile(r"总量|规模|总额|总值|多少(?:亿|万|元|钱)|金�
 SAID_AMOUNT = re.compile(r"多少(?:亿|万|元|钱)|金额")
 # "涨到多少", "提高到多少": a level, an amount or a share as the rest says ("比例提高到多少" asks 75%), no rate
 LEVEL = re.compile(r"(?:涨|增长|增加|提高|提升)到")
-NOT_ASKED = re.compile(r"[（(]?(?:不是|而不是|不要|并非)[^，,。？?）)]*[）)]?")
+NOT_ASKED = re.compile(r"[（(]?(?:(?<!是)不是|(?<!要)不要|并非)[^，,。？?）)]*[）)]?")  # not "是不是增长5%", "要不要"
 # Spoken question words, as the patterns above read them: "啥时候" asks a date as "什么时候" does, "是啥" is "是什么"
 SPOKEN = {"啥": "什么", "咋": "怎么", "几时": "什么时候"}
 SPOKEN_WORD = re.compile("|".join(SPOKEN))
@@ -154,8 +154,10 @@ NAME_AT_START = re.compile(r"(?:^|(?<=\d年)|(?<=[\s，,。？?、；;：:]))"
 
 
 def place_words(text: str) -> list[str]:
-    """The words of `text` that may name a place: jieba's, and the names where a name can begin (`NAME_AT_START`)."""
-    return tokens(text) + NAME_AT_START.findall(text)
+    """The words of `text` that may name a place: jieba's, and the names where a name can begin (`NAME_AT_START`)
+    that are no word of jieba's dictionary before 区/县 ("萝岗"; not "城乡区域", "试点区") nor go on ("区域", "区级")."""
+    return tokens(text) + [m[1] for m in NAME_AT_START.finditer(text)
+                           if not is_word(m[1][:2]) and text[m.end():m.end() + 1] not in ("域", "级", "划")]
 
 
 def find_places(text: str) -> tuple[Place, ...]:

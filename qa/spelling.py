@@ -27,15 +27,19 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import itertools
 import json
+import math
 import os
 import re
+import threading
 import unicodedata
+from collections.abc import Callable, Sequence
 
 from index import lexicon
 from index.tokenize import cache_dir, cut, is_word
 
-TABLE_VERSION = "3"  # bump when `_table`'s shape changes: the cached JSON is made anew
+TABLE_VERSION = "4"  # bump when `_table`'s shape changes: the cached JSON is made anew
 MIN_PINYIN_WORD = 4  # letters: "kejiju" is read as 科技局; "AI", "GDP", "CBD" stay the words they are
 LATIN_RUN = re.compile(r"[A-Za-z\u00c0-\u024f]+(?:[\s'’-]?[A-Za-z\u00c0-\u024f]+)*")
 
@@ -66,8 +70,8 @@ def spelt_words() -> list[str]:
 
 
 def _table() -> dict:
-    """{"districts": {name: [syllables per character]}, "words": {…}, "sounds": {character: [syllable, …]},
-    "spelt": {word: its usual toneless pinyin}}."""
+    """{"districts": {name: [syllables per character]}, "words": {…}, "sounds": {character: [syllable, …], every
+    character of the basic CJK block, its commonest reading first}, "spelt": {word: its usual toneless pinyin}}."""
     from pypinyin.pinyin_dict import pinyin_dict
 
     def syllables(char: str) -> list[str]:
@@ -78,12 +82,10 @@ def _table() -> dict:
     districts = {d: [syllables(c) for c in d] for d in lexicon.DISTRICTS}
     words = {w: [syllables(c) for c in w] for w in lexicon_words()}
     spelt = {w: plain("".join(lazy_pinyin(w))) for w in spelt_words()}  # as the word is read: 现场 is not 省长
-    wanted = {s for table in (districts, words) for said in table.values() for options in said for s in options}
-    sounds = {}
+    sounds = {}  # every character's readings, the commonest first: the corpus's words are spelt from them too
     for code, readings in pinyin_dict.items():
-        said = {plain(s) for s in readings.split(",")}
-        if said & wanted and 0x4E00 <= code <= 0x9FFF:
-            sounds[chr(code)] = sorted(said)
+        if 0x4E00 <= code <= 0x9FFF:
+            sounds[chr(code)] = list(dict.fromkeys(plain(s) for s in readings.split(",")))
     return {"districts": districts, "words": words, "sounds": sounds, "spelt": spelt}
 
 
@@ -159,45 +161,59 @@ def word_by_pinyin(latin: str) -> str | None:
 
 
 CORPUS_WORD = re.compile(r"[\u4e00-\u9fff]{2,6}")
-_CORPUS_SPELLINGS: dict[tuple[int, int], dict[str, tuple[str, ...]]] = {}  # by the vocabulary's identity and size
+MAX_SPELLINGS = 16  # combinations of a word's characters' readings spelt (长期 is changqi and zhangqi; few have more)
+_SPELT_LOCK = threading.Lock()
+_SPELT: list = [None, {}]  # [the vocabulary last spelt, its spellings]: one index is asked at a time
 
 
-def corpus_spellings(vocabulary) -> dict[str, tuple[str, ...]]:
-    """Toneless pinyin, as each word is usually read → the corpus's words of 2–6 characters spelt so ("gongying" →
-    供应, "chanyeyongdi" → 产业用地). Made on the first question that needs it (pypinyin over the vocabulary: ≈ 0.1 s
-    per 1,000 words), then kept for the vocabulary's life: an update gives a longer vocabulary, made anew."""
-    key = (id(vocabulary), len(vocabulary))
-    if key not in _CORPUS_SPELLINGS:
-        from pypinyin import lazy_pinyin
-
-        out: dict[str, list[str]] = {}
-        for word in vocabulary:
-            if CORPUS_WORD.fullmatch(word):
-                out.setdefault(plain("".join(lazy_pinyin(word))), []).append(word)
-        _CORPUS_SPELLINGS.clear()  # one index at a time is asked
-        _CORPUS_SPELLINGS[key] = {form: tuple(words) for form, words in out.items()}
-    return _CORPUS_SPELLINGS[key]
+def corpus_spellings(vocabulary: Sequence[str]) -> dict[str, tuple[str, ...]]:
+    """Toneless pinyin → the corpus's words of 2–6 characters spelt so ("gongying" → 供应, "chanyeyongdi" → 产业用地,
+    "hangye" and "xingye" → 行业: each character's readings, `MAX_SPELLINGS` of their combinations at most, from the
+    sound table — no pypinyin import, ≈ 56 MiB, at query time). Made on the first question that needs it, then kept
+    while the index hands out the same vocabulary (`Index.vocabulary`: the same list for a loaded index's life; an
+    update loads a new one)."""
+    with _SPELT_LOCK:
+        if _SPELT[0] is vocabulary:
+            return _SPELT[1]
+    readings = table()["sounds"]
+    out: dict[str, list[str]] = {}
+    for word in vocabulary:
+        if CORPUS_WORD.fullmatch(word) and all(c in readings for c in word):
+            options = [readings[c] for c in word]
+            combos = itertools.product(*options) if math.prod(map(len, options)) <= MAX_SPELLINGS else [
+                [o[0] for o in options]]  # too many: the commonest reading of each character
+            for combo in combos:
+                out.setdefault("".join(combo), []).append(word)
+    made = {form: tuple(words) for form, words in out.items()}
+    with _SPELT_LOCK:
+        _SPELT[:] = [vocabulary, made]  # the list itself is kept: its id is never another's
+    return made
 
 
 def read_corpus_pinyin(text: str, spellings: dict[str, tuple[str, ...]],
-                       df_rank) -> tuple[str, tuple[tuple[str, str], ...]]:
+                       rarity: Callable[[str], float]) -> tuple[str, tuple[tuple[str, str], ...]]:
     """`text` with runs of Latin words that spell words of the corpus ("gongying chanye yongdi") replaced by them, the
-    longest run first; among homophones the one most chunks hold (`df_rank(word)`: lower is more common); and the
-    readings. Words of fewer than `MIN_PINYIN_WORD` letters stay ("AI", "GDP")."""
+    longest stretch of a run first; and the readings. A run is read only when every word of `MIN_PINYIN_WORD` letters
+    or more in it reads as Chinese: English stays English ("Made in China"), not half-read. Of homophones, the
+    corpus's commonest (`rarity`: its idf) is meant, where a lexicon word spelt by several is not read at all
+    (`word_by_pinyin`): the corpus's own words say how often each is used, the lexicon's do not."""
     readings: list[tuple[str, str]] = []
 
     def latin(m: re.Match) -> str:
         parts = re.split(r"([\s'’-])", m.group())
-        words, out, i = parts[::2], [], 0
+        words, out, read, i = parts[::2], [], [], 0
         while i < len(words):
-            found = next(((k, min(spelt, key=df_rank)) for k in range(len(words), i, -1)
+            found = next(((k, min(spelt, key=rarity)) for k in range(len(words), i, -1)
                           if len(flat := plain("".join(words[i:k]))) >= MIN_PINYIN_WORD
                           for spelt in [spellings.get(flat)] if spelt), None)
             k, word = found or (i + 1, None)
             if word:
-                readings.append(("".join(parts[2 * i:2 * k - 1]), word))
+                read.append(("".join(parts[2 * i:2 * k - 1]), word))
+            elif len(plain(words[i])) >= MIN_PINYIN_WORD:
+                return m.group()  # a word that reads as nothing: the run is not pinyin
             out.append((word or words[i]) + (parts[2 * k - 1] if 2 * k - 1 < len(parts) else ""))
             i = k
+        readings.extend(read)
         return "".join(out)
 
     return LATIN_RUN.sub(latin, text), tuple(readings)

@@ -385,3 +385,16 @@ def test_words_of_the_corpus_typed_in_pinyin_are_read(stored):
     assert answer.answered and "3500亩" in answer.text
     assert all(f"“{word}”" in answer.note for word in ("供应", "产业", "用地"))
     assert not ask(stored, "panyou 2024年固投目标").answered  # spelling nothing the corpus says: still a name
+
+
+def test_what_only_looks_like_an_exclusion_a_place_a_frame_or_pinyin_is_read_as_meant(stored):
+    from qa.judge import framed_year, part_missing
+    from qa.spelling import read_corpus_pinyin
+    assert parse("天河区2024年GDP是不是增长5%").measure == "rate"  # 是不是 asks, it does not exclude
+    assert "增长" in parse("天河区2024年GDP是不是增长5%").terms
+    assert parse("2024年城乡区域协调发展的目标是什么").places == ()  # 城乡 is a word, 区域 goes on
+    assert read_corpus_pinyin("Made in China 广州", {"made": ("马德",)}, len) == ("Made in China 广州", ())
+    both = Chunk("c", "a.txt", (), "2023年，全区地区生产总值增长4.6%。2024年，力争增长5%以上。", 1, 1, 0, 10)
+    assert framed_year(2024, both) is None  # it goes on to its report's year
+    phases = "欣旺达电白基地一期年产能300万套，二期建成后年产能300万套。"
+    assert not part_missing(parse("欣旺达电白基地二期建成后年产能是多少"), phases, "300万套")
