@@ -16,7 +16,8 @@ DEV = ROOT.parent / "shared" / "eval" / "dev.jsonl"
 SETS = {name: ROOT / "tests" / "eval" / f"{name}.jsonl"
         for name in ("heldout", "heldout2", "heldout3", "heldout4", "heldout5", "heldout6", "heldout7", "heldout8",
                      "heldout9", "heldout10", "heldout11", "heldout12", "heldout13", "heldout14", "heldout15",
-                     "heldout16", "heldout17", "heldout18", "heldout19", "heldout20", "heldout21", "heldout22")} | {"dev": DEV}
+                     "heldout16", "heldout17", "heldout18", "heldout19", "heldout20", "heldout21", "heldout22", "heldout23",
+                     "heldout24")} | {"dev": DEV}
 
 # set → (answer@1 floor, abstention floor, false-abstention ceiling, answered-but-wrong ceiling, known misses)
 EXPECTED: dict[str, tuple[float, float, float, int, list[str]]] = {
@@ -88,6 +89,14 @@ EXPECTED: dict[str, tuple[float, float, float, int, list[str]]] = {
     "heldout22": (0.78, 1.0, 0.2, 2, ["r022", "r039", "r045", "r047", "r052", "r058", "r061", "r063", "r066", "r069",
                                       "r070", "r072", "r079", "r082", "r089", "r094", "r101", "r107", "r110", "r116",
                                       "r119"]),
+    # blind set S, written with R; first contact on 75a28ec recorded, measured again late in the session and its
+    # misses then seen; never fitted on, none worked on (fake encoder)
+    "heldout23": (0.85, 1.0, 0.1, 4, ["s016", "s026", "s064", "s068", "s074", "s075", "s086", "s090", "s094", "s096",
+                                      "s098", "s099"]),
+    # blind set T, written mid-session; first contact on the session's final code (b32b516) recorded, and on 75a28ec
+    # for comparison; misses not read, never fitted on (fake encoder)
+    "heldout24": (0.82, 0.96, 0.11, 7, ["t001", "t017", "t025", "t028", "t029", "t040", "t056", "t059", "t070",
+                                        "t073", "t075", "t083", "t087", "t094", "t099", "t101"]),
 }
 
 
