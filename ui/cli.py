@@ -9,7 +9,6 @@ ensure_ascii=False.
 from __future__ import annotations
 
 import argparse
-import contextlib
 import json
 import os
 import sys
@@ -86,7 +85,6 @@ def cmd_ask(args: argparse.Namespace) -> int:
     from index.tokenize import warm_up
 
     warm_up()  # jieba's dictionary loads while the index and the encoder load
-    from index.embed import quick_start
     from qa.answer import DEFAULT_K
     from qa.assistant import Assistant
     from qa.question import QuestionError
@@ -94,8 +92,8 @@ def cmd_ask(args: argparse.Namespace) -> int:
 
     k = DEFAULT_K if args.k is None else args.k
     assistant = Assistant(args.index_dir)
-    with quick_start() if args.question != "-" else contextlib.nullcontext():  # one question: the fastest to open
-        assistant.index().query_encoder()  # fail early when there is no index; load the encoder meanwhile
+    # fail early when there is no index; load the encoder meanwhile (one question: the one that opens fastest)
+    assistant.index().query_encoder(quick=args.question != "-")
     if args.question == "-":
         for number, raw in enumerate(getattr(sys.stdin, "buffer", sys.stdin), start=1):
             raw = raw if isinstance(raw, bytes) else raw.encode("utf-8", "surrogateescape")
