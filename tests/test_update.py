@@ -173,7 +173,8 @@ def other_model(monkeypatch):
     monkeypatch.setattr(embed, "passage_encoder",
                         lambda m, show_progress=False: Other() if m == OTHER else real_passages(m, show_progress))
     monkeypatch.setattr(embed, "query_encoder",
-                        lambda ident: Other() if ident.get("query_engine") == OTHER else real_query(ident))
+                        lambda ident, quick=False: Other() if ident.get("query_engine") == OTHER
+                        else real_query(ident, quick))
     return OTHER
 
 
