@@ -160,6 +160,14 @@ def word_by_pinyin(latin: str) -> str | None:
     return words[0] if len(words) == 1 else None
 
 
+def longest_spelt(words: list[str], i: int, spell: Callable[[str], str | None]) -> tuple[int, str] | None:
+    """The longest run of Latin words from `words[i]` whose letters (`MIN_PINYIN_WORD` or more, toneless) spell a word,
+    as (the end of the run, the word); `spell(letters)` says which word, if any ("guding zichan touzi" → 固定资产投资)."""
+    return next(((k, word) for k in range(len(words), i, -1)
+                 if len(letters := plain("".join(words[i:k]))) >= MIN_PINYIN_WORD
+                 for word in [spell(letters)] if word), None)
+
+
 CORPUS_WORD = re.compile(r"[\u4e00-\u9fff]{2,6}")
 MAX_SPELLINGS = 16  # combinations of a word's characters' readings spelt (长期 is changqi and zhangqi; few have more)
 _SPELT_LOCK = threading.Lock()
@@ -203,10 +211,8 @@ def read_corpus_pinyin(text: str, spellings: dict[str, tuple[str, ...]],
         parts = re.split(r"([\s'’-])", m.group())
         words, out, read, i = parts[::2], [], [], 0
         while i < len(words):
-            found = next(((k, min(spelt, key=rarity)) for k in range(len(words), i, -1)
-                          if len(flat := plain("".join(words[i:k]))) >= MIN_PINYIN_WORD
-                          for spelt in [spellings.get(flat)] if spelt), None)
-            k, word = found or (i + 1, None)
+            k, word = longest_spelt(words, i, lambda letters: min(spellings[letters], key=rarity)
+                                    if letters in spellings else None) or (i + 1, None)
             if word:
                 read.append(("".join(parts[2 * i:2 * k - 1]), word))
             elif len(plain(words[i])) >= MIN_PINYIN_WORD:
@@ -238,11 +244,7 @@ def read_slips(text: str) -> tuple[str, tuple[tuple[str, str], ...]]:
     """`text` with districts typed by sound, pinyin or slip, and lexicon words typed by sound ("固头" for 固投) or
     in pinyin ("gutou"), replaced by what they stand for; and the readings (typed, read as)."""
     readings: list[tuple[str, str]] = []
-    if not re.search(r"[\u4e00-\u9fff]", text):  # all Latin: pinyin only when every word of it reads as Chinese
-        pinyin = read_slips("中" + text)  # ("Huangpu 2026 gdp zengsu mubiao"); English is asked to ask in Chinese,
-        read = pinyin[0][1:]  # not half-read ("What is the GDP target of Baiyun")
-        left = [w for w in re.findall(r"[A-Za-z\u00c0-\u024f]+", read) if len(plain(w)) >= MIN_PINYIN_WORD]
-        return (read, pinyin[1]) if pinyin[1] and not left else (text, ())
+    all_latin = not re.search(r"[\u4e00-\u9fff]", text)
 
     def latin(m: re.Match) -> str:
         parts = re.split(r"([\s'’-])", m.group())  # words and their separators: "GDP panyu", "Tian he"
@@ -251,9 +253,7 @@ def read_slips(text: str) -> tuple[str, tuple[tuple[str, str], ...]]:
         while i < len(words):  # the longest run of words from i that spells a district ("tian he")
             j = next((j for j in range(len(words), i, -1) if by_pinyin("".join(words[i:j]))), None)
             if j is None:  # the longest run of words from i that spells a lexicon word ("guding zichan touzi")
-                k, word = next(((k, w) for k in range(len(words), i, -1)
-                                if len(plain("".join(words[i:k]))) >= MIN_PINYIN_WORD
-                                for w in [word_by_pinyin("".join(words[i:k]))] if w), (i + 1, None))
+                k, word = longest_spelt(words, i, word_by_pinyin) or (i + 1, None)
                 if word:
                     readings.append(("".join(parts[2 * i:2 * k - 1]), word))
                 out.append((word or words[i]) + (parts[2 * k - 1] if 2 * k - 1 < len(parts) else ""))
@@ -268,7 +268,12 @@ def read_slips(text: str) -> tuple[str, tuple[tuple[str, str], ...]]:
             i = j
         return "".join(out)
 
-    text = re.sub(r"(?<=[A-Za-z\u00c0-\u024f])\s+(?=区)", "", LATIN_RUN.sub(latin, text))
+    typed, text = text, re.sub(r"(?<=[A-Za-z\u00c0-\u024f])\s+(?=区)", "", LATIN_RUN.sub(latin, text))
+    if all_latin:  # pinyin only when every word of it reads as Chinese ("Huangpu 2026 gdp zengsu mubiao"); English
+        # is asked to ask in Chinese, not half-read ("What is the GDP target of Baiyun")
+        left = [w for w in re.findall(r"[A-Za-z\u00c0-\u024f]+", text) if len(plain(w)) >= MIN_PINYIN_WORD]
+        if left or not readings:
+            return typed, ()
     if not re.search(r"[\u4e00-\u9fff]", text):
         return text, tuple(readings)
     bounds = {0}  # a slip is a word of its own: "计划投资" holds no "划投"; a year is cut apart first ("2024年番愚区":
