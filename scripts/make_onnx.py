@@ -173,7 +173,7 @@ def is_current(identity: dict) -> bool:
 
 def clear_leftovers(model_dir: Path) -> None:
     """Remove what an interrupted export left beside the model (a half-made `.onnx.tmp-*`, a replaced `.onnx.old-*`:
-    ≈ 476 MB each)."""
+    ≈ 500 MB each)."""
     for stale in list(model_dir.glob(f".{ONNX_DIR}.tmp-*")) + list(model_dir.glob(f".{ONNX_DIR}.old-*")):
         shutil.rmtree(stale, ignore_errors=True)
 
