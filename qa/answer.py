@@ -22,7 +22,7 @@ from qa.coverage import coverage
 from qa.extract import Extract, answer_span
 from qa.shapes import TITLED_NAME
 from qa.question import RELATIVE_YEARS, Place, Question, parse
-from qa.judge import OPENING, Signals, figure_missing, is_subject, part_missing, signals, where
+from qa.judge import OPENING, Signals, figure_missing, is_subject, part_missing, result_missing, signals, where
 from qa.retrieve import RETRIEVERS, Hit, articles_of, latest_year, ranking
 from qa.spelling import MIN_PINYIN_WORD, corpus_spellings, read_corpus_pinyin
 
@@ -181,8 +181,9 @@ class Candidate:
     signals: Signals
     confidence: float
     vetoed: str | None = None  # why it cannot answer whatever its signals say: "kind" (a number or date asked, none
-    # in the words), "part" (a phase or quarter asked that the passage never names) or "given" (a figure the
-    # question gives that the passage never states); a key of REASONS
+    # in the words), "part" (a phase or quarter asked that the passage never names), "given" (a figure the
+    # question gives that the passage never states) or "result" (a year's result asked, a target or another
+    # year's result given); a key of REASONS
 
 
 def candidates(index: Index, q: Question, hits: list[Hit]) -> list[Candidate]:
@@ -206,11 +207,13 @@ def candidates(index: Index, q: Question, hits: list[Hit]) -> list[Candidate]:
                     said, hit.coverage >= min_coverage(q, hit))
         # A number or a date asked and none in the words (in the asked unit: "多少亿元" is not "增长17%"), or a
         # part asked (二期, 一季度) the words never name, or a figure the question gives that the passage never
-        # states: these words cannot be the answer, however well they match; they stay the nearest rejected
+        # states, or a year's result asked and the figure is a target: these words cannot be the answer, however well they match; they stay the nearest rejected
         # candidate, with the veto as the reason.
         vetoed = ("kind" if q.wants in ("number", "date") and not s.kind
                   else "part" if part_missing(q, extract.text, extract.figure)
-                  else "given" if figure_missing(q, hit.chunk.text) else None)
+                  else "given" if figure_missing(q, hit.chunk.text)
+                  else "result" if q.asks_result and result_missing(q, hit.chunk, extract.figure, index.facts())
+                  else None)
         ahead += not vetoed
         out.append(Candidate(i, hit, extract, s, 0.0 if vetoed else confidence(s), vetoed))
     return out

@@ -54,6 +54,7 @@ REASONS = {
     "missing": "句中没有提到所问的指标或职务",
     "part": "这段话没有说到所问的那一期或那一季度（只有整体或别的部分的数字）",  # a veto, not a signal
     "given": "这段话里没有问题中给出的数字",  # a veto, not a signal
+    "result": "句中的数字是目标或另一年的实际数，不是所问那年实际完成的数",  # a veto, not a signal
 }
 
 

@@ -27,7 +27,6 @@ from qa.question import YEAR, parse
 COMPARE = re.compile(r"比.{0,12}?(?:多|少|高|低|大|小|快|慢)|哪个(?:区|更)?(?:高|低|多|少|大|小)|多还是少|高还是低|大还是小|增加还是减少|相比|对比|比较|变化|差多少|差距")
 RANK = re.compile(r"(?:哪个|哪些|哪一个|哪几个|各)(?:区|部门|局|地方)?.{0,24}?(?:最高|最低|最多|最少|最大|最小|最快|最慢)|排名|排序|排行")
 ASCENDING = re.compile(r"最低|最少|最小|最慢")
-WANTS_RESULT = re.compile(r"完成了|实际|实绩|过去一年|去年完成")
 DISTRICTS = tuple(f"{d}区" for d in lexicon.DISTRICTS)
 MIN_OWN_INDICATOR = 3  # a report's own indicator words a question must hold: "投资", "项目" alone name too much
 KIND_WORDS = {"amount": "", "rate": "增速", "count": "", "share": "比重"}
@@ -115,11 +114,11 @@ def answer(index: Index, question: str, year: int | None = None) -> Answer | Non
         return None
     facts = [f for f in index.facts() if base_indicator(f) == indicator or indicator_matches(f, indicator)]
     kind = asked_kind(text, facts)
-    status = "result" if WANTS_RESULT.search(text) else "target"
     years = tuple(dict.fromkeys(int(y) for y in YEAR.findall(text)))  # in the question's order: its subject first
     if year is not None and (ranking or not years):  # a comparison names its own years; the flag fills a gap
         years = (year,)
     q = parse(text)
+    status = "result" if q.asks_result else "target"
     asked = [p for p in q.places if p.kind in ("district", "body", "scope")]
     at = {p.name: min((i for i in (text.find(f) for f in p.forms) if i >= 0), default=len(text)) for p in asked}
     places = sorted(at, key=at.get)  # in the question's order: its subject first

@@ -62,6 +62,11 @@ SAID_AMOUNT = re.compile(r"多少(?:亿|万|元|钱)|金额")
 # "涨到多少", "提高到多少": a level, an amount or a share as the rest says ("比例提高到多少" asks 75%), no rate
 LEVEL = re.compile(r"(?:涨|增长|增加|提高|提升)到")
 NOT_ASKED = re.compile(r"[（(]?(?:(?<!是)不是|(?<!要)不要|并非)[^，,。？?）)]*[）)]?")  # not "是不是增长5%", "要不要"
+# What a year achieved asked ("实际完成了多少", "GDP达到了多少"), not what it aims at: reports state their own year's
+# targets and the year before's results, and a question of either words it so. A goal word makes it a target's
+# ("力争形成多少实际工作量", "要拉动多少实际投资量": 实际 is part of the thing's name there).
+ASKS_RESULT = re.compile(r"实际|实绩|完成了|达到了|实现了|过去一年|去年完成")
+ASKS_GOAL = re.compile(r"目标|力争|争取|计划|打算|预计|预期|规划|希望|要|将|准备")
 # Spoken question words, as the patterns above read them: "啥时候" asks a date as "什么时候" does, "是啥" is "是什么"
 SPOKEN = {"啥": "什么", "咋": "怎么", "几时": "什么时候"}
 SPOKEN_WORD = re.compile("|".join(SPOKEN))
@@ -122,6 +127,7 @@ class Question:
     dates: tuple[str, ...] = ()  # meeting dates named: "2月25日的会上…"
     relative: int | None = None  # the year asked relative to "this year": 去年 → -1 (0 for 今年)
     readings: tuple[tuple[str, str], ...] = ()  # districts typed by sound or slip: ("天和区", "天河区")
+    asks_result: bool = False  # what a year achieved is asked, not its target (`ASKS_RESULT`)
 
 
 def group_kind(group: tuple[str, ...]) -> str:
@@ -239,9 +245,11 @@ def parse(question: str, latest_year: int | None = None) -> Question:
     unit = ("%" if ASKED_POINTS.search(text) else m[1] if (m := ASKED_UNIT.search(text))
             else next((u for said, u in ASKED_DIMENSION if said.search(text)), None))
     measure = measure_asked(text)
+    result = bool(ASKS_RESULT.search(asked)) and not ASKS_GOAL.search(asked)
     return Question(text, years, assumed, places, tuple(dict.fromkeys(terms)),
                     tuple(dict.fromkeys(all_terms)), wants, unit, measure, dates,
-                    next((d for w, d in RELATIVE_YEARS.items() if w in text), None) if assumed else None, readings)
+                    next((d for w, d in RELATIVE_YEARS.items() if w in text), None) if assumed else None, readings,
+                    result)
 
 
 def dense_text(question: Question) -> str:
