@@ -370,12 +370,18 @@ class Signals:
     measure: float  # the figure is the measure asked: a rate for "增长多少", an amount for "规模", no stock for "新增",
     # no share for "增长" (1 when none asked)
     missing: float  # the question names an indicator or title the words never name ("工业投资" asked, "固投" said)
+    unit: float  # the figure is in the unit the question names, one that says what is counted (`NAMING_UNIT`)
 
     def vector(self) -> list[float]:
         return [getattr(self, name) for name in NAMES]
 
 
-NAMES = ("coverage", "window", "cosine", "kind", "bound", "share", "subject", "rank", "enough", "measure", "missing")
+NAMES = ("coverage", "window", "cosine", "kind", "bound", "share", "subject", "rank", "enough", "measure", "missing",
+         "unit")
+# A unit that says what is counted or measured: a figure in the one asked ("多少套" → "1万套", "多少户" → "超71万户",
+# "多大面积" → "200万平方米") is of the asked thing however differently the question names it (a paraphrase keeps
+# the unit). Not 元, % or their magnitudes, nor the general classifier 个: figures of almost anything are in them.
+PLAIN_UNITS = frozenset({"元", "亿元", "万元", "亿", "万", "%", "个"})
 
 
 def signals(question: Question, chunk: Chunk, coverage_: float, cosine: float, rank: int,
@@ -396,4 +402,9 @@ def signals(question: Question, chunk: Chunk, coverage_: float, cosine: float, r
                         or share_for_change(question, said_of)))
     return Signals(coverage_, window, cosine, float(answers_kind(question, answer)), bound, float(share),
                    float(is_subject(question, chunk)), float(rank), float(enough), float(measure),
-                   float(indicator_missing(question, answer)))
+                   float(indicator_missing(question, answer)), float(names_unit(question, figure)))
+
+
+def names_unit(question: Question, figure: str | None) -> bool:
+    """Is the figure in the unit the question asks, one that names what is counted (not in `PLAIN_UNITS`)?"""
+    return bool(figure and question.unit and question.unit not in PLAIN_UNITS and has_figure(figure, question.unit))

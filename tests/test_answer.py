@@ -228,3 +228,18 @@ def test_a_round_figure_in_words_is_a_figure_and_idioms_are_not(stored):
     assert not has_figure("增长5%，万元GDP能耗下降", "元")  # a unit after a figure, not a figure of 元
     answer = ask(stored, "2024年广州研发经费大概要投多少钱")  # asked in 元, said in words: 超千亿元
     assert answer.answered and answer.figure == "超千亿元"
+
+
+def test_a_years_result_asked_is_not_answered_by_its_target_nor_by_another_years_result(stored):
+    from qa.question import parse
+
+    assert parse("天河区2024年GDP最后实际完成了多少").asks_result
+    assert parse("广州市2023年地区生产总值达到了多少？").asks_result
+    assert not parse("2024年广州城中村改造力争全年形成多少投资实际工作量？").asks_result  # 实际 inside a target's name
+    assert not parse("白云区2026年固投目标是多少").asks_result
+    target = ask(stored, "2024年广州研发经费实际投入了多少？")  # "2024年…将超千亿元" is the year's target
+    assert not target.answered and "超千亿元" not in (target.text or "")
+    other_year = ask(stored, "天河区2024年全年地区生产总值实际完成了多少")  # "突破6500亿元" is 2023's, said in 2024
+    assert not other_year.answered
+    result = ask(stored, "天河区2023年地区生产总值实际达到多少？")
+    assert result.answered and "6500亿元" in result.text

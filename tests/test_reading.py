@@ -81,7 +81,7 @@ def test_answer_json_has_confidence_and_the_nearest_rejected_words(stored):
 
 
 def test_confidence_grows_with_each_positive_signal():
-    base = Signals(0.5, 0.5, 0.5, 0.0, 0.5, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0)
+    base = Signals(0.5, 0.5, 0.5, 0.0, 0.5, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0)
     for name in NAMES:
         if WEIGHTS[name] <= 0:  # rank, share; bound ≈ 0
             continue
@@ -89,7 +89,7 @@ def test_confidence_grows_with_each_positive_signal():
         assert confidence(better) >= confidence(base) - 1e-9, name
     assert set(WEIGHTS) == set(NAMES)
     assert confidence(Signals(**{**base.__dict__, "missing": 1.0})) < confidence(base)  # what is asked, unnamed
-    assert why(Signals(1, 1, 1, 0, 1, 0, 1, 0, 1, 1, 0)) == REASONS["kind"]
+    assert why(Signals(1, 1, 1, 0, 1, 0, 1, 0, 1, 1, 0, 0)) == REASONS["kind"]  # no unit asked: not a reason
 
 
 def test_a_share_is_not_its_indicator():
@@ -398,3 +398,14 @@ def test_what_only_looks_like_an_exclusion_a_place_a_frame_or_pinyin_is_read_as_
     assert framed_year(2024, both) is None  # it goes on to its report's year
     phases = "欣旺达电白基地一期年产能300万套，二期建成后年产能300万套。"
     assert not part_missing(parse("欣旺达电白基地二期建成后年产能是多少"), phases, "300万套")
+
+
+def test_a_unit_naming_what_is_counted_is_a_signal_and_plain_units_are_not():
+    from qa.judge import names_unit
+
+    assert names_unit(parse("广州24年准备筹建多少套卖给工薪家庭的政府房"), "1万套")  # the unit survives the paraphrase
+    assert names_unit(parse("白云区登记在册的企业和个体户加起来有多少户"), "超71万户")
+    assert not names_unit(parse("广州24年准备筹建多少套政府房"), "10万元")
+    assert not names_unit(parse("2024年广州计划新建多少个普高入学名额"), "1593个")  # 个 counts anything
+    assert not names_unit(parse("白云区2026年固投目标是多少亿元"), "1400亿元")  # so does 元
+    assert not names_unit(parse("白云区2026年固投目标是多少"), "1400亿元")  # no unit asked
