@@ -70,9 +70,11 @@ ASKS_GOAL = re.compile(r"目标|力争|争取|计划|打算|预计|预期|规划
 # Spoken question words, as the patterns above read them: "啥时候" asks a date as "什么时候" does, "是啥" is "是什么"
 SPOKEN = {"啥": "什么", "咋": "怎么", "几时": "什么时候"}
 SPOKEN_WORD = re.compile("|".join(SPOKEN))
-# the indicators' names, less those that say a measure themselves ("经济总量", "经济增速")
+# the indicators' names, less those that say a measure themselves ("经济总量", "经济增速", and a name with a measure
+# word after it: "固定资产投资总额", "工业投资额" ask an amount as "固投总额" does)
 INDICATOR_NAMES = re.compile("|".join(sorted({re.escape(f) for g in indicators.named_indicators() for f in g
                                               if not f.isascii() and not f.endswith(("总量", "规模"))
+                                              and not (f != g[0] and f.startswith(g[0]))
                                               and not RATE.search(f)}, key=len, reverse=True)))
 
 
