@@ -20,6 +20,7 @@ from index.tokenize import tokens
 from qa.calibration import REASONS, THRESHOLD, confidence, why
 from qa.coverage import coverage
 from qa.extract import Extract, answer_span
+from qa.facts import facts_of
 from qa.shapes import TITLED_NAME
 from qa.question import RELATIVE_YEARS, Place, Question, parse
 from qa.judge import OPENING, Signals, figure_missing, is_subject, part_missing, result_missing, signals, where
@@ -212,7 +213,8 @@ def candidates(index: Index, q: Question, hits: list[Hit]) -> list[Candidate]:
         vetoed = ("kind" if q.wants in ("number", "date") and not s.kind
                   else "part" if part_missing(q, extract.text, extract.figure)
                   else "given" if figure_missing(q, hit.chunk.text)
-                  else "result" if q.asks_result and result_missing(q, hit.chunk, extract.figure, index.facts())
+                  else "result" if q.asks_result and result_missing(q, hit.chunk, extract.figure,
+                                                                  facts_of(index, hit.chunk.source))
                   else None)
         ahead += not vetoed
         out.append(Candidate(i, hit, extract, s, 0.0 if vetoed else confidence(s), vetoed))

@@ -10,15 +10,34 @@ year, a cell empty where the corpus says nothing for that year.
 from __future__ import annotations
 
 import re
+from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from weakref import finalize
 
 from index import lexicon
+from index.api import Index
 from index.facts import Fact
 from index.indicators import indicator_forms
 from qa.question import find_places
 
 PERIOD = re.compile(r"（[^）]*）$")  # "地区生产总值（一季度）": a period of the year, not the year's figure
+# A loaded index (by identity, while it lives) → its facts by article, grouped on first need: a question asking a
+# year's result reads the facts of its candidate passages' articles (47k facts beside 300 look-alike reports took
+# 6.6 ms a passage to scan whole).
+_BY_SOURCE: dict[int, dict[str, list[Fact]]] = {}
+
+
+def facts_of(index: Index, source: str) -> Sequence[Fact]:
+    """The facts article `source` states, in reading order."""
+    grouped = _BY_SOURCE.get(id(index))
+    if grouped is None:
+        grouped = defaultdict(list)
+        for fact in index.facts():
+            grouped[fact.source].append(fact)
+        _BY_SOURCE[id(index)] = grouped = dict(grouped)
+        finalize(index, _BY_SOURCE.pop, id(index), None)  # an index let go (an update published) takes its grouping
+    return grouped.get(source, ())
 
 
 @dataclass(frozen=True)

@@ -237,11 +237,11 @@ def figure_missing(question: Question, text: str) -> bool:
 def result_missing(question: Question, chunk: Chunk, figure: str | None, facts: Iterable[Fact]) -> bool:
     """Is what a year achieved asked (`Question.asks_result`) and the figure stated as a target ("2024年研发经费投入
     将超千亿元" for the money spent in 2024), or as another year's result ("过去一年…地区生产总值突破6500亿元" for 2024's)?
-    Read from the facts table (index/facts.py: status and year of every figure); a figure it does not hold is not
-    judged."""
+    Read from the facts of the chunk's article (index/facts.py: status and year of every figure); a figure they do
+    not hold is not judged."""
     if not (question.asks_result and figure):
         return False
-    said = [f for f in facts if f.source == chunk.source and chunk.char_start <= f.char_start < chunk.char_end
+    said = [f for f in facts if chunk.char_start <= f.char_start < chunk.char_end
             and (f.figure in figure or figure in f.figure)]
     return bool(said) and all(f.status != "result" or (question.years and f.year not in question.years)
                               for f in said)
