@@ -44,7 +44,8 @@ ASKED_UNIT = re.compile(r"(?:多少|(?<![这那])几)(亿元|万元|万人|万|�
                         + r"|亩|倍|吨|平方米|公里|千米)(?<!项(?=目))")  # "多少项目": a noun, counted in 个
 # A dimension asked names its unit's kind: "多长" is answered in 公里 (or 千米, 米: qa.shapes.SAME_COUNT), "多少钱" in
 # 元, "多大面积" in 亩 or 平方米 — not "40万平方米" for a length, nor "30亿元" for an area.
-ASKED_DIMENSION = ((re.compile(r"多长(?!时间)|多远|长度|里程(?!碑)"), "公里"), (re.compile(r"面积|占地多"), "平方米"),
+ASKED_DIMENSION = ((re.compile(r"多长(?!时间)|多远|长度|里程(?!碑)"), "公里"),
+                   (re.compile(r"面积|占地多|多少土?地(?![区方块铁市])"), "平方米"),  # "拿出多少地给工厂用": an area
                    (re.compile(r"多少钱|多少资金|多少经费"), "元"))
 # "几个点", "多少个百分点": percentage points, a rate said in %; read before ASKED_UNIT, which would take 个
 # not "几点" (o'clock), "几个点位" (sites)
