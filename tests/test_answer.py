@@ -243,3 +243,24 @@ def test_a_years_result_asked_is_not_answered_by_its_target_nor_by_another_years
     assert not other_year.answered
     result = ask(stored, "天河区2023年地区生产总值实际达到多少？")
     assert result.answered and "6500亿元" in result.text
+
+
+def test_a_figure_of_another_thing_whose_own_words_hold_little_of_the_question_cannot_answer(stored):
+    from qa.answer import candidates, prepare
+    from qa.retrieve import ranking
+
+    q, _ = prepare(stored, "花都区2024年地区生产总值总量目标是多少亿元")  # only the growth is said: 不低于4%
+    found = candidates(stored, q, ranking(stored, q).answering())
+    other = [c for c in found if c.extract.figure == "680亿元"]  # "…，固定资产投资680亿元": 固投's amount
+    assert other and all(c.vetoed == "share" and c.confidence == 0.0 for c in other)
+    assert not ask(stored, "花都区2024年地区生产总值总量目标是多少亿元").answered
+
+
+def test_aliases_of_two_sets_and_land_asked_as_an_area(stored):
+    from qa.question import parse
+
+    assert parse("广州2024年打算新拿出多少地给工厂用").unit == "平方米"  # answered in 亩 (same dimension)
+    assert parse("广州有多少地方").unit is None
+    answer = ask(stored, "广州2024年修路架桥这些基础设施上要投多少")  # 基础设施 ~ 基建
+    words = answer.text if answer.answered else answer.nearest.text
+    assert "2600亿基建" in words

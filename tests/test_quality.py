@@ -74,7 +74,7 @@ EXPECTED: dict[str, tuple[float, float, float, int, list[str]]] = {
     "heldout18": (0.9, 1.0, 0.09, 1, ["n014", "n015", "n016", "n017", "n019", "n024", "n044", "n077"]),
     # blind set O, written in the eighth session from the seeds alone; first contact on the seventh session's final
     # code (9eb2110) recorded (README, Quality), its misses then read and worked on (fake encoder)
-    "heldout19": (0.9, 1.0, 0.08, 2, ["o003", "o025", "o034", "o035", "o038", "o045", "o070", "o080"]),
+    "heldout19": (0.91, 1.0, 0.08, 1, ["o003", "o025", "o035", "o038", "o045", "o070", "o080"]),
     # blind set P, written with O; first contact on 9eb2110 recorded, measured again on the eighth session's final
     # code, only then its misses read; never fitted on (fake encoder)
     "heldout20": (0.88, 1.0, 0.11, 1, ["p025", "p031", "p033", "p038", "p042", "p045", "p065", "p070", "p086", "p090"]),
@@ -84,22 +84,21 @@ EXPECTED: dict[str, tuple[float, float, float, int, list[str]]] = {
                                        "q097"]),
     # blind set R, written in the ninth session from the seeds alone (paraphrase-heavy: 23 of 120); first contact on
     # the eighth session's final code (75a28ec) recorded (README, Quality), its misses then read and worked on
-    "heldout22": (0.8, 1.0, 0.16, 4, ["r022", "r045", "r047", "r052", "r058", "r061", "r063", "r066", "r069", "r070",
-                                      "r072", "r079", "r082", "r089", "r094", "r101", "r107", "r110", "r119"]),
+    "heldout22": (0.81, 1.0, 0.15, 4, ["r022", "r045", "r047", "r052", "r058", "r061", "r066", "r069", "r070", "r072",
+                                       "r079", "r082", "r089", "r094", "r101", "r107", "r110", "r119"]),
     # blind set S, written with R; first contact on 75a28ec recorded, measured again late in the session and its
     # misses then seen; never fitted on, none worked on (fake encoder)
-    "heldout23": (0.85, 1.0, 0.09, 5, ["s016", "s026", "s064", "s068", "s074", "s075", "s086", "s090", "s094", "s096",
-                                       "s098", "s099"]),
+    "heldout23": (0.85, 1.0, 0.1, 4, ["s016", "s026", "s064", "s068", "s074", "s075", "s086", "s090", "s094", "s096",
+                                      "s098", "s099"]),
     # blind set T, written mid-session; first contact on the session's final code (b32b516) recorded, and on 75a28ec
     # for comparison; misses not read, never fitted on (fake encoder)
-    "heldout24": (0.83, 1.0, 0.1, 6, ["t017", "t025", "t028", "t029", "t040", "t056", "t059", "t070", "t073", "t075",
-                                      "t083", "t087", "t094", "t099"]),
+    "heldout24": (0.83, 1.0, 0.12, 4, ["t017", "t025", "t028", "t029", "t040", "t056", "t059", "t070", "t073", "t075",
+                                       "t083", "t087", "t094", "t099"]),
     # blind set U (tenth session): first contact on main 111d95b recorded, misses read and worked on
-    "heldout25": (0.87, 1.0, 0.08, 4, ["u042", "u043", "u044", "u045", "u046", "u048", "u049", "u052", "u054", "u056",
-                                       "u058"]),
+    "heldout25": (0.89, 1.0, 0.07, 3, ["u042", "u043", "u044", "u045", "u046", "u048", "u054", "u056", "u058"]),
     # blind set V (tenth session): as U
-    "heldout26": (0.86, 0.91, 0.12, 4, ["v024", "v041", "v043", "v044", "v046", "v047", "v049", "v053", "v054",
-                                        "v055", "v056", "v084", "v098", "v106"]),
+    "heldout26": (0.86, 0.95, 0.13, 2, ["v024", "v041", "v043", "v044", "v046", "v047", "v049", "v053", "v054",
+                                        "v055", "v056", "v084", "v106"]),
     # blind set W (tenth session): sealed until the session's answering changes were made, then measured once
     # (first contact on 670fcce); misses not read, never fitted on
     "heldout27": (0.86, 1.0, 0.11, 3, ["w034", "w035", "w041", "w042", "w043", "w045", "w046", "w053", "w054", "w055",
