@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import functools
 
-VERSION = "20"  # 20: 基础设施 ~ 基建, 头三个月 ~ 一季度 (aliases of two or more sets); 19: 稻谷, 动工, 科研开发/研究开发, 重点工程 (aliases of two or more sets); 18: a bureau's "X部门" form (住建部门 → 住建局); 17: 投入强度 defined (DEFINED), its words kept whole (14–16 were this session's trials); 13: 涨 ~ 增长; 12: aliases people type for seven concepts, each used by two or more independently written question sets (经济盘子, 科研投入, 高科技企业, 政策性住房, 在读大学生, 公立, 税收); 11: traditional → simplified (OpenCC) and no marks inside words, in index/tokenize.normalise; 10: 会上 is a stop word; 9: 经济增速 ~ GDP; 一把手 is no synonym of 局长; 8: speech verbs are stop words; 7: 全年 is a word again (全年 vs 一季度); 6: Latin words kept whole; 5: jieba dictionary trimmed (index/tokenize.py)
+VERSION = "21"  # 21: 税 alone ~ 税收 ("交多少税", three sets); 20: 基础设施 ~ 基建, 头三个月 ~ 一季度 (aliases of two or more sets); 19: 稻谷, 动工, 科研开发/研究开发, 重点工程 (aliases of two or more sets); 18: a bureau's "X部门" form (住建部门 → 住建局); 17: 投入强度 defined (DEFINED), its words kept whole (14–16 were this session's trials); 13: 涨 ~ 增长; 12: aliases people type for seven concepts, each used by two or more independently written question sets (经济盘子, 科研投入, 高科技企业, 政策性住房, 在读大学生, 公立, 税收); 11: traditional → simplified (OpenCC) and no marks inside words, in index/tokenize.normalise; 10: 会上 is a stop word; 9: 经济增速 ~ GDP; 一把手 is no synonym of 局长; 8: speech verbs are stop words; 7: 全年 is a word again (全年 vs 一季度); 6: Latin words kept whole; 5: jieba dictionary trimmed (index/tokenize.py)
 
 DISTRICTS = ("越秀", "海珠", "荔湾", "天河", "白云", "黄埔", "番禺", "花都", "南沙", "从化", "增城")
 
@@ -75,7 +75,7 @@ SYNONYMS: tuple[tuple[str, ...], ...] = (
     # question sets, written apart by people who saw only the reports, used it (README, Quality: seventh session).
     ("高校学生", "大学生", "在校大学生", "在读大学生"),
     ("公办", "公立"),
-    ("税收", "创税", "纳税"),
+    ("税收", "创税", "纳税", "税"),
     ("水稻", "稻谷"),
     ("开工", "动工"),
     ("研发", "科研开发", "研究开发"),
