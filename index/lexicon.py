@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import functools
 
-VERSION = "21"  # 21: 税 alone ~ 税收 ("交多少税", three sets); 20: 基础设施 ~ 基建, 头三个月 ~ 一季度 (aliases of two or more sets); 19: 稻谷, 动工, 科研开发/研究开发, 重点工程 (aliases of two or more sets); 18: a bureau's "X部门" form (住建部门 → 住建局); 17: 投入强度 defined (DEFINED), its words kept whole (14–16 were this session's trials); 13: 涨 ~ 增长; 12: aliases people type for seven concepts, each used by two or more independently written question sets (经济盘子, 科研投入, 高科技企业, 政策性住房, 在读大学生, 公立, 税收); 11: traditional → simplified (OpenCC) and no marks inside words, in index/tokenize.normalise; 10: 会上 is a stop word; 9: 经济增速 ~ GDP; 一把手 is no synonym of 局长; 8: speech verbs are stop words; 7: 全年 is a word again (全年 vs 一季度); 6: Latin words kept whole; 5: jieba dictionary trimmed (index/tokenize.py)
+VERSION = "22"  # 22: 技术工人 ~ 技能人才; 小升规, 装配式建筑, 市场主体, 翻一番 defined (DEFINED; each asked in plain words by two or more sets); 21: 税 alone ~ 税收 ("交多少税", three sets); 20: 基础设施 ~ 基建, 头三个月 ~ 一季度 (aliases of two or more sets); 19: 稻谷, 动工, 科研开发/研究开发, 重点工程 (aliases of two or more sets); 18: a bureau's "X部门" form (住建部门 → 住建局); 17: 投入强度 defined (DEFINED), its words kept whole (14–16 were this session's trials); 13: 涨 ~ 增长; 12: aliases people type for seven concepts, each used by two or more independently written question sets (经济盘子, 科研投入, 高科技企业, 政策性住房, 在读大学生, 公立, 税收); 11: traditional → simplified (OpenCC) and no marks inside words, in index/tokenize.normalise; 10: 会上 is a stop word; 9: 经济增速 ~ GDP; 一把手 is no synonym of 局长; 8: speech verbs are stop words; 7: 全年 is a word again (全年 vs 一季度); 6: Latin words kept whole; 5: jieba dictionary trimmed (index/tokenize.py)
 
 DISTRICTS = ("越秀", "海珠", "荔湾", "天河", "白云", "黄埔", "番禺", "花都", "南沙", "从化", "增城")
 
@@ -81,6 +81,7 @@ SYNONYMS: tuple[tuple[str, ...], ...] = (
     ("研发", "科研开发", "研究开发"),
     ("重点建设项目", "重点工程"),
     ("基建", "基础设施", "基础设施建设"),
+    ("技能人才", "技术工人"),
     ("一季度", "头三个月"),
 ) + tuple((f"{d}区", d) for d in DISTRICTS) + BODIES
 
@@ -89,6 +90,14 @@ SYNONYMS: tuple[tuple[str, ...], ...] = (
 # the term holds those concepts (qa/coverage.py).
 DEFINED: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("投入强度", ("比重", "比例", "地区生产总值")),
+    # The reports' jargon, as two or more sets written apart asked it in plain words (tenth session): 小升规 is a
+    # small firm grown above the statistical size (A, E, H, T, U, V); 装配式建筑 is built of parts made in a factory
+    # and put together on site (I, K, L, N, Q, U); 市场主体 are the firms and self-employed registered (R, U, V);
+    # 翻一番 is to grow by one time over (R, V).
+    ("小升规", ("规模以上", "企业")),
+    ("装配式建筑", ("预制", "拼装", "装配", "工厂")),
+    ("市场主体", ("企业", "公司", "个体户", "个体工商户", "商户")),
+    ("翻一番", ("一倍", "翻倍")),
 )
 
 OFFICIAL_TITLES = ("市委书记", "区委书记", "区委副书记", "区长", "副区长", "市长", "副市长", "常务副市长",
