@@ -91,11 +91,11 @@ SYNONYMS: tuple[tuple[str, ...], ...] = (
 DEFINED: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("投入强度", ("比重", "比例", "地区生产总值")),
     # The reports' jargon, as two or more sets written apart asked it in plain words (tenth session): 小升规 is a
-    # small firm grown above the statistical size (A, E, H, T, U, V); 装配式建筑 is built of parts made in a factory
+    # small firm grown above the statistical size (A, E, H, T, U, V); 装配式建筑 is built of parts made in advance
     # and put together on site (I, K, L, N, Q, U); 市场主体 are the firms and self-employed registered (R, U, V);
     # 翻一番 is to grow by one time over (R, V).
     ("小升规", ("规模以上", "企业")),
-    ("装配式建筑", ("预制", "拼装", "装配", "工厂")),
+    ("装配式建筑", ("预制", "拼装", "装配")),
     ("市场主体", ("企业", "公司", "个体户", "个体工商户", "商户")),
     ("翻一番", ("一倍", "翻倍")),
 )

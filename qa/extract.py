@@ -16,7 +16,7 @@ from dataclasses import dataclass, replace
 from index.tokenize import tokens
 from qa.shapes import COUNT_UNITS, TITLED_NAME, figures, has_figure, speaks
 from qa.question import SAID_RELATIVE, Question
-from qa.coverage import coverage
+from qa.coverage import coverage, synonym_forms
 from qa.judge import (PLACE_NAME, answers_kind, counts_other, date_said, foreign_indicator, lead, measure_matches,
                       place_context, speaks_of)
 
@@ -159,14 +159,19 @@ def pick_figure(question: Question, text: str, idf: Callable[[str], float] | Non
         return day.group()
     if not found:
         return None
-    present = [t for t in question.terms if t and t in text]
+    # the question's words as the text says them: a synonym, or a term defined by them ("预制…拼装" → 装配式建筑)
+    forms = synonym_forms()
+    present = [f for t in question.terms if t for f in forms.get(t, (t,)) if f and f in text]
     key = max(present, key=lambda t: ((idf or (lambda _: 0.0))(t), len(t)), default=None)
     anchors = [m.span() for m in re.finditer(re.escape(key), text)] if key else [(0, 0)]
 
     def distance(m: re.Match) -> int:
         after = min((m.start() - end for _, end in anchors if m.start() >= end), default=10_000)
         before = min((start - m.end() for start, _ in anchors if m.end() <= start), default=10_000)
-        return min(after, before if COUNTED.search(m.group()) and before <= 2 else 10_000)
+        # a count comes before what it counts ("1.3万家高新技术企业"); any figure is said of the asked words right
+        # after it, past no mark ("居住用地100%实施装配式建筑": not "…，城中村改造…比例提升至15%")
+        said_of_next = COUNTED.search(m.group()) or not re.search(r"[^\u4e00-\u9fff]", text[m.end():m.end() + before])
+        return min(after, before if said_of_next and before <= 2 else 10_000)
 
     def in_unit(m: re.Match) -> bool:
         return not question.unit or has_figure(m.group() + text[m.end():m.end() + 4], question.unit)
