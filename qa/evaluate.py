@@ -2,7 +2,8 @@
 
 Per question: hit@1 / hit@5 (a passage contains an expected string), answer@1
 (the answer text contains one, not as the tail of a longer number: "5%" is not in
-"15%"), answered-but-wrong (an answerable question answered wrongly, or an
+"15%"), figure@1 (of the questions whose expected answer is a figure, the share answered with it as the figure
+the answer highlights: the words may hold the asked figure beside the one shown), answered-but-wrong (an answerable question answered wrongly, or an
 unanswerable one answered: the confident wrong answers), candidate recall@50
 (what the retrievers find before ranking), abstention on unanswerable questions, false
 abstention on answerable ones, and citation validity (each cited passage is the
@@ -21,6 +22,7 @@ from index.api import Index
 from qa.answer import Answer, ask
 from qa.question import QuestionError, parse
 from qa.retrieve import RETRIEVERS, candidates, latest_year
+from qa.shapes import figures
 
 
 class GoldError(ValueError):
@@ -91,6 +93,11 @@ def grade(index: Index, gold: dict, retrievers: tuple[str, ...] = RETRIEVERS) ->
         "answerable": gold["answerable"], "answered": answer.answered,
         "hit1": bool(passages) and contains(passages[0]), "hit5": any(contains(p) for p in passages[:5]),
         "answer1": answer.answered and contains(answer.text),
+        # the figure the answer highlights is the expected one (None: the expected answer is no figure — a place, a
+        # name): answer@1 reads the whole answering words, which may hold the asked figure beside the one shown
+        "figure1": (answer.answered and answer.figure is not None
+                    and any(says(answer.figure, e) or says(e, answer.figure) for e in expected))
+        if any(figures(e) for e in expected) else None,
         "recall50": any(contains(p) for p in recalled),
         "confidence": answer.confidence,
         "citations_valid": citations_valid(index, answer),
@@ -114,6 +121,7 @@ def summarise(results: list[dict]) -> dict:
         "questions": len(results),
         "hit@1": share(answerable, "hit1"), "hit@5": share(answerable, "hit5"),
         "answer@1": share(answerable, "answer1"),
+        "figure@1": share([r for r in answerable if r.get("figure1") is not None], "figure1"),
         "abstention": round(sum(not r["answered"] for r in unanswerable) / len(unanswerable), 3) if unanswerable else None,
         "false_abstention": round(sum(not r["answered"] for r in answerable) / len(answerable), 3) if answerable else None,
         "answered_wrong": sum(r["answered"] and not (r["answerable"] and r["answer1"]) for r in results),

@@ -264,3 +264,18 @@ def test_aliases_of_two_sets_and_land_asked_as_an_area(stored):
     answer = ask(stored, "广州2024年修路架桥这些基础设施上要投多少")  # 基础设施 ~ 基建
     words = answer.text if answer.answered else answer.nearest.text
     assert "2600亿基建" in words
+
+
+def test_eval_says_whether_the_highlighted_figure_is_the_expected_one(stored, tmp_path):
+    from qa.evaluate import evaluate
+
+    gold = tmp_path / "gold.jsonl"
+    gold.write_text(json.dumps({"question": "白云区2026年固投目标是多少", "answerable": True,
+                                "answers": ["1400亿元"]}, ensure_ascii=False) + "\n"
+                    + json.dumps({"question": "白云区2026年固投增长多少", "answerable": True,
+                                  "answers": ["1400亿元"]}, ensure_ascii=False) + "\n"  # the words hold it, not shown
+                    + json.dumps({"question": "2026年广州市高质量发展大会上讲话的市委书记是谁", "answerable": True,
+                                  "answers": ["冯忠华"]}, ensure_ascii=False) + "\n", encoding="utf-8")
+    summary, results = evaluate(stored, gold)
+    assert [r["figure1"] for r in results] == [True, False, None]  # a name is no figure
+    assert results[1]["answer1"] and summary["figure@1"] == 0.5

@@ -95,7 +95,7 @@ def status_text(status: dict) -> str:
 
 def eval_text(summary: dict) -> str:
     """`qa.evaluate` summary → the headline metrics on one line, then per-type scores and each miss."""
-    keys = ("questions", "recall@50", "hit@1", "hit@5", "answer@1", "abstention", "false_abstention",
+    keys = ("questions", "recall@50", "hit@1", "hit@5", "answer@1", "figure@1", "abstention", "false_abstention",
             "answered_wrong", "citation_validity")
     lines = ["  ".join(f"{k}={summary[k]}" for k in keys)]
     for kind, row in summary["by_type"].items():
