@@ -143,6 +143,12 @@ def speaker(passage: str, spans: list[tuple[int, int]], start: int, end: int,
     return (clause[0], end) if end - clause[0] <= MAX_ANSWER else clause
 
 
+# How a figure is read as said of the asked words: one after them past a clause break is as far as this many more
+# characters (the words after the break are its own), and a count before them reaches this far over words without
+# marks ("120家企业开展技术改造": a noun and a verb).
+BREAK = re.compile(r"[，,；;。！？!?]")
+BREAK_COST = 8
+COUNT_REACH = 4
 COUNTED = re.compile(f"(?:{'|'.join(COUNT_UNITS)})$")  # "1.3万家高新技术企业": the count comes first
 
 
@@ -166,12 +172,17 @@ def pick_figure(question: Question, text: str, idf: Callable[[str], float] | Non
     anchors = [m.span() for m in re.finditer(re.escape(key), text)] if key else [(0, 0)]
 
     def distance(m: re.Match) -> int:
-        after = min((m.start() - end for _, end in anchors if m.start() >= end), default=10_000)
+        # after the asked words, farther past a clause break ("技术改造,80家企业增资扩产": the 80家 are another thing's)
+        after = min((m.start() - end + BREAK_COST * bool(BREAK.search(text, end, m.start()))
+                     for _, end in anchors if m.start() >= end), default=10_000)
         before = min((start - m.end() for start, _ in anchors if m.end() <= start), default=10_000)
-        # a count comes before what it counts ("1.3万家高新技术企业"); any figure is said of the asked words right
-        # after it, past no mark ("居住用地100%实施装配式建筑": not "…，城中村改造…比例提升至15%")
-        said_of_next = COUNTED.search(m.group()) or not re.search(r"[^\u4e00-\u9fff]", text[m.end():m.end() + before])
-        return min(after, before if said_of_next and before <= 2 else 10_000)
+        # a count comes before what it counts, a verb between or not ("1.3万家高新技术企业", "120家企业开展技术改造");
+        # any figure is said of the asked words right after it, past no mark ("居住用地100%实施装配式建筑", not
+        # "…，城中村改造…比例提升至15%")
+        plain = not re.search(r"[^\u4e00-\u9fff]", text[m.end():m.end() + before])
+        counted = COUNTED.search(m.group())
+        reach = COUNT_REACH if counted and plain else 2 if counted or plain else -1
+        return min(after, before if before <= reach else 10_000)
 
     def in_unit(m: re.Match) -> bool:
         return not question.unit or has_figure(m.group() + text[m.end():m.end() + 4], question.unit)
