@@ -214,10 +214,10 @@ def candidates(index: Index, q: Question, hits: list[Hit]) -> list[Candidate]:
             continue
         s = signals(q, hit.chunk, hit.coverage, hit.cosine, ahead, extract.text, extract.figure, said(extract.text),
                     said, hit.coverage >= min_coverage(q, hit))
-        # A number or a date asked and none in the words (in the asked unit: "多少亿元" is not "增长17%"), or a
-        # part asked (二期, 一季度) the words never name, or a figure the question gives that the passage never
-        # states, or a year's result asked and the figure is a target: these words cannot be the answer, however well they match; they stay the nearest rejected
-        # candidate, with the veto as the reason.
+        # The vetoes (`Candidate.vetoed`): a number or a date asked and none in the words, in the asked unit ("多少亿元"
+        # is not "增长17%"); a part asked (二期, 一季度) the words never name; a figure the question gives that the
+        # passage never states; a year's result asked and the figure a target; the figure another thing's. Such words
+        # cannot be the answer however well they match: they stay the nearest rejected candidate, the veto its reason.
         vetoed = ("kind" if q.wants in ("number", "date") and not s.kind
                   else "part" if part_missing(q, extract.text, extract.figure)
                   else "given" if figure_missing(q, hit.chunk.text)

@@ -12,7 +12,6 @@ source text of its span, line breaks aside, and its lines are the span's lines).
 from __future__ import annotations
 
 import json
-import re
 from collections import defaultdict
 from pathlib import Path
 
@@ -22,7 +21,7 @@ from index.api import Index
 from qa.answer import Answer, ask
 from qa.question import QuestionError, parse
 from qa.retrieve import RETRIEVERS, candidates, latest_year
-from qa.shapes import figures
+from qa.shapes import figures, says
 
 
 class GoldError(ValueError):
@@ -62,12 +61,6 @@ def citations_valid(index: Index, answer: Answer) -> bool:
     if answer.answered and answer.text not in answer.citations[answer.citation - 1].text:
         return False
     return True
-
-
-def says(text: str | None, expected: str) -> bool:
-    """Does `text` hold `expected`, not as the tail of a longer number ("5%" is not in "15%" nor "2.5%")?"""
-    return any(not (m.start() and re.match(r"[\d.]", text[m.start() - 1]))
-               for m in re.finditer(re.escape(expected), text or ""))
 
 
 def grade(index: Index, gold: dict, retrievers: tuple[str, ...] = RETRIEVERS) -> dict:

@@ -16,7 +16,7 @@ from index.records import Chunk
 from index.tokenize import cut
 from qa.question import (ASKS_CITY, HOME_SCOPES, NOT_ASKED, OWN_PAST_YEAR, SAID_RELATIVE, Question, group_kind,
                          place_groups)
-from qa.shapes import COUNT_UNITS, DATE, TITLED_NAME, figures, has_figure, speaks
+from qa.shapes import COUNT_UNITS, DATE, TITLED_NAME, figures, has_figure, says, speaks
 
 OPENING = 40
 CITY_NAME = re.compile("|".join(map(re.escape, sorted(lexicon.CITIES, key=len, reverse=True))))
@@ -242,7 +242,7 @@ def result_missing(question: Question, chunk: Chunk, figure: str | None, facts: 
     if not (question.asks_result and figure):
         return False
     said = [f for f in facts if chunk.char_start <= f.char_start < chunk.char_end
-            and (f.figure in figure or figure in f.figure)]
+            and (says(f.figure, figure) or says(figure, f.figure))]  # "5%" is not the fact "6.5%"
     return bool(said) and all(f.status != "result" or (question.years and f.year not in question.years)
                               for f in said)
 
@@ -370,7 +370,7 @@ class Signals:
     measure: float  # the figure is the measure asked: a rate for "增长多少", an amount for "规模", no stock for "新增",
     # no share for "增长" (1 when none asked)
     missing: float  # the question names an indicator or title the words never name ("工业投资" asked, "固投" said)
-    unit: float  # the figure is in the unit the question names, one that says what is counted (`NAMING_UNIT`)
+    unit: float  # the figure is in the unit the question names, one that says what is counted (not `PLAIN_UNITS`)
 
     def vector(self) -> list[float]:
         return [getattr(self, name) for name in NAMES]

@@ -45,7 +45,8 @@ ASKED_UNIT = re.compile(r"(?:多少|(?<![这那])几)(亿元|万元|万人|万|�
 # A dimension asked names its unit's kind: "多长" is answered in 公里 (or 千米, 米: qa.shapes.SAME_COUNT), "多少钱" in
 # 元, "多大面积" in 亩 or 平方米 — not "40万平方米" for a length, nor "30亿元" for an area.
 ASKED_DIMENSION = ((re.compile(r"多长(?!时间)|多远|长度|里程(?!碑)"), "公里"),
-                   (re.compile(r"面积|占地多|多少土?地(?![区方块铁市])"), "平方米"),  # "拿出多少地给工厂用": an area
+                   (re.compile(r"面积|占地多|多少土?地(?![区方块铁市级出])"), "平方米"),  # "拿出多少地给工厂用": an area,
+                   # not "多少地区", "多少地级市", "多少土地出让金"
                    (re.compile(r"多少钱|多少资金|多少经费"), "元"))
 # "几个点", "多少个百分点": percentage points, a rate said in %; read before ASKED_UNIT, which would take 个
 # not "几点" (o'clock), "几个点位" (sites)
@@ -67,7 +68,7 @@ NOT_ASKED = re.compile(r"[（(]?(?:(?<!是)不是|(?<!要)不要|并非)[^，,�
 # targets and the year before's results, and a question of either words it so. A goal word makes it a target's
 # ("力争形成多少实际工作量", "要拉动多少实际投资量": 实际 is part of the thing's name there).
 ASKS_RESULT = re.compile(r"实际|实绩|完成了|达到了|实现了|过去一年|去年完成")
-ASKS_GOAL = re.compile(r"目标|力争|争取|计划|打算|预计|预期|规划|希望|要|将|准备")
+ASKS_GOAL = re.compile(r"目标|力争|争取|计划|打算|预计|预期|规划|希望|(?<![主重需只紧])要(?![求素点闻])|将(?![军近])|准备")
 # Spoken question words, as the patterns above read them: "啥时候" asks a date as "什么时候" does, "是啥" is "是什么"
 SPOKEN = {"啥": "什么", "咋": "怎么", "几时": "什么时候"}
 SPOKEN_WORD = re.compile("|".join(SPOKEN))
@@ -75,7 +76,7 @@ SPOKEN_WORD = re.compile("|".join(SPOKEN))
 # word after it: "固定资产投资总额", "工业投资额" ask an amount as "固投总额" does)
 INDICATOR_NAMES = re.compile("|".join(sorted({re.escape(f) for g in indicators.named_indicators() for f in g
                                               if not f.isascii() and not f.endswith(("总量", "规模"))
-                                              and not (f != g[0] and f.startswith(g[0]))
+                                              and not (f.startswith(g[0]) and f[len(g[0]):] in ("额", "总额", "总值"))
                                               and not RATE.search(f)}, key=len, reverse=True)))
 
 

@@ -60,6 +60,12 @@ def units_like(unit: str) -> tuple[str, ...]:
     return tuple(dict.fromkeys([unit, bare] + [u for group in SAME_COUNT if bare in group for u in group]))
 
 
+def says(text: str | None, expected: str) -> bool:
+    """Does `text` hold `expected`, not as the tail of a longer number ("5%" is not in "15%" nor "2.5%")?"""
+    return any(not (m.start() and re.match(r"[\d.]", text[m.start() - 1]))
+               for m in re.finditer(re.escape(expected), text or ""))
+
+
 def has_figure(text: str, unit: str | None = None) -> bool:
     """Does `text` state a quantity (in `unit`, or a measure word counting the same things, when one is asked:
     "多少个" wants "21个", not "5%")?"""

@@ -20,6 +20,9 @@ the candidates, not that order. Prints the weights to
 paste into qa/calibration.py, the cross-validated figures per set and the
 reliability table (confidence bin → accuracy) for the README.
 
+It fits every signal of `qa.judge.NAMES`, "unit" too; qa/calibration.py keeps "unit" at the weight set beside the
+fit (its comment says why: a refit with it answered more wrongly), so paste the others and leave that one.
+
 `--meaning` adds a trial signal, not used by `ask`: the dense similarity of the
 question and each candidate's answering words (qa/meaning.py), to measure
 whether judging the words by meaning would help (README, Quality: it did not).
@@ -40,7 +43,8 @@ sys.path.insert(0, str(ROOT))
 from index.store import load  # noqa: E402
 from qa.answer import prepare  # noqa: E402
 from qa.calibration import MAX_WRONG  # noqa: E402
-from qa.evaluate import read_gold, says  # noqa: E402
+from qa.evaluate import read_gold  # noqa: E402
+from qa.shapes import says  # noqa: E402
 from qa.judge import NAMES  # noqa: E402
 from qa.question import QuestionError  # noqa: E402
 

@@ -246,3 +246,22 @@ def test_two_places_in_one_year_compare_in_the_question_s_order(fake_index):
     answer = ask(store.load(fake_index), "白云区和天河区2026年固投增速目标哪个高")
     assert [(r.label, r.figure) for r in answer.table] == [("白云区", "5%以上"), ("天河区", "10%以上")]
     assert answer.figure == "低5个百分点"
+
+
+def test_an_index_let_go_takes_its_facts_grouping_with_it(fake_index):
+    """qa.facts.facts_of groups an index's facts by article once; a server that publishes an update lets the old
+    index go, and its grouping must go with it (memory per update, not growing)."""
+    import gc
+
+    from index import store
+    from qa import facts
+
+    before = len(facts._BY_SOURCE)
+    stored = store.load(fake_index)
+    source = next(iter(stored.articles))
+    assert [f.source for f in facts.facts_of(stored, source)] and all(
+        f.source == source for f in facts.facts_of(stored, source))
+    assert len(facts._BY_SOURCE) == before + 1
+    del stored
+    gc.collect()
+    assert len(facts._BY_SOURCE) == before

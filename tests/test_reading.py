@@ -10,7 +10,7 @@ from index.store import load
 from index.tokenize import normalise, tokens
 from qa.answer import ask
 from qa.calibration import NAMES, REASONS, WEIGHTS, confidence, why
-from qa.evaluate import says
+from qa.shapes import says
 from index.records import Chunk
 from qa.judge import Signals, answers_kind, lead, signals
 from qa.question import parse
