@@ -91,8 +91,12 @@ def names_someone(subject: str) -> bool:
 def unit_figure(unit: str) -> re.Pattern:
     """A number followed by `unit` or a measure word counting the same things ("21个", "1.3万家"); a numeral of
     magnitude only where the figure begins ("超千亿元"), not one in the words after it ("5%，万元GDP能耗")."""
+    units = units_like(unit)
+    # a sum in 亿 says no 元 when a noun follows ("2600亿基建", "产值突破600亿"): money, unless a unit follows; in
+    # digits only ("冲刺千亿投资", "万亩千亿" are no sums)
+    bare_yi = rf"|\d亿(?!{'|'.join(u for u in UNITS.split('|') if u != '元')}|级)" if "亿元" in units else ""
     return re.compile(rf"(?:\d|^(?:超过?|突破|达到?|约|近|逾|不低于|不少于)?{NUMERAL})"
-                      rf"(?:万|亿|千|百)*余?(?:{'|'.join(map(re.escape, units_like(unit)))})")
+                      rf"(?:万|亿|千|百)*余?(?:{'|'.join(map(re.escape, units))}){bare_yi}")
 
 
 SPEAKER = re.compile(r"([\u4e00-\u9fff]{2,4})(?:表示|指出|介绍|强调|说|称)")
