@@ -89,7 +89,8 @@ def answer_span(question: Question, passage: str, idf: Callable[[str], float]) -
     words = [set(tokens(passage[a:b])) for a, b in spans]  # once per clause: jieba never joins across ，；。
     best, best_score, best_off = (0, 1), float("-inf"), False
     # each figure's share of the question said right before it (its lead words: the same in any window holding it)
-    bound = [(m.start(), coverage(question.terms, (), idf, lead(passage, m.start())))
+    counting = question.unit in COUNT_UNITS  # "有几个", "多少家": a count's things are asked
+    bound = [(m.start(), coverage(question.terms, (), idf, said_of(passage, m, counting)))
              for m in (figures(passage) if question.wants == "number" else ())]
     for i in range(len(spans)):
         empty = coverage(question.terms, words[i], idf, passage[spans[i][0]:spans[i][1]]) == 0.0
@@ -119,6 +120,13 @@ def answer_span(question: Question, passage: str, idf: Callable[[str], float]) -
         start, end = speaker(passage, spans, start, end, PLACE_NAME)
     text = passage[start:end].rstrip("，,；;：:")[:MAX_ANSWER]
     return Extract(text, start, pick_figure(question, text, idf), best_off)
+
+
+def said_of(text: str, m: re.Match, counting: bool = True) -> str:
+    """The words the figure `m` is said of: its lead words ("计划总投资30亿元"), and when `counting`, for a count the
+    things it counts, after it up to the next mark ("聚焦1593个重点项目“攻城拔寨”")."""
+    counted = BREAK.split(text[m.end():], 1)[0] if counting and COUNTED.search(m.group()) else ""
+    return lead(text, m.start()) + counted
 
 
 def lacks_kind(question: Question, passage: str, start: int, text: str) -> bool:

@@ -14,7 +14,7 @@ from index.facts import Fact
 from index.indicators import PERIODS
 from index.records import Chunk
 from index.tokenize import cut
-from qa.question import (ASKS_CITY, HOME_SCOPES, NOT_ASKED, OWN_PAST_YEAR, SAID_RELATIVE, Question, group_kind,
+from qa.question import (ASKS_CITY, HOME_SCOPES, LEVELS, NOT_ASKED, OWN_PAST_YEAR, SAID_RELATIVE, Question, group_kind,
                          place_groups)
 from qa.shapes import COUNT_UNITS, DATE, TITLED_NAME, figures, has_figure, says, speaks
 
@@ -87,6 +87,10 @@ def place_matches(question: Question, chunk: Chunk, city: str | None = None) -> 
     for kind in ("district", "body"):
         asked = [p for p in question.places if p.kind == kind]
         if asked and not any(form in named_in for p in asked for form in p.forms):
+            return False
+    for body in (p for p in question.places if p.level):  # "市发改委" is not the words' "省发展改革委"
+        said = [named_in[m.start() - 1:m.start()] for form in body.forms for m in re.finditer(re.escape(form), named_in)]
+        if said and all(level in LEVELS and level != body.level for level in said):
             return False
     for place in question.places:
         if place.kind == "scope":  # by its proper name: a district's "全市" speaks of the district's part

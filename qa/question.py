@@ -113,6 +113,7 @@ class Place:
     name: str
     forms: tuple[str, ...]
     kind: str = "district"
+    level: str | None = None  # a body asked as the city's or the province's: "市发改委" → 市, "省发改委" → 省
 
 
 @dataclass(frozen=True)
@@ -170,6 +171,9 @@ def place_words(text: str) -> list[str]:
                            if not is_word(m[1][:2]) and text[m.end():m.end() + 1] not in ("域", "级", "划")]
 
 
+LEVELS = ("市", "省")
+
+
 def find_places(text: str) -> tuple[Place, ...]:
     """The places and bodies named in `text`, known ones by their lexicon forms."""
     said = {group: [m.span() for form in group for m in re.finditer(re.escape(form), text)]
@@ -179,8 +183,11 @@ def find_places(text: str) -> tuple[Place, ...]:
     def inside_longer(span: tuple[int, int]) -> bool:  # "住建部" in "住建部门" (住建局): the longest name is the one meant
         return any(start <= span[0] and span[1] <= end and end - start > span[1] - span[0] for start, end in spans)
 
-    found = [Place(group[0], group, group_kind(group)) for group, group_spans in said.items()
-             if any(not inside_longer(span) for span in group_spans)]
+    def level(group: tuple[str, ...]) -> str | None:
+        return next((text[start - 1] for start, _ in said[group] if text[start - 1:start] in LEVELS), None)
+
+    found = [Place(group[0], group, group_kind(group), level(group) if group_kind(group) == "body" else None)
+             for group, group_spans in said.items() if any(not inside_longer(span) for span in group_spans)]
     specific = bool(found)
     for group in lexicon.SCOPES:  # "市委书记" names no city: only 广州/广州市/全市 and the like count
         forms = tuple(f for f in group if not f.endswith(("委", "政府")))
@@ -209,6 +216,8 @@ def find_places(text: str) -> tuple[Place, ...]:
     return tuple(found)
 
 
+# "2024年市发改委": the year ends at 年 and 市 is the body's level (jieba would cut 年市, a fair, and miss 市发改委)
+LEVEL_AFTER_YEAR = re.compile(r"(\d年)(?=[市省区县])")
 SHORT_YEAR = re.compile(r"(?<![\d.])(2\d)年(?![来代间])")  # "24年" as people type 2024年; not "20年来"
 
 
@@ -238,11 +247,13 @@ def parse(question: str, latest_year: int | None = None) -> Question:
     place_forms = {f.lower() for p in places for f in p.forms}
     dates = tuple(dict.fromkeys(MEETING_DATE.findall(text)))
     asked = NOT_ASKED.sub(" ", text)  # "工业投资的增速（不是GDP或固投增速）": GDP and 固投 are not searched for
-    all_terms = tokens(MEETING_DATE.sub(" ", ASKING.sub(" ", ASKED_POINTS.sub(" ", BECOME.sub(r"\1 ", asked)))))
+    all_terms = tokens(MEETING_DATE.sub(" ", ASKING.sub(" ", ASKED_POINTS.sub(" ", BECOME.sub(r"\1 ", LEVEL_AFTER_YEAR.sub(
+        r"\1，", asked))))))
     function = function_words()
     year_words = {str(y) for y in years} | {str(y)[2:] for y in years} | set(RELATIVE_YEARS)
     terms = [t for t in all_terms if not any(t in form for form in place_forms)  # "沙区" of 南沙区 too
-             and t not in year_words and t not in function and not re.fullmatch(r"(?:19|20)\d\d|\d", t)]
+             and t not in year_words and t not in function and not re.fullmatch(r"(?:19|20)\d\d|\d", t)
+             and t not in LEVELS]  # "市" of "2024年，市发改委": the body's level (`Place.level`), not a content word
     wants = ("person" if WANTS_PERSON.search(text) else "place" if WANTS_PLACE.search(text)
              else "date" if WANTS_DATE.search(text)
              else "number" if WANTS_NUMBER.search(text) else "list" if WANTS_LIST.search(text) else "text")
