@@ -1,6 +1,6 @@
 """The answer decision's weights: signals of a candidate answer → the probability that it is right.
 
-A logistic regression over `qa.judge.Signals`, fitted by `scripts/fit_answer.py`
+A logistic regression over `qa.signals.Signals`, fitted by `scripts/fit_answer.py`
 on the dev set and the held-out sets (real model, 5-fold cross-validation grouped
 by question) — rerun it after changing a signal and paste its output here. The
 threshold is chosen for precision, not accuracy: answering wrongly costs more
@@ -12,14 +12,14 @@ from __future__ import annotations
 
 import math
 
-from qa.judge import NAMES, Signals
+from qa.signals import NAMES, Signals
 
 MAX_WRONG = 0.02  # at most 2 % of all questions answered with a wrong answer (issue 8)
 
 # Fitted by scripts/fit_answer.py (2026-11-30, fifth session, real model, the dev set and held-out 1–9, 11, 12:
 # 1,540 candidates of 913 questions, vetoed candidates left out; blind sets F, I and J (held-out 10, 13, 14) not
 # fitted on). Cross-validated with these: answer@1 0.887, answered-but-wrong 18 of 913 (2.0 %). Each weight's reason
-# is what its signal measures (qa/judge.py); its size is what the fit found. Fitted before thresholds ("哪道坎") and
+# is what its signal measures (qa/signals.py); its size is what the fit found. Fitted before thresholds ("哪道坎") and
 # dimensions ("多长") were read as asking an amount and a unit (qa/question.py): a refit with them gives CV 0.892 at
 # 17 wrong, but 18 wrong answers on the sets against 14 with these (all sets, seeds alone), so these stay.
 WEIGHTS = {

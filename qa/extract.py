@@ -17,8 +17,9 @@ from index.tokenize import tokens
 from qa.shapes import COUNT_UNITS, TITLED_NAME, figures, has_figure, speaks
 from qa.question import SAID_RELATIVE, Question
 from qa.coverage import coverage, synonym_forms
-from qa.judge import (PLACE_NAME, answers_kind, counts_other, date_said, foreign_indicator, lead, measure_matches,
-                      place_context, speaks_of)
+from qa.binding import (PLACE_NAME, answers_kind, counts_other, date_said, foreign_indicator, lead,
+                        measure_matches)
+from qa.judge import place_context, speaks_of
 
 CLAUSE = re.compile(r"[^，,；;。！？!?：:]+[，,；;。！？!?：:]*")
 MAX_ANSWER = 120
@@ -39,7 +40,7 @@ EMPTY_LEAD = 0.05
 # 年产值17.8亿元，…打造颠覆性技术创新的策源地" for "颠覆性技术创新园总共投多少钱"). The same scale as a figure in the
 # asked unit (0.3, `_bonus`), chosen so, not fitted; `_bonus`'s +0.2 for asked words ending right before a figure
 # is the narrow case of it, kept: without it the sets lose 2 answers and gain 1 wrong (measured with this). The
-# judge's `bound` signal is the decision's view of the same.
+# `bound` signal (qa/signals.py) is the decision's view of the same.
 BOUND_WEIGHT = 0.3
 
 

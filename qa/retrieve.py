@@ -18,7 +18,8 @@ from index.api import Index
 from index.records import Chunk
 from qa.coverage import coverage
 from qa.fuse import rrf
-from qa.judge import answers_kind, city_matches, is_subject, place_matches, year_matches
+from qa.binding import answers_kind
+from qa.judge import city_matches, is_subject, place_matches, year_matches
 from qa.shapes import TITLED_NAME
 from qa.question import Question, dense_text
 

@@ -14,7 +14,7 @@ Chinese ("Huangpu 2026 gdp zengsu mubiao"); otherwise it is English, and the
 answer asks for Chinese.
 Words of the corpus that no lexicon holds, typed in pinyin ("gongying chanye
 yongdi" → 供应 产业用地), are read from the index's own vocabulary
-(`corpus_spellings`, `read_corpus_pinyin`: qa.answer asks it only when a
+(`corpus_spellings`, `read_corpus_pinyin`: qa.resolve asks it only when a
 question's Latin words are unknown to the corpus).
 
 Generated from the lexicon's districts with pypinyin, never listed by hand.

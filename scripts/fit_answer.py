@@ -1,4 +1,4 @@
-"""Fit the answer decision (qa/calibration.py): logistic regression over qa.judge.Signals, threshold for precision.
+"""Fit the answer decision (qa/calibration.py): logistic regression over qa.signals.Signals, threshold for precision.
 
     PYTHONPATH=$PWD .venv/bin/python scripts/fit_answer.py [--index-dir var/index ...] [--meaning] [SET.jsonl …]
 
@@ -15,12 +15,12 @@ questions may. The threshold printed is the lowest from which on every
 threshold's cross-validated answered-but-wrong rate is ≤ MAX_WRONG of all
 questions: the most answers that precision allows. One difference from `ask`: a
 question of no year is searched here over all years at once, where `ask` tries one
-year's reports at a time, newest first (`qa.answer.newest_answering`): the fit sees
+year's reports at a time, newest first (`qa.decide.newest_answering`): the fit sees
 the candidates, not that order. Prints the weights to
 paste into qa/calibration.py, the cross-validated figures per set and the
 reliability table (confidence bin → accuracy) for the README.
 
-It fits every signal of `qa.judge.NAMES`, "unit" too; qa/calibration.py keeps "unit" at the weight set beside the
+It fits every signal of `qa.signals.NAMES`, "unit" too; qa/calibration.py keeps "unit" at the weight set beside the
 fit (its comment says why: a refit with it answered more wrongly), so paste the others and leave that one.
 
 `--meaning` adds a trial signal, not used by `ask`: the dense similarity of the
@@ -45,7 +45,7 @@ from qa.answer import prepare  # noqa: E402
 from qa.calibration import MAX_WRONG  # noqa: E402
 from qa.evaluate import read_gold  # noqa: E402
 from qa.shapes import says  # noqa: E402
-from qa.judge import NAMES  # noqa: E402
+from qa.signals import NAMES  # noqa: E402
 from qa.question import QuestionError  # noqa: E402
 
 DEV = ROOT.parent / "shared" / "eval" / "dev.jsonl"
@@ -77,7 +77,7 @@ def rows_of(index, gold: dict, meaning: bool = False) -> list[list[tuple[list[fl
     expected = gold.get("answers") or [] if gold["answerable"] else []
 
     def scored(question) -> list[tuple[list[float], bool]]:
-        from qa.answer import candidates
+        from qa.decide import candidates
         from qa.retrieve import ranking
         hits = ranking(index, question).answering()
         found = [c for c in candidates(index, question, hits) if not c.vetoed]  # a vetoed one never answers

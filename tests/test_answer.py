@@ -203,7 +203,7 @@ def test_last_year_falls_back_to_a_reports_own_past_year_and_says_so(stored):
 
 
 def test_a_figure_the_question_gives_must_be_stated_by_the_answering_passage(stored):
-    from qa.judge import figure_missing
+    from qa.binding import figure_missing
     from qa.question import parse
 
     given = parse("规上工业总产值突破8600亿是哪个区今年的目标")
@@ -246,7 +246,8 @@ def test_a_years_result_asked_is_not_answered_by_its_target_nor_by_another_years
 
 
 def test_a_figure_of_another_thing_whose_own_words_hold_little_of_the_question_cannot_answer(stored):
-    from qa.answer import candidates, prepare
+    from qa.answer import prepare
+    from qa.decide import candidates
     from qa.retrieve import ranking
 
     q, _ = prepare(stored, "花都区2024年地区生产总值总量目标是多少亿元")  # only the growth is said: 不低于4%

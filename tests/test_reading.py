@@ -12,7 +12,8 @@ from qa.answer import ask
 from qa.calibration import NAMES, REASONS, WEIGHTS, confidence, why
 from qa.shapes import says
 from index.records import Chunk
-from qa.judge import Signals, answers_kind, lead, signals
+from qa.binding import answers_kind, lead
+from qa.signals import Signals, signals
 from qa.question import parse
 from qa.spelling import by_pinyin, read_slips
 from ui.html import answer_card
@@ -99,7 +100,7 @@ def test_a_share_is_not_its_indicator():
 
 
 def test_an_indicator_named_within_the_asked_one_is_not_another():
-    from qa.judge import foreign_indicator
+    from qa.binding import foreign_indicator
     spending = parse("2024年广州在科研开发上准备投入多少资金？")  # 科研开发 is 研发; 研发经费投入 is a kind of it
     assert not foreign_indicator(spending, "2024年广州研发经费投入将超")
     assert foreign_indicator(parse("2024年广州GDP增长多少？"), "全年社零额增长")
@@ -204,7 +205,7 @@ def test_a_threshold_asks_an_amount_and_a_dimension_its_units():
 
 
 def test_a_part_asked_that_the_words_never_name_is_not_answered_by_the_whole():
-    from qa.judge import part_missing, parts_named
+    from qa.binding import part_missing, parts_named
 
     phase_two = parse("欣旺达电白基地二期的计划投资额是多少")
     assert part_missing(phase_two, "欣旺达电白基地占地面积约100亩，规划总投资40亿元，分两期建设。")  # the whole
@@ -230,7 +231,7 @@ def test_a_reports_past_year_is_the_year_before_it():
 
 
 def test_the_words_must_name_the_indicator_or_title_asked():
-    from qa.judge import indicator_missing
+    from qa.binding import indicator_missing
     from qa.question import parse
 
     assert indicator_missing(parse("2026年黄埔区工业投资目标是多少"), "固定资产投资增长5%以上")
@@ -259,7 +260,7 @@ def test_a_defined_term_holds_its_definition():
 
 
 def test_what_is_new_is_not_answered_by_a_stock():
-    from qa.judge import stock_for_new
+    from qa.binding import stock_for_new
     new = parse("2024年广州全年计划新增多少家高新技术企业？")
     assert stock_for_new(new, "集聚了全省70%的重点实验室，拥有")
     assert not stock_for_new(new, "全年新增十个概念验证中心、百个成果应用场景、")
@@ -267,7 +268,7 @@ def test_what_is_new_is_not_answered_by_a_stock():
 
 
 def test_a_count_of_something_not_asked_is_not_the_answer():
-    from qa.judge import counts_other
+    from qa.binding import counts_other
     from qa.shapes import figures
     rice = "水稻种植基地分布台山5个乡镇共计2000余亩"
     assert counts_other(parse("台山那家公司一年能收多少稻谷？"), rice, rice.find("5个"), "5个")
@@ -314,7 +315,7 @@ def test_a_date_is_no_quantity_and_a_duration_is():
 
 
 def test_an_ordinal_answers_which_one_and_a_date_under_another_year_does_not_date_the_meeting():
-    from qa.judge import answers_kind, date_said
+    from qa.binding import answers_kind, date_said
     from qa.question import parse
 
     assert answers_kind(parse("广东是第几年在农历新春第一个工作日开大会"), "广东第二年在农历新春的第一个工作日召开")
@@ -342,14 +343,14 @@ def test_a_place_jieba_cuts_apart_is_still_a_place():
 
 
 def test_a_month_and_day_asked_is_not_answered_by_a_day_alone():
-    from qa.judge import date_said
+    from qa.binding import date_said
     text = "25日,在广州市高质量发展大会会场上。2月25日,广州举行全市高质量发展大会。"
     assert date_said(parse("广州2026年全市高质量发展大会是几月几号开的？"), text).group() == "2月25日"
     assert date_said(parse("广州2026年全市高质量发展大会是哪天开的？"), text).group() == "25日"
 
 
 def test_a_share_does_not_answer_how_much_something_grows():
-    from qa.judge import share_for_change
+    from qa.binding import share_for_change
     assert share_for_change(parse("2024年荔湾区工业增加值增长目标是多少？"), "工业增加值占GDP比重达到")
     assert not share_for_change(parse("2024年荔湾区工业增加值占GDP比重目标是多少？"), "工业增加值占GDP比重达到")
     assert not share_for_change(parse("2024年荔湾区工业增加值增长目标是多少？"), "工业增加值增长")
@@ -388,7 +389,8 @@ def test_words_of_the_corpus_typed_in_pinyin_are_read(stored):
 
 
 def test_what_only_looks_like_an_exclusion_a_place_a_frame_or_pinyin_is_read_as_meant(stored):
-    from qa.judge import framed_year, part_missing
+    from qa.binding import part_missing
+    from qa.judge import framed_year
     from qa.spelling import read_corpus_pinyin
     assert parse("天河区2024年GDP是不是增长5%").measure == "rate"  # 是不是 asks, it does not exclude
     assert "增长" in parse("天河区2024年GDP是不是增长5%").terms
@@ -401,7 +403,7 @@ def test_what_only_looks_like_an_exclusion_a_place_a_frame_or_pinyin_is_read_as_
 
 
 def test_a_unit_naming_what_is_counted_is_a_signal_and_plain_units_are_not():
-    from qa.judge import names_unit
+    from qa.signals import names_unit
 
     assert names_unit(parse("广州24年准备筹建多少套卖给工薪家庭的政府房"), "1万套")  # the unit survives the paraphrase
     assert names_unit(parse("白云区登记在册的企业和个体户加起来有多少户"), "超71万户")

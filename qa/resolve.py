@@ -1,0 +1,51 @@
+"""The question read against the corpus before it is searched: a meeting's date gives its year, and a Latin word
+the corpus never uses is read as the pinyin of its words or kept as a name the answer must speak of.
+"""
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import replace
+
+from index.api import Index
+from qa.question import Place, Question, parse
+from qa.retrieve import latest_year
+from qa.spelling import MIN_PINYIN_WORD, corpus_spellings, read_corpus_pinyin
+
+CJK = re.compile(r"[\u4e00-\u9fff]")
+LATIN_NAME = re.compile(r"[a-z][a-z0-9&]+")
+
+
+def meeting_years(index: Index, dates: tuple[str, ...]) -> tuple[int, ...]:
+    """The year of the newest report of a meeting held on each of `dates` ("2月25日的会上": no year said, so the
+    newest, as a question with no year is read; many years' meetings fall on the same day)."""
+    by_date = index.catalog().dates
+    return tuple(sorted({max(by_date[date]) for date in dates if by_date.get(date)}))
+
+
+def unknown_names(index: Index, q: Question) -> Question:
+    """A Latin word the corpus never uses ("panyou", a misspelt district) is a name the answer must speak of.
+
+    Never dropped silently: left out, "panyou 2024年固投" would be answered with another district's figure.
+    """
+    if not CJK.search(q.text):
+        return q
+    unknown = [t for t in q.terms if LATIN_NAME.fullmatch(t) and index.idf(t) <= 0]
+    return replace(q, places=q.places + tuple(Place(t, (t,), "other") for t in unknown)) if unknown else q
+
+
+def spelt_in_corpus(index: Index, q: Question) -> Question:
+    """A question whose Latin words the corpus never uses, read anew with those that spell its words in pinyin
+    ("nansha 2026 gongying chanye yongdi 多少亩" → 供应 产业用地: words of no lexicon, so `qa.spelling.read_slips`
+    could not read them); the reading is added to the note."""
+    if not CJK.search(q.text) or not any(LATIN_NAME.fullmatch(t) and len(t) >= MIN_PINYIN_WORD and index.idf(t) <= 0
+                                         for t in q.terms):
+        return q  # English only: asked to ask in Chinese, not half-read
+
+    def rarity(word: str) -> float:  # of homophones, the one most chunks hold
+        return index.idf(word) if index.idf(word) > 0 else math.inf
+
+    text, readings = read_corpus_pinyin(q.text, corpus_spellings(index.vocabulary()), rarity)
+    if not readings:
+        return q
+    return replace(parse(text, latest_year(index)), readings=q.readings + readings)
