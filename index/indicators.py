@@ -26,6 +26,8 @@ INDICATORS: tuple[tuple[str, ...], ...] = (
     ("新开工项目",),
     ("游客", "接待游客", "年接待游客"),
     ("研发经费投入", "研发投入", "研发经费"),
+    ("年产值",),  # a project's output value, not its capacity: "年产能300万套" does not say it
+    ("年产能", "产能"),
 )
 
 
