@@ -140,6 +140,8 @@ def lead(text: str, at: int) -> str:
     """
     before = text[:at]
     previous = [m for m in figures(before) if m.end() <= at]
+    if (items := respective(text, at)) is not None:
+        return items
 
     def after_last(marks: str) -> str:  # the words after the last of `marks` or of the figures before
         return before[max([max(before.rfind(c) for c in marks) + 1] + [m.end() for m in previous]):]
@@ -151,6 +153,27 @@ def lead(text: str, at: int) -> str:
     if last and CHANGE.search(said) and not indicators_in(said) and not CLAUSE_BREAK.search(before, last.end()):
         return lead(text, last.start()) + before[last.start():]
     return said
+
+
+def respective(text: str, at: int) -> str | None:
+    """The item a figure at `at` is said of when a list of k items is followed by a run of k figures joined by 、
+    ("力促新型储能、美妆产业规模突破200亿元、450亿元": 450亿元 is 美妆产业's); None when it is in no such run."""
+    start = max(text.rfind(c, 0, at) for c in CLAUSE_BREAKS) + 1
+    chain: list[re.Match] = []
+    for m in figures(text):
+        if m.start() < start:
+            continue
+        if chain and text[chain[-1].end():m.start()] != "、":
+            if chain[-1].start() >= at:
+                break
+            chain = []
+        chain.append(m)
+    starts = [m.start() for m in chain]
+    items = text[start:chain[0].start()].split("、") if chain else []
+    if (len(chain) < 2 or at not in starts or len(items) != len(chain)
+            or not all(item and not figures(item) for item in items)):
+        return None
+    return items[starts.index(at)]
 
 
 def date_said(question: Question, text: str) -> re.Match | None:

@@ -18,7 +18,7 @@ from qa.shapes import COUNT_UNITS, TITLED_NAME, figures, has_figure, speaks
 from qa.question import SAID_RELATIVE, Question
 from qa.coverage import coverage, synonym_forms
 from qa.binding import (PLACE_NAME, answers_kind, counts_other, date_said, foreign_indicator, lead,
-                        measure_matches)
+                        measure_matches, respective)
 from qa.judge import place_context, speaks_of
 
 CLAUSE = re.compile(r"[^，,；;。！？!?：:]+[，,；;。！？!?：:]*")
@@ -180,7 +180,13 @@ def pick_figure(question: Question, text: str, idf: Callable[[str], float] | Non
     key = max(present, key=lambda t: ((idf or (lambda _: 0.0))(t), len(t)), default=None)
     anchors = [m.span() for m in re.finditer(re.escape(key), text)] if key else [(0, 0)]
 
+    def item_said(words: str) -> float:  # how much of the question an item of a list names
+        return sum((idf or (lambda _: 1.0))(t) for t in present if t in words)
+
     def distance(m: re.Match) -> int:
+        if (item := respective(text, m.start())) is not None:  # "储能、美妆…突破200亿元、450亿元": item by item
+            return 0 if item_said(item) >= max(item_said(respective(text, o.start()) or "") for o in found) > 0 \
+                else 10_000
         # after the asked words, farther past a clause break ("技术改造,80家企业增资扩产": the 80家 are another thing's)
         after = min((m.start() - end + BREAK_COST * bool(BREAK.search(text, end, m.start()))
                      for _, end in anchors if m.start() >= end), default=10_000)

@@ -32,8 +32,9 @@ EXPECTED: dict[str, tuple[float, float, float, int, list[str]]] = {
     # blind set A: paraphrases that share no words with the report and that the decision does not trust
     # enough to answer (not found, the nearest words shown), "在哪个城市开的" (the city ranks below the top 3)
     "heldout5": (0.87, 1.0, 0.13, 0, ["a016", "a017", "a018", "a019", "a023", "a025", "a027", "a030", "a067"]),
-    # blind set B: mostly paraphrases not trusted enough to answer
-    "heldout6": (0.92, 1.0, 0.08, 0, ["b028", "b031", "b034", "b035", "b036", "b037"]),
+    # blind set B: mostly paraphrases not trusted enough to answer; b072 with the fake encoder only (the real model
+    # answers it)
+    "heldout6": (0.9, 1.0, 0.1, 0, ["b028", "b031", "b034", "b035", "b036", "b037", "b072"]),
     # blind set C (first contact recorded in README, then tuned on): paraphrases, a pinyin-only question,
     # who/where/when questions whose answer ranks below the top 3, two wrong windows, and
     # "19日" for the gold "2月19日" (the right day) answered
@@ -68,7 +69,7 @@ EXPECTED: dict[str, tuple[float, float, float, int, list[str]]] = {
                                         "l071", "l100"]),
     # blind set M, written in the seventh session from the seeds alone; first contact on that session's code at
     # 38a694d recorded (README, Quality), its misses then read; never fitted on (fake encoder)
-    "heldout17": (0.91, 1.0, 0.06, 2, ["m013", "m015", "m016", "m018", "m020", "m021", "m039"]),
+    "heldout17": (0.91, 1.0, 0.06, 2, ["m013", "m015", "m016", "m018", "m020", "m021"]),
     # blind set N, written in the seventh session from the seeds alone; first contact on that session's code at
     # 6579de4 recorded (README, Quality), its misses then read; never fitted on (fake encoder)
     "heldout18": (0.9, 1.0, 0.09, 1, ["n014", "n015", "n016", "n017", "n019", "n024", "n044", "n077"]),
@@ -80,29 +81,29 @@ EXPECTED: dict[str, tuple[float, float, float, int, list[str]]] = {
     "heldout20": (0.89, 1.0, 0.1, 1, ["p025", "p031", "p033", "p038", "p042", "p045", "p065", "p086", "p090"]),
     # blind set Q, written late in the eighth session; first contact on its final code recorded (and on 9eb2110 for
     # comparison); misses not read, never fitted on (fake encoder)
-    "heldout21": (0.86, 1.0, 0.11, 2, ["q007", "q015", "q029", "q041", "q044", "q046", "q054", "q060", "q069", "q093",
-                                       "q097"]),
+    "heldout21": (0.86, 1.0, 0.11, 2, ["q007", "q015", "q029", "q041", "q044", "q046", "q054", "q060", "q069",
+                                       "q093", "q097"]),
     # blind set R, written in the ninth session from the seeds alone (paraphrase-heavy: 23 of 120); first contact on
     # the eighth session's final code (75a28ec) recorded (README, Quality), its misses then read and worked on
-    "heldout22": (0.82, 1.0, 0.15, 3, ["r022", "r045", "r047", "r052", "r058", "r061", "r066", "r069", "r070", "r072",
-                                       "r082", "r089", "r094", "r101", "r107", "r110", "r119"]),
+    "heldout22": (0.82, 1.0, 0.15, 3, ["r022", "r045", "r047", "r052", "r058", "r061", "r066", "r069", "r070",
+                                       "r072", "r082", "r089", "r094", "r101", "r107", "r110", "r119"]),
     # blind set S, written with R; first contact on 75a28ec recorded, measured again late in the session and its
     # misses then seen; never fitted on, none worked on (fake encoder)
-    "heldout23": (0.87, 1.0, 0.09, 4, ["s016", "s026", "s064", "s068", "s074", "s075", "s086", "s090", "s094", "s096",
-                                       "s098"]),
+    "heldout23": (0.87, 1.0, 0.09, 4, ["s016", "s026", "s064", "s068", "s074", "s075", "s086", "s090", "s094",
+                                       "s096", "s098"]),
     # blind set T, written mid-session; first contact on the session's final code (b32b516) recorded, and on 75a28ec
     # for comparison; misses not read, never fitted on (fake encoder)
-    "heldout24": (0.83, 1.0, 0.12, 4, ["t017", "t025", "t028", "t029", "t040", "t056", "t059", "t070", "t073", "t075",
+    "heldout24": (0.83, 1.0, 0.12, 4, ["t017", "t025", "t028", "t029", "t056", "t059", "t070", "t073", "t075",
                                        "t083", "t087", "t094", "t099"]),
     # blind set U (tenth session): first contact on main 111d95b recorded, misses read and worked on
     "heldout25": (0.9, 1.0, 0.07, 2, ["u042", "u043", "u045", "u046", "u048", "u054", "u056", "u058"]),
     # blind set V (tenth session): as U
-    "heldout26": (0.87, 0.95, 0.12, 2, ["v024", "v041", "v043", "v044", "v047", "v049", "v053", "v054", "v055",
+    "heldout26": (0.87, 0.95, 0.13, 2, ["v024", "v041", "v043", "v044", "v047", "v049", "v053", "v054", "v055",
                                         "v056", "v084", "v106"]),
     # blind set W (tenth session): sealed until the session's answering changes were made, then measured once
     # (first contact on 670fcce); misses not read, never fitted on
-    "heldout27": (0.86, 1.0, 0.11, 3, ["w034", "w035", "w041", "w042", "w043", "w045", "w046", "w053", "w054", "w055",
-                                       "w057", "w086"]),
+    "heldout27": (0.86, 1.0, 0.11, 3, ["w034", "w035", "w041", "w042", "w043", "w045", "w046", "w053", "w054",
+                                       "w055", "w057", "w086"]),
 }
 
 
