@@ -17,7 +17,7 @@ SETS = {name: ROOT / "tests" / "eval" / f"{name}.jsonl"
         for name in ("heldout", "heldout2", "heldout3", "heldout4", "heldout5", "heldout6", "heldout7", "heldout8",
                      "heldout9", "heldout10", "heldout11", "heldout12", "heldout13", "heldout14", "heldout15",
                      "heldout16", "heldout17", "heldout18", "heldout19", "heldout20", "heldout21", "heldout22", "heldout23",
-                     "heldout24", "heldout25", "heldout26", "heldout27")} | {"dev": DEV}
+                     "heldout24", "heldout25", "heldout26", "heldout27", "heldout28", "heldout29")} | {"dev": DEV}
 
 # set → (answer@1 floor, abstention floor, false-abstention ceiling, answered-but-wrong ceiling, known misses)
 EXPECTED: dict[str, tuple[float, float, float, int, list[str]]] = {
@@ -104,6 +104,11 @@ EXPECTED: dict[str, tuple[float, float, float, int, list[str]]] = {
     # (first contact on 670fcce); misses not read, never fitted on
     "heldout27": (0.86, 1.0, 0.11, 3, ["w034", "w035", "w041", "w042", "w043", "w045", "w046", "w053", "w054",
                                        "w055", "w057", "w086"]),
+    # blind set X (eleventh session): first contact on main 9f4e579 recorded (README, Quality), then its misses read
+    # and worked on (fake encoder)
+    "heldout28": (0.96, 1.0, 0.04, 0, ["x032", "x035", "x071"]),
+    # blind set Y (eleventh session): written with X, sealed: measured, misses not read, never fitted on
+    "heldout29": (0.94, 1.0, 0.04, 2, ["y026", "y027", "y029", "y033", "y039"]),
 }
 
 

@@ -411,3 +411,54 @@ def test_a_unit_naming_what_is_counted_is_a_signal_and_plain_units_are_not():
     assert not names_unit(parse("2024年广州计划新建多少个普高入学名额"), "1593个")  # 个 counts anything
     assert not names_unit(parse("白云区2026年固投目标是多少亿元"), "1400亿元")  # so does 元
     assert not names_unit(parse("白云区2026年固投目标是多少"), "1400亿元")  # no unit asked
+
+
+def test_a_list_of_items_followed_by_as_many_figures_is_read_item_by_item():
+    from qa.binding import respective
+    from qa.extract import pick_figure
+
+    pair = "力促新型储能、美妆产业规模突破200亿元、450亿元"
+    assert respective(pair, pair.index("450")) == "美妆产业规模" and lead(pair, pair.index("450")) == "美妆产业规模"
+    assert pick_figure(parse("2026年白云区美妆产业规模目标是多少"), pair) == "450亿元"
+    assert pick_figure(parse("2026年白云区新型储能产业规模目标是多少"), pair) == "突破200亿元"
+    went_on = "固定资产投资额超830亿元、增长18%"  # a figure and its change: no list of items before them
+    assert respective(went_on, went_on.index("18%")) is None
+    counted = "大力实施“10个百亿、100个十亿、1000个一亿”的招商"  # items holding figures are no list of names
+    assert all(respective(counted, m) is None for m in (counted.index("100个"), counted.index("1000个")))
+
+
+def test_a_sum_in_yi_without_yuan_is_in_yuan_and_a_round_word_is_no_sum():
+    from qa.shapes import has_figure
+
+    assert has_figure("加大力度推进2600亿基建", "亿元") and has_figure("产值突破600亿。", "元")
+    assert not has_figure("全力冲刺千亿投资", "亿元") and not has_figure("1.2亿人次", "亿元")
+    assert not has_figure("3000亿级创投资金聚集区", "亿元")
+
+
+def test_a_body_asked_at_a_level_is_not_the_other_levels():
+    from qa.judge import place_matches
+
+    for typed in ("2024年市发改委重点项目有几个", "24年市发改委盯着的重点项目有几个"):
+        q = parse(typed, 2026)
+        assert [p.level for p in q.places] == ["市"] and "市" not in q.terms and "年市" not in q.terms
+    province = "省发展改革委党组书记、主任艾学峰表示，广东省今年安排重点建设项目1508个"
+    city = "市发展改革委将聚焦1593个重点项目"
+    q = parse("2024年市发改委重点项目有几个", 2026)
+    assert not place_matches(q, Chunk("p", "p.txt", (), province, 1, 1, 0, len(province)))
+    assert place_matches(q, Chunk("c", "c.txt", (), city, 1, 1, 0, len(city)))
+    assert place_matches(parse("2024年省发改委主任是谁", 2026), Chunk("p", "p.txt", (), province, 1, 1, 0, len(province)))
+
+
+def test_a_count_asked_is_said_of_the_things_after_it(stored):
+    from qa.extract import answer_span
+
+    passage = next(chunk.text for chunk in stored.chunks if "聚焦1593个重点项目" in chunk.text)  # … "储备度提高到150%以上"
+    assert answer_span(parse("24年市发改委盯着的重点项目有几个", 2026), passage, stored.idf).figure == "1593个"
+
+
+def test_output_value_is_not_capacity():
+    q = parse("欣旺达电白基地项目全部达产后预计年产值多少")
+    words = "一期产线完全达产后预计年产能300万套。"
+    s = signals(q, Chunk("c", "s.txt", (), words, 1, 1, 0, len(words)), 1.0, 1.0, 0, words, "300万套", 1.0,
+                lambda t: 1.0, True)
+    assert s.share == 1.0 and s.missing == 1.0
