@@ -120,7 +120,7 @@ MONTH_DAY = re.compile(r"\d{1,2}月\d{1,2}日")  # "几月几号" asks the month
 ASKS_DAY = re.compile(r"哪天|哪一天|几月几[日号]|几号|哪个日子|日期")
 ASKS_MONTH = re.compile(r"几月|哪个月|哪一个月|月份")
 SHARE = re.compile(r"比重|占比|占[^，,；;。]{0,12}$")  # "占GDP比重达到30%": a share, not the indicator itself
-SHARE_ASKED = re.compile(r"比重|占比|占|比例|百分之")
+SHARE_ASKED = re.compile(r"比重|占比|占|比例|百分之|份额|几成")
 
 
 CLAUSE_BREAKS = "，,；;。：:"
@@ -197,8 +197,11 @@ def counts_other(question: Question, text: str, at: int, figure: str) -> bool:
     canonical = lexicon.canonical_forms()
     asked = {canonical.get(t, t) for t in question.terms}
 
-    def other(word: str) -> bool:
-        return len(word) > 1 and word not in question.text and canonical.get(word, word) not in asked
+    def other(word: str) -> bool:  # a word the question does not ask, whole or by parts ("技能人才": 技能, 人才)
+        rest = word
+        for term in sorted(question.terms, key=len, reverse=True):
+            rest = rest.replace(term, "")
+        return len(word) > 1 and word not in question.text and canonical.get(word, word) not in asked and bool(rest)
 
     after = re.match(r"(?:以上|左右|余)?([\u4e00-\u9fff]{2,6})", text[at + len(figure):])
     if after:
