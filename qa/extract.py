@@ -15,7 +15,7 @@ from dataclasses import dataclass, replace
 
 from index.tokenize import tokens
 from qa.shapes import COUNT_UNITS, TITLED_NAME, figures, has_figure, speaks
-from qa.question import SAID_RELATIVE, Question
+from qa.question import SAID_RELATIVE, Question, asks_money
 from qa.coverage import coverage, synonym_forms
 from qa.binding import (PLACE_NAME, answers_kind, counts_other, date_said, foreign_indicator, lead,
                         measure_matches, respective)
@@ -208,5 +208,7 @@ def pick_figure(question: Question, text: str, idf: Callable[[str], float] | Non
 
     # unless a rate is asked, an amount is the figure ("1410亿元", not "16%")
     asked = replace(question, measure=question.measure or "amount")
-    return min(found, key=lambda m: (not in_unit(m), foreign(m), not measure_matches(asked, m.group()),
+    money = asks_money(question)  # "年产值多少": a figure in 元, not "300万套" or "370余个"
+    return min(found, key=lambda m: (not in_unit(m), money and not has_figure(m.group(), "元"), foreign(m),
+                                     not measure_matches(asked, m.group()),
                                      distance(m), m.start())).group()

@@ -80,6 +80,20 @@ INDICATOR_NAMES = re.compile("|".join(sorted({re.escape(f) for g in indicators.n
                                               and not RATE.search(f)}, key=len, reverse=True)))
 
 
+# A sum of money asked by what it is, with no unit ("年产值多少", "一年能产出多少", "投资额约多少"): its figure is in 元
+# (亿元, 万元, "2600亿"), not "370余个" beside it — unless a change or a share is asked ("产值增多少", "投入强度"). Read
+# when the figure of the answering words is chosen (qa.extract.pick_figure); as an asked unit it would also veto the
+# words without one, which cost as many answers as it gained (README, Quality, eleventh session).
+MONEY = re.compile(r"产值|产出|投资额|收入|税|资金|经费|营收|销售额|金额")
+NOT_MONEY = re.compile(RATE.pattern + r"|增|降|强度|率|占")
+
+
+def asks_money(question: Question) -> bool:
+    """Does the question ask a sum of money by what it is, in no unit and not its change or share?"""
+    return (not question.unit and question.measure != "rate" and bool(MONEY.search(question.text))
+            and not NOT_MONEY.search(INDICATOR_NAMES.sub(" ", question.text)))
+
+
 def measure_asked(text: str) -> str | None:
     """"rate" (增速 → 5%), "amount" (总量 → 2000亿元), or None when the question does not say."""
     said = LEVEL.sub(" ", INDICATOR_NAMES.sub(" ", NOT_ASKED.sub(" ", text)))
