@@ -37,6 +37,7 @@ ASKING = re.compile(r"(?:分别)?(?:是)?(?:哪|几|第几)[一二三四五六�
                     r"(?:区|部门|单位|局|地方|城市|里)?(?:是)?|是什么|有哪些|指什么|多大规模|规模多大|多大|一把手|负责人|多长时间|多久")
 # "2026年", "2026 白云": a year; "2000亿元", "2050万", "2030.5": a figure
 YEAR = re.compile(r"(?<![\d.])(20\d\d)(?![\d.%亿万千百元个家项条场人套亩吨倍])")
+MEETING_FRAME = re.compile(r"(?:(?:广州|广东)[市省]?|全[市省]|[市省])?高质量发展(?:大会|会议)|代表(?=[^，,。？?]{0,4}[区市省])")
 MEETING_DATE = re.compile(r"(?<![\d年])(?:1[0-2]|[1-9])月[1-3]?\d日")
 BECOME = re.compile(r"(打造|建设|建|发展|做|变)成(?=什么|啥|哪)")  # "打造成什么": the verb is 打造, jieba cuts 打/造成
 # "多少个", "几家"; not "这几个行业" (a demonstrative: those few, not how many), nor "多少项目" (项目, not 项)
@@ -265,12 +266,16 @@ def parse(question: str, latest_year: int | None = None) -> Question:
         r"\1，", asked))))))
     function = function_words()
     year_words = {str(y) for y in years} | {str(y)[2:] for y in years} | set(RELATIVE_YEARS)
-    terms = [t for t in all_terms if not any(t in form for form in place_forms)  # "沙区" of 南沙区 too
-             and t not in year_words and t not in function and not re.fullmatch(r"(?:19|20)\d\d|\d", t)
-             and t not in LEVELS]  # "市" of "2024年，市发改委": the body's level (`Place.level`), not a content word
     wants = ("person" if WANTS_PERSON.search(text) else "place" if WANTS_PLACE.search(text)
              else "date" if WANTS_DATE.search(text)
              else "number" if WANTS_NUMBER.search(text) else "list" if WANTS_LIST.search(text) else "text")
+    # the meeting every report is of, where the question does not ask its date or place, frames it: no word the
+    # answer must hold ("2024年广州市高质量发展大会上代表南沙区发言的是谁" is answered by "南沙区委副书记、区长吴扬表示")
+    frame = [m.group() for m in MEETING_FRAME.finditer(asked)] if wants not in ("date", "place") else []
+    terms = [t for t in all_terms if not any(t in form for form in place_forms)  # "沙区" of 南沙区 too
+             and t not in year_words and t not in function and not re.fullmatch(r"(?:19|20)\d\d|\d", t)
+             and t not in LEVELS  # "市" of "2024年，市发改委": the body's level (`Place.level`), not a content word
+             and not any(t in words for words in frame)]
     unit = ("%" if ASKED_POINTS.search(text) else m[1] if (m := ASKED_UNIT.search(text))
             else next((u for said, u in ASKED_DIMENSION if said.search(text)), None))
     measure = measure_asked(text)

@@ -475,3 +475,10 @@ def test_a_sum_of_money_asked_by_what_it_is_is_highlighted_in_yuan():
     assert asks_money(parse("欣旺达电白基地全部达产后预计年产值多少"))
     for not_money in ("2024年广州研发经费投入强度目标", "海珠26年规上工业产值增多少啊", "白云区2026年固投增长目标"):
         assert not asks_money(parse(not_money))
+
+
+def test_the_meeting_frames_a_question_that_does_not_ask_its_date_or_place():
+    q = parse("2024年广州市高质量发展大会上代表南沙区发言的是谁？", 2026)
+    assert q.terms == () and "高质量发展大会" in q.search_terms  # searched for, not required of the answer
+    assert parse("2026年广州市高质量发展大会上提出的GDP目标", 2026).terms == ("gdp", "地区生产总值")
+    assert "高质量发展大会" in parse("2024年广州市高质量发展大会是哪天召开的", 2026).terms  # its date asked: the subject
