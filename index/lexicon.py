@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import functools
 
-VERSION = "22"  # 22: 技术工人 ~ 技能人才; 小升规, 装配式建筑, 市场主体, 翻一番 defined (DEFINED; each asked in plain words by two or more sets); 21: 税 alone ~ 税收 ("交多少税", four sets); 20: 基础设施 ~ 基建, 头三个月 ~ 一季度 (aliases of two or more sets); 19: 稻谷, 动工, 科研开发/研究开发, 重点工程 (aliases of two or more sets); 18: a bureau's "X部门" form (住建部门 → 住建局); 17: 投入强度 defined (DEFINED), its words kept whole (14–16 were this session's trials); 13: 涨 ~ 增长; 12: aliases people type for seven concepts, each used by two or more independently written question sets (经济盘子, 科研投入, 高科技企业, 政策性住房, 在读大学生, 公立, 税收); 11: traditional → simplified (OpenCC) and no marks inside words, in index/tokenize.normalise; 10: 会上 is a stop word; 9: 经济增速 ~ GDP; 一把手 is no synonym of 局长; 8: speech verbs are stop words; 7: 全年 is a word again (全年 vs 一季度); 6: Latin words kept whole; 5: jieba dictionary trimmed (index/tokenize.py)
+VERSION = "23"  # 23: 亮 (亮目标, 亮出) is a speech act, a stop word as 表态 is (C, J, R); 22: 技术工人 ~ 技能人才; 小升规, 装配式建筑, 市场主体, 翻一番 defined (DEFINED; each asked in plain words by two or more sets); 21: 税 alone ~ 税收 ("交多少税", four sets); 20: 基础设施 ~ 基建, 头三个月 ~ 一季度 (aliases of two or more sets); 19: 稻谷, 动工, 科研开发/研究开发, 重点工程 (aliases of two or more sets); 18: a bureau's "X部门" form (住建部门 → 住建局); 17: 投入强度 defined (DEFINED), its words kept whole (14–16 were this session's trials); 13: 涨 ~ 增长; 12: aliases people type for seven concepts, each used by two or more independently written question sets (经济盘子, 科研投入, 高科技企业, 政策性住房, 在读大学生, 公立, 税收); 11: traditional → simplified (OpenCC) and no marks inside words, in index/tokenize.normalise; 10: 会上 is a stop word; 9: 经济增速 ~ GDP; 一把手 is no synonym of 局长; 8: speech verbs are stop words; 7: 全年 is a word again (全年 vs 一季度); 6: Latin words kept whole; 5: jieba dictionary trimmed (index/tokenize.py)
 
 DISTRICTS = ("越秀", "海珠", "荔湾", "天河", "白云", "黄埔", "番禺", "花都", "南沙", "从化", "增城")
 
@@ -115,7 +115,7 @@ STOPWORDS = frozenset("""
 指 指什么 叫 叫什么 分别 具体 情况 有关 关于 那位 这位 位 个 们 我 你 他 她 它 我们 你们 他们
 目标 多大 多高 计划 年 今年 去年 明年
 想 把 做到 打算 准备 能 会 可以 需要 应该 做 搞 干 弄 得 让 给 打 提出 提到 讲 谈 怎么说 说了
-表态 发言 讲话 表示 指出 强调 介绍 会上 会议上
+表态 发言 讲话 表示 指出 强调 介绍 会上 会议上 亮
 """.split())
 
 
