@@ -27,7 +27,7 @@ INDICATORS: tuple[tuple[str, ...], ...] = (
     ("游客", "接待游客", "年接待游客"),
     ("研发经费投入", "研发投入", "研发经费"),
     ("年产值",),  # a project's output value, not its capacity: "年产能300万套" does not say it
-    ("年产能", "产能"),
+    ("年产能",),  # not 产能 alone: a substring of 生产能力, 生产能级
 )
 
 

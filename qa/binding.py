@@ -120,7 +120,7 @@ MONTH_DAY = re.compile(r"\d{1,2}月\d{1,2}日")  # "几月几号" asks the month
 ASKS_DAY = re.compile(r"哪天|哪一天|几月几[日号]|几号|哪个日子|日期")
 ASKS_MONTH = re.compile(r"几月|哪个月|哪一个月|月份")
 SHARE = re.compile(r"比重|占比|占[^，,；;。]{0,12}$")  # "占GDP比重达到30%": a share, not the indicator itself
-SHARE_ASKED = re.compile(r"比重|占比|占|比例|百分之|份额|几成")
+SHARE_ASKED = re.compile(r"比重|占比|占(?!地)|比例|百分之|份额|几成")  # a share asked: then "占…比重" answers it
 
 
 CLAUSE_BREAKS = "，,；;。：:"

@@ -22,7 +22,8 @@ from qa.signals import Signals, signals
 # weight is the fit's, qa/calibration.py — small since the weights are √idf, as coverage itself says most of it).
 MIN_COVERAGE = 0.5
 PERSON_MIN_COVERAGE = 0.25  # who-questions on a place's official: their words are meta-language ("代表…发言的是谁")
-ANSWER_DEPTH = 3
+ANSWER_DEPTH = 3  # the top passages of the asked year and place judged as candidates: the answer is among them
+# nearly always (hit@5 0.99, hit@1 0.97 over the sets), and each one more is one more chance of a wrong answer
 # A question of no year is answered by the newest report that answers; an older report's answer replaces it only
 # when its confidence (a calibrated probability) is higher by more than this: within it, the two are as likely
 # right (the reliability table's bins are 0.05–0.1 wide) and the newest is what a reader means.

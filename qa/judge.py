@@ -10,8 +10,11 @@ import re
 
 from index import lexicon
 from index.records import Chunk
-from qa.question import HOME_SCOPES, LEVELS, OWN_PAST_YEAR, SAID_RELATIVE, Question, group_kind, place_groups
+from qa.question import (HOME_SCOPES, OWN_PAST_YEAR, SAID_RELATIVE, Place, Question, group_kind, level_before,
+                         place_groups)
 
+# A chunk's opening words, where these reports name who speaks or what follows is about ("南沙区委副书记、区长吴扬表示，
+# …" is 14 characters; 40 holds a title, a name and a speech verb without reaching the statement itself)
 OPENING = 40
 
 
@@ -79,8 +82,8 @@ def place_matches(question: Question, chunk: Chunk, city: str | None = None) -> 
         if asked and not any(form in named_in for p in asked for form in p.forms):
             return False
     for body in (p for p in question.places if p.level):  # "市发改委" is not the words' "省发展改革委"
-        said = [named_in[m.start() - 1:m.start()] for form in body.forms for m in re.finditer(re.escape(form), named_in)]
-        if said and all(level in LEVELS and level != body.level for level in said):
+        said = [m.start() for form in body.forms for m in re.finditer(re.escape(form), named_in)]
+        if said and all(other_level(body, named_in, at) for at in said):
             return False
     for place in question.places:
         if place.kind == "scope":  # by its proper name: a district's "全市" speaks of the district's part
@@ -131,8 +134,15 @@ def place_context(passage: str, question: Question) -> list[tuple[int, bool]]:
             continue  # a bureau named in a district's statement does not change whose figures follow
         for form in group:
             for m in re.finditer(re.escape(form), passage):
-                marks.append((m.start(), group[0] in asked))
+                marks.append((m.start(), group[0] in asked and not any(other_level(p, passage, m.start())
+                                                                        for p in question.places if p.name == group[0])))
     return sorted(marks)
+
+
+def other_level(body: Place, text: str, at: int) -> bool:
+    """Is the body named at `at` of `text` at another level than the one asked ("省发展改革委" for "市发改委")?"""
+    said = level_before(text, at)
+    return bool(body.level and said and said != body.level)
 
 
 def speaks_of(marks: list[tuple[int, bool]], at: int) -> bool | None:

@@ -46,7 +46,7 @@ ASKED_UNIT = re.compile(r"(?:多少|(?<![这那])几)(亿元|万元|万人|万|�
 # A dimension asked names its unit's kind: "多长" is answered in 公里 (or 千米, 米: qa.shapes.SAME_COUNT), "多少钱" in
 # 元, "多大面积" in 亩 or 平方米 — not "40万平方米" for a length, nor "30亿元" for an area.
 ASKED_DIMENSION = ((re.compile(r"多长(?!时间)|多远|长度|里程(?!碑)"), "公里"),
-                   (re.compile(r"面积|占地多|多少土?地(?![区方块铁市级出])"), "平方米"),  # "拿出多少地给工厂用": an area,
+                   (re.compile(r"面积|占地多|多少土?地(?![区方块铁市级]|出让)"), "平方米"),  # "拿出多少地给工厂用": an area,
                    # not "多少地区", "多少地级市", "多少土地出让金"
                    (re.compile(r"多少钱|多少资金|多少经费"), "元"))
 # "几个点", "多少个百分点": percentage points, a rate said in %; read before ASKED_UNIT, which would take 个
@@ -81,12 +81,12 @@ INDICATOR_NAMES = re.compile("|".join(sorted({re.escape(f) for g in indicators.n
                                               and not RATE.search(f)}, key=len, reverse=True)))
 
 
-# A sum of money asked by what it is, with no unit ("年产值多少", "一年能产出多少", "投资额约多少"): its figure is in 元
+# A sum of money asked by what it is, with no unit ("年产值多少", "投资额约多少", "交多少税"): its figure is in 元
 # (亿元, 万元, "2600亿"), not "370余个" beside it — unless a change or a share is asked ("产值增多少", "投入强度"). Read
 # when the figure of the answering words is chosen (qa.extract.pick_figure); as an asked unit it would also veto the
 # words without one, which cost as many answers as it gained (README, Quality, eleventh session).
-MONEY = re.compile(r"产值|产出|投资额|收入|税|资金|经费|营收|销售额|金额")
-NOT_MONEY = re.compile(RATE.pattern + r"|增|降|强度|率|占")
+MONEY = re.compile(r"产值|投资额|收入|税(?!务)|资金|经费|营收|销售额|金额")
+NOT_MONEY = re.compile(RATE.pattern + r"|(?<!新)增(?!城)|降|强度|率|占(?!地)")  # not 新增投资额, nor 增城
 
 
 def asks_money(question: Question) -> bool:
@@ -186,7 +186,14 @@ def place_words(text: str) -> list[str]:
                            if not is_word(m[1][:2]) and text[m.end():m.end() + 1] not in ("域", "级", "划")]
 
 
-LEVELS = ("市", "省")
+# The level a body is named at, right before its name: the country's, the province's, the city's or a district's
+# ("国家发展改革委", "省发改委", "市发改委", "白云区发展改革局"); a question that says one is not answered by another's
+LEVELS = ("国家", "省", "市", "区", "县")
+
+
+def level_before(text: str, start: int) -> str | None:
+    """The level named right before offset `start` of `text` ("市" of "市发改委"), if any."""
+    return next((level for level in LEVELS if text.endswith(level, 0, start)), None)
 
 
 def find_places(text: str) -> tuple[Place, ...]:
@@ -199,7 +206,7 @@ def find_places(text: str) -> tuple[Place, ...]:
         return any(start <= span[0] and span[1] <= end and end - start > span[1] - span[0] for start, end in spans)
 
     def level(group: tuple[str, ...]) -> str | None:
-        return next((text[start - 1] for start, _ in said[group] if text[start - 1:start] in LEVELS), None)
+        return next((lv for start, _ in said[group] if (lv := level_before(text, start))), None)
 
     found = [Place(group[0], group, group_kind(group), level(group) if group_kind(group) == "body" else None)
              for group, group_spans in said.items() if any(not inside_longer(span) for span in group_spans)]
@@ -231,8 +238,6 @@ def find_places(text: str) -> tuple[Place, ...]:
     return tuple(found)
 
 
-# "2024年市发改委": the year ends at 年 and 市 is the body's level (jieba would cut 年市, a fair, and miss 市发改委)
-LEVEL_AFTER_YEAR = re.compile(r"(\d年)(?=[市省区县])")
 SHORT_YEAR = re.compile(r"(?<![\d.])(2\d)年(?![来代间])")  # "24年" as people type 2024年; not "20年来"
 
 
@@ -245,6 +250,15 @@ def find_years(text: str, latest: int | None) -> tuple[tuple[int, ...], bool]:
             if word in text:
                 return (latest + delta,), True
     return (), False
+
+
+def without_levels(text: str, places: tuple[Place, ...]) -> str:
+    """`text` with the level read before an asked body cut off from the words around it: it is the body's
+    (`Place.level`), no content word, and jieba would join it to what comes before ("2024年市发改委": 年市, a fair)."""
+    for body in (p for p in places if p.level):
+        forms = "|".join(map(re.escape, sorted(body.forms, key=len, reverse=True)))
+        text = re.sub(f"{re.escape(body.level)}(?={forms})", "，", text)
+    return text
 
 
 def parse(question: str, latest_year: int | None = None) -> Question:
@@ -262,8 +276,7 @@ def parse(question: str, latest_year: int | None = None) -> Question:
     place_forms = {f.lower() for p in places for f in p.forms}
     dates = tuple(dict.fromkeys(MEETING_DATE.findall(text)))
     asked = NOT_ASKED.sub(" ", text)  # "工业投资的增速（不是GDP或固投增速）": GDP and 固投 are not searched for
-    all_terms = tokens(MEETING_DATE.sub(" ", ASKING.sub(" ", ASKED_POINTS.sub(" ", BECOME.sub(r"\1 ", LEVEL_AFTER_YEAR.sub(
-        r"\1，", asked))))))
+    all_terms = tokens(MEETING_DATE.sub(" ", ASKING.sub(" ", ASKED_POINTS.sub(" ", BECOME.sub(r"\1 ", without_levels(asked, places))))))
     function = function_words()
     year_words = {str(y) for y in years} | {str(y)[2:] for y in years} | set(RELATIVE_YEARS)
     wants = ("person" if WANTS_PERSON.search(text) else "place" if WANTS_PLACE.search(text)
@@ -274,7 +287,6 @@ def parse(question: str, latest_year: int | None = None) -> Question:
     frame = [m.group() for m in MEETING_FRAME.finditer(asked)] if wants not in ("date", "place") else []
     terms = [t for t in all_terms if not any(t in form for form in place_forms)  # "沙区" of 南沙区 too
              and t not in year_words and t not in function and not re.fullmatch(r"(?:19|20)\d\d|\d", t)
-             and t not in LEVELS  # "市" of "2024年，市发改委": the body's level (`Place.level`), not a content word
              and not any(t in words for words in frame)]
     unit = ("%" if ASKED_POINTS.search(text) else m[1] if (m := ASKED_UNIT.search(text))
             else next((u for said, u in ASKED_DIMENSION if said.search(text)), None))

@@ -94,9 +94,14 @@ def unit_figure(unit: str) -> re.Pattern:
     units = units_like(unit)
     # a sum in 亿 says no 元 when a noun follows ("2600亿基建", "产值突破600亿"): money, unless a unit follows; in
     # digits only ("冲刺千亿投资", "万亩千亿" are no sums)
-    bare_yi = rf"|\d亿(?!{'|'.join(u for u in UNITS.split('|') if u != '元')}|级)" if "亿元" in units else ""
-    return re.compile(rf"(?:\d|^(?:超过?|突破|达到?|约|近|逾|不低于|不少于)?{NUMERAL})"
-                      rf"(?:万|亿|千|百)*余?(?:{'|'.join(map(re.escape, units))}){bare_yi}")
+    bare_yi = (rf"|\d+(?:\.\d+)?亿(?!{'|'.join(u for u in UNITS.split('|') if u != '元')}|{OTHER_MEASURES})"
+               if "亿元" in units else "")
+    return re.compile(rf"(?:(?:\d|^(?:超过?|突破|达到?|约|近|逾|不低于|不少于)?{NUMERAL})"
+                      rf"(?:万|亿|千|百)*余?(?:{'|'.join(map(re.escape, units))}){bare_yi})")
+
+
+# Measure words after 亿 that make it no sum of money ("3000亿级", "50亿美元", "10亿度", "5亿立方米", "50亿件")
+OTHER_MEASURES = "级|美元|港元|欧元|度|千瓦|立方|件|斤|册|只|股|份|次|头|条|张|颗|片|盒|瓶|箱"
 
 
 SPEAKER = re.compile(r"([\u4e00-\u9fff]{2,4})(?:表示|指出|介绍|强调|说|称)")
