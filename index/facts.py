@@ -44,7 +44,9 @@ from index.indicators import PERIODS, after_noun, canonical_indicator, indicator
 from index.places import HOME, PLACE, PROVINCE, Place, heading_place, parse_place, places_in, takes_over
 from index.records import Article, line_of
 
-VERSION = "3"  # 2, 3: 年产值 and 年产能 are indicators; bump when extraction changes (here or in figures.py, places.py, indicators.py): part of the pipeline version
+# Bump when extraction changes (here or in figures.py, places.py, indicators.py): part of the pipeline version.
+# 2, 3: 年产值 and 年产能 are indicators.
+VERSION = "3"
 
 CLAUSE_MARK = re.compile(r"[，,；;：:。！？!?（）()]")
 SENTENCE = re.compile(r"[^。！？!?；;]*(?:[。！？!?；;]+['\"”’」』）)]*|$)")

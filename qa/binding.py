@@ -14,7 +14,8 @@ from index.facts import Fact
 from index.indicators import PERIODS
 from index.records import Chunk
 from index.tokenize import cut
-from qa.question import ASKS_CITY, NOT_ASKED, Question, place_groups
+from qa.places import place_groups
+from qa.question import ASKS_CITY, NOT_ASKED, Question
 from qa.shapes import COUNT_UNITS, DATE, TITLED_NAME, figures, has_figure, says, speaks
 
 INDICATORS = indicators.named_indicators()  # by name: index/indicators.py
@@ -160,9 +161,7 @@ def respective(text: str, at: int) -> str | None:
     ("力促新型储能、美妆产业规模突破200亿元、450亿元": 450亿元 is 美妆产业's); None when it is in no such run."""
     start = max(text.rfind(c, 0, at) for c in CLAUSE_BREAKS) + 1
     chain: list[re.Match] = []
-    for m in figures(text):
-        if m.start() < start:
-            continue
+    for m in (m for m in figures(text) if m.start() >= start):
         if chain and text[chain[-1].end():m.start()] != "、":
             if chain[-1].start() >= at:
                 break
@@ -170,8 +169,7 @@ def respective(text: str, at: int) -> str | None:
         chain.append(m)
     starts = [m.start() for m in chain]
     items = text[start:chain[0].start()].split("、") if chain else []
-    if (len(chain) < 2 or at not in starts or len(items) != len(chain)
-            or not all(item and not figures(item) for item in items)):
+    if len(chain) < 2 or at not in starts or len(items) != len(chain) or not all(i and not figures(i) for i in items):
         return None
     return items[starts.index(at)]
 

@@ -19,7 +19,7 @@ from index import lexicon
 from index.api import Index
 from index.facts import Fact
 from index.indicators import indicator_forms
-from qa.question import find_places
+from qa.places import find_places
 
 PERIOD = re.compile(r"（[^）]*）$")  # "地区生产总值（一季度）": a period of the year, not the year's figure
 # A loaded index (by identity, while it lives) → its facts by article, grouped on first need: a question asking a

@@ -10,8 +10,8 @@ import re
 
 from index import lexicon
 from index.records import Chunk
-from qa.question import (HOME_SCOPES, OWN_PAST_YEAR, SAID_RELATIVE, Place, Question, group_kind, level_before,
-                         place_groups)
+from qa.places import HOME_SCOPES, Place, group_kind, level_before, place_groups
+from qa.question import OWN_PAST_YEAR, SAID_RELATIVE, Question
 
 # A chunk's opening words, where these reports name who speaks or what follows is about ("南沙区委副书记、区长吴扬表示，
 # …" is 14 characters; 40 holds a title, a name and a speech verb without reaching the statement itself)
@@ -134,8 +134,8 @@ def place_context(passage: str, question: Question) -> list[tuple[int, bool]]:
             continue  # a bureau named in a district's statement does not change whose figures follow
         for form in group:
             for m in re.finditer(re.escape(form), passage):
-                marks.append((m.start(), group[0] in asked and not any(other_level(p, passage, m.start())
-                                                                        for p in question.places if p.name == group[0])))
+                at_level = not any(other_level(p, passage, m.start()) for p in question.places if p.name == group[0])
+                marks.append((m.start(), group[0] in asked and at_level))
     return sorted(marks)
 
 

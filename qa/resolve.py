@@ -8,7 +8,8 @@ import re
 from dataclasses import replace
 
 from index.api import Index
-from qa.question import Place, Question, parse
+from qa.places import Place
+from qa.question import Question, parse
 from qa.retrieve import latest_year
 from qa.spelling import MIN_PINYIN_WORD, corpus_spellings, read_corpus_pinyin
 
