@@ -11,7 +11,7 @@ from collections.abc import Iterable
 
 from index import indicators, lexicon
 from index.facts import Fact
-from index.indicators import PERIODS
+from index.indicators import PERIODS, split_list, trim
 from index.records import Chunk
 from index.tokenize import cut
 from qa.places import place_groups
@@ -157,8 +157,8 @@ def lead(text: str, at: int) -> str:
 
 
 def respective(text: str, at: int) -> str | None:
-    """The item a figure at `at` is said of when a list of k items is followed by a run of k figures joined by 、
-    ("力促新型储能、美妆产业规模突破200亿元、450亿元": 450亿元 is 美妆产业's); None when it is in no such run."""
+    """The item a figure at `at` is said of when a list of k items (read as the facts table reads one) is followed by
+    k figures joined by 、 ("力促新型储能、美妆产业规模突破200亿元、450亿元": 450亿元 is 美妆产业's); None if none."""
     start = max(text.rfind(c, 0, at) for c in CLAUSE_BREAKS) + 1
     chain: list[re.Match] = []
     for m in (m for m in figures(text) if m.start() >= start):
@@ -168,7 +168,7 @@ def respective(text: str, at: int) -> str | None:
             chain = []
         chain.append(m)
     starts = [m.start() for m in chain]
-    items = text[start:chain[0].start()].split("、") if chain else []
+    items = [trim(item) or item for item in split_list(text[start:chain[0].start()], len(chain))] if chain else []
     if len(chain) < 2 or at not in starts or len(items) != len(chain) or not all(i and not figures(i) for i in items):
         return None
     return items[starts.index(at)]

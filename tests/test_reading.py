@@ -482,3 +482,11 @@ def test_the_meeting_frames_a_question_that_does_not_ask_its_date_or_place():
     assert q.terms == () and "高质量发展大会" in q.search_terms  # searched for, not required of the answer
     assert parse("2026年广州市高质量发展大会上提出的GDP目标", 2026).terms == ("gdp", "地区生产总值")
     assert "高质量发展大会" in parse("2024年广州市高质量发展大会是哪天召开的", 2026).terms  # its date asked: the subject
+
+
+def test_a_list_joined_by_he_is_read_item_by_item_as_the_facts_table_reads_it():
+    from qa.binding import respective
+
+    joined = "力促新型储能和美妆产业规模突破200亿元、450亿元"
+    assert respective(joined, joined.index("突破200")) == "新型储能"  # the clause's verb (力促) is no part of the item
+    assert respective(joined, joined.index("450")) == "美妆产业规模"
