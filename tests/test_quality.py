@@ -6,6 +6,8 @@ which `gzqa eval` measures (README, Quality). When a change mends a question, ta
 """
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from index.store import load
@@ -129,3 +131,19 @@ def test_question_set(stored, name):
     assert summary["false_abstention"] <= false_ceiling
     assert summary["answered_wrong"] <= wrong_ceiling
     assert summary["citation_validity"] == 1.0
+
+
+def test_eval_sets_lists_what_moved_and_hides_sealed_sets(tmp_path, capsys):
+    from scripts.eval_sets import compare
+
+    def graded(qid, answered, right, figure):
+        return {"id": qid, "question": f"q{qid}", "answerable": True, "answered": answered, "answer1": right,
+                "hit1": right, "figure1": figure, "answer": "答" if answered else None}
+
+    before = [graded("a1", False, False, False), graded("a2", True, True, True), graded("y1", True, False, False)]
+    (tmp_path / "s.jsonl").write_text("".join(json.dumps(r) + "\n" for r in before), encoding="utf-8")
+    now = [graded("a1", True, True, True), graded("a2", True, True, False), graded("y1", False, False, False)]
+    compare(tmp_path, {"s": now}, ("y",))
+    out = capsys.readouterr().out
+    assert "a1 not found → ok" in out and "a2 ok → ok, figure True → False" in out and "y1" not in out  # sealed
+    assert "better 2, worse 0; highlighted figure right 1 more, 1 fewer" in out  # y1: wrong → not found is better
