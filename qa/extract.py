@@ -185,10 +185,12 @@ def pick_figure(question: Question, text: str, idf: Callable[[str], float] | Non
     def item_said(words: str) -> float:  # how much of the question an item of a list names
         return sum((idf or (lambda _: 1.0))(t) for t in present if t in words)
 
+    items = {m.start(): respective(text, m.start()) for m in found}  # "储能、美妆…200亿元、450亿元": item by item
+    best_item = max((item_said(item) for item in items.values() if item is not None), default=0.0)
+
     def distance(m: re.Match) -> int:
-        if (item := respective(text, m.start())) is not None:  # "储能、美妆…突破200亿元、450亿元": item by item
-            return 0 if item_said(item) >= max(item_said(respective(text, o.start()) or "") for o in found) > 0 \
-                else 10_000
+        if (item := items[m.start()]) is not None:  # the figure of the item that names the most of the question
+            return 0 if item_said(item) >= best_item > 0 else 10_000
         # after the asked words, farther past a clause break ("技术改造,80家企业增资扩产": the 80家 are another thing's)
         after = min((m.start() - end + BREAK_COST * bool(BREAK.search(text, end, m.start()))
                      for _, end in anchors if m.start() >= end), default=10_000)
