@@ -86,10 +86,15 @@ def _bonus(question: Question, text: str) -> float:
 
 def answer_span(question: Question, passage: str, idf: Callable[[str], float]) -> Extract:
     """The window of `passage` that best answers `question`, with its figure."""
+    return answer_spans(question, passage, idf)[0]
+
+
+def answer_spans(question: Question, passage: str, idf: Callable[[str], float], n: int = 1) -> list[Extract]:
+    """The `n` best windows of `passage` for `question`, best first, none overlapping a better one."""
     spans = clauses(passage) or [(0, len(passage))]
     marks = place_context(passage, question) if question.places else []
     words = [set(tokens(passage[a:b])) for a, b in spans]  # once per clause: jieba never joins across ，；。
-    best, best_score, best_off = (0, 1), float("-inf"), False
+    scored = []  # (score, -i, -j, off): every window
     # each figure's share of the question said right before it (its lead words: the same in any window holding it)
     counting = question.unit in COUNT_UNITS  # "有几个", "多少家": a count's things are asked
     bound = [(m.start(), coverage(question.terms, (), idf, said_of(passage, m, counting)))
@@ -108,10 +113,23 @@ def answer_span(question: Question, passage: str, idf: Callable[[str], float]) -
             off = speaks_of(marks, start + found[0].start() if found else end) is False
             score -= 0.5 * off
             score -= KIND_ABSENT * lacks_kind(question, passage, start, text)
-            if score > best_score + 1e-9:
-                best, best_score, best_off = (i, j), score, off
-    start, end = spans[best[0]][0], spans[best[1] - 1][1]
-    nxt = best[1]  # a short continuation completes the figure: "完成固投1400亿元" + ",增长5%以上"
+            scored.append((score, -i, -j, off))
+    # the best first (on a tie, the earliest and shortest: as a strict "better than" scan in order would keep)
+    scored.sort(key=lambda w: (-round(w[0], 9), -w[1], -w[2]))
+    chosen: list[tuple[int, int, bool]] = []
+    for score, i, j, off in scored:
+        if len(chosen) == n:
+            break
+        if all(-j <= a or -i >= b for a, b, _ in chosen):
+            chosen.append((-i, -j, off))
+    return [_finish(question, passage, spans, i, j, off, idf) for i, j, off in chosen]
+
+
+def _finish(question: Question, passage: str, spans: list[tuple[int, int]], i: int, j: int, off: bool,
+            idf: Callable[[str], float]) -> Extract:
+    """The window of clauses i … j-1 as an answer: a short continuation added, the speaker or place when asked."""
+    start, end = spans[i][0], spans[j - 1][1]
+    nxt = j  # a short continuation completes the figure: "完成固投1400亿元" + ",增长5%以上"
     while (nxt < len(spans) and spans[nxt][1] - spans[nxt][0] <= SHORT_CONTINUATION
            and spans[nxt][1] - start <= MAX_ANSWER and not re.search(r"[。！？!?；;]$", passage[start:end])):
         end = spans[nxt][1]
@@ -121,7 +139,7 @@ def answer_span(question: Question, passage: str, idf: Callable[[str], float]) -
     if question.wants == "place" and not PLACE_NAME.search(passage, start, end):
         start, end = speaker(passage, spans, start, end, PLACE_NAME)
     text = passage[start:end].rstrip("，,；;：:")[:MAX_ANSWER]
-    return Extract(text, start, pick_figure(question, text, idf), best_off)
+    return Extract(text, start, pick_figure(question, text, idf), off)
 
 
 def said_of(text: str, m: re.Match, counting: bool = True) -> str:
