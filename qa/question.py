@@ -86,7 +86,7 @@ INDICATOR_NAMES = re.compile("|".join(sorted({re.escape(f) for g in indicators.n
 # (亿元, 万元, "2600亿"), not "370余个" beside it — unless a change or a share is asked ("产值增多少", "投入强度"). Read
 # when the figure of the answering words is chosen (qa.extract.pick_figure); as an asked unit it would also veto the
 # words without one, which cost as many answers as it gained (README, Quality, eleventh session).
-MONEY = re.compile(r"产值|投资额|收入|税(?!务)|资金|经费|营收|销售额|金额")
+MONEY = re.compile(r"产值|投资额|总投资|收入|税(?!务)|资金|经费|营收|销售额|金额")
 NOT_MONEY = re.compile(RATE.pattern + r"|(?<!新)增(?!城)|降|强度|率|占(?!地)")  # not 新增投资额, nor 增城
 
 
