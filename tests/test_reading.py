@@ -3,6 +3,7 @@ the answer decision saying what it believes (confidence, the nearest rejected wo
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 
 import pytest
 
@@ -473,6 +474,8 @@ def test_a_sum_of_money_asked_by_what_it_is_is_highlighted_in_yuan():
     assert pick_figure(parse("2024年广东新一代信息技术、生物等4大类产业项目的年度投资额约多少"), words) == "约1500亿元"
     assert pick_figure(parse("2024年广东新一代信息技术、生物等4大类产业汇集了多少个项目"), words).startswith("370")
     assert asks_money(parse("欣旺达电白基地全部达产后预计年产值多少"))
+    words = "欣旺达电白基地占地面积约100亩，规划总投资40亿元，分两期建设。"  # 总投资 is a sum, however near 100亩 is
+    assert pick_figure(parse("茂名电白的欣旺达电白基地（欣捷安）项目规划总投资是多少？"), words) == "40亿元"
     for not_money in ("2024年广州研发经费投入强度目标", "海珠26年规上工业产值增多少啊", "白云区2026年固投增长目标"):
         assert not asks_money(parse(not_money))
 
@@ -490,3 +493,25 @@ def test_a_list_joined_by_he_is_read_item_by_item_as_the_facts_table_reads_it():
     joined = "力促新型储能和美妆产业规模突破200亿元、450亿元"
     assert respective(joined, joined.index("突破200")) == "新型储能"  # the clause's verb (力促) is no part of the item
     assert respective(joined, joined.index("450")) == "美妆产业规模"
+
+
+def test_a_passage_answers_with_its_next_words_when_its_best_are_vetoed(stored):
+    from qa.decide import OTHER_WINDOWS, candidates, owns_figure
+    from qa.extract import answer_spans
+    from qa.retrieve import ranking
+
+    q = parse("2024年广州要给中小学阶段的公立学校新添多少个入学名额？", 2026)
+    passage = next(chunk.text for chunk in stored.chunks if "增加基础教育公办学位7万个" in chunk.text)
+    windows = answer_spans(q, passage, stored.idf, 1 + OTHER_WINDOWS)
+    assert windows[0].figure == "100%"  # the most of the question's words, but not a count: vetoed
+    assert "7万个" in [w.figure for w in windows[1:]]
+    spans = [(w.start, w.start + len(w.text)) for w in windows]  # windows never overlap a better one
+    assert all(b <= c or d <= a for n, (a, b) in enumerate(spans) for c, d in spans[n + 1:])
+    # in the stored seeds, the education bureau's passage answers with those words, not "not found"
+    hits = ranking(stored, q).answering()
+    found = next(c for c in candidates(stored, q, hits) if "增加基础教育公办学位7万个" in c.hit.chunk.text)
+    assert found.vetoed is None and found.extract.figure == "7万个" and owns_figure(found.signals)
+    # other words stand in only when their figure is shown to be the asked thing's: said after asked words it holds,
+    # or in a unit that names what is counted
+    assert not owns_figure(replace(found.signals, window=0.0, unit=0.0))
+    assert owns_figure(replace(found.signals, window=0.0, unit=1.0))
