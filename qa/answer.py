@@ -18,7 +18,7 @@ from qa.calibration import REASONS, why
 from qa.decide import ANSWER_DEPTH, attempt, newest_answering
 from qa.question import RELATIVE_YEARS, Question, parse
 from qa.judge import where
-from qa.resolve import CJK, meeting_years, spelt_in_corpus, unknown_names
+from qa.resolve import CJK, meeting_years, places_by_sound, spelt_in_corpus, unknown_names
 from qa.retrieve import RETRIEVERS, Hit, latest_year
 
 DEFAULT_K = 5
@@ -147,7 +147,7 @@ def reading_note(q: Question) -> str | None:
 
 def prepare(index: Index, question: str, year: int | None = None) -> tuple[Question, str | None]:
     """The question as searched (years, places, unknown names) and the note when `year` overrides it."""
-    q = unknown_names(index, spelt_in_corpus(index, parse(question, latest_year(index))))
+    q = unknown_names(index, places_by_sound(index, spelt_in_corpus(index, parse(question, latest_year(index)))))
     overridden = None
     if year is not None:
         if q.years and year not in q.years:

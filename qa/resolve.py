@@ -3,6 +3,7 @@ the corpus never uses is read as the pinyin of its words or kept as a name the a
 """
 from __future__ import annotations
 
+import itertools
 import math
 import re
 from dataclasses import replace
@@ -11,7 +12,7 @@ from index.api import Index
 from qa.places import Place
 from qa.question import Question, parse
 from qa.retrieve import latest_year
-from qa.spelling import MIN_PINYIN_WORD, corpus_spellings, read_corpus_pinyin
+from qa.spelling import MIN_PINYIN_WORD, corpus_spellings, read_corpus_pinyin, sounds
 
 CJK = re.compile(r"[\u4e00-\u9fff]")
 LATIN_NAME = re.compile(r"[a-z][a-z0-9&]+")
@@ -50,3 +51,34 @@ def spelt_in_corpus(index: Index, q: Question) -> Question:
     if not readings:
         return q
     return replace(parse(text, latest_year(index)), readings=q.readings + readings)
+
+
+# The readings of a misspelt name's characters combined, at most this many (a name of 2–3 characters has few).
+MAX_NAME_SPELLINGS = 64
+
+
+def places_by_sound(index: Index, q: Question) -> Question:
+    """A place the corpus never names, read as the corpus's name that sounds the same ("茂名电百区" → 电白区, "梅将区" →
+    梅江区): the lexicon's districts are read by sound in `qa.spelling.read_slips`; other cities' districts and counties
+    only the corpus knows, so its own words are their lexicon (spelt from the sound table, as Latin words are in
+    `spelt_in_corpus`). Of several, the corpus's commonest; the reading is added to the note."""
+    unknown = [p for p in q.places if p.kind == "other" and CJK.match(p.name) and p.name[-1] in "区县市"
+               and all(index.idf(form) <= 0 for form in p.forms)]
+    if not unknown:
+        return q
+    spellings = corpus_spellings(index.vocabulary())
+    text, readings = q.text, []
+    for place in unknown:
+        stem = place.name[:-1]
+        options = [sorted(sounds(c)) for c in stem]
+        if not all(options) or math.prod(map(len, options)) > MAX_NAME_SPELLINGS:
+            continue
+        alike = {w for combo in itertools.product(*options) for w in spellings.get("".join(combo), ())
+                 if len(w) == len(stem) and w != stem and index.idf(w) > 0}
+        if alike:
+            meant = min(alike, key=lambda w: (index.idf(w), w)) + place.name[-1]
+            text = text.replace(place.name, meant)
+            readings.append((place.name, meant))
+    if not readings:
+        return q
+    return replace(parse(text, latest_year(index)), readings=q.readings + tuple(readings))

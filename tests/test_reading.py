@@ -515,3 +515,14 @@ def test_a_passage_answers_with_its_next_words_when_its_best_are_vetoed(stored):
     # or in a unit that names what is counted
     assert not owns_figure(replace(found.signals, window=0.0, unit=0.0))
     assert owns_figure(replace(found.signals, window=0.0, unit=1.0))
+
+
+def test_a_place_only_the_corpus_knows_is_read_by_sound(stored):
+    from qa.answer import prepare
+
+    q, _ = prepare(stored, "茂名电百区欣旺达基地规划总投资多少")  # 电白区 is Maoming's: no lexicon word, the corpus's
+    assert q.readings == (("电百区", "电白区"),) and "电白区" in q.text and "电百区" not in [p.name for p in q.places]
+    q, _ = prepare(stored, "梅州梅将区博敏电子申请了多少项专利？")
+    assert q.readings == (("梅将区", "梅江区"),)
+    q, _ = prepare(stored, "深圳南山区2024年GDP目标")  # a real place the corpus never names stays what it is
+    assert q.readings == () and "南山区" in [p.name for p in q.places]
