@@ -77,7 +77,7 @@ class Index(Protocol):
 
     def vocabulary(self) -> Sequence[str]:
         """Every term BM25 has indexed (some may no longer be held by any chunk: `idf` says 0.0 of those); the same
-        sequence for a loaded index's life (qa.spelling keeps what it reads of it while it is handed out)."""
+        sequence for a loaded index's life (qa.pinyin keeps what it reads of it while it is handed out)."""
 
     def lexical(self, terms: Sequence[str], k: int, sources: Collection[str] | None = None) -> list[tuple[int, float]]:
         """(row, BM25 score) of the best `k` chunks holding at least one of `terms`, best first.

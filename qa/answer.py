@@ -19,7 +19,8 @@ from qa.decide import ANSWER_DEPTH, attempt, newest_answering
 from qa.question import RELATIVE_YEARS, Question, parse
 from qa.judge import where
 from qa.resolve import CJK, meeting_years, places_by_sound, spelt_in_corpus, unknown_names
-from qa.retrieve import RETRIEVERS, Hit, latest_year
+from qa.candidates import RETRIEVERS
+from qa.retrieve import Hit, latest_year
 
 DEFAULT_K = 5
 

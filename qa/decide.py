@@ -14,7 +14,8 @@ from qa.extract import Extract, answer_spans
 from qa.facts import facts_of
 from qa.judge import OPENING, is_subject
 from qa.question import Question
-from qa.retrieve import RETRIEVERS, Hit, articles_of, ranking
+from qa.candidates import RETRIEVERS, articles_of
+from qa.retrieve import Hit, ranking
 from qa.shapes import TITLED_NAME
 from qa.signals import Signals, signals
 

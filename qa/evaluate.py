@@ -20,7 +20,8 @@ from index.records import line_of
 from index.api import Index
 from qa.answer import Answer, ask
 from qa.question import QuestionError, parse
-from qa.retrieve import RETRIEVERS, candidates, latest_year
+from qa.candidates import RETRIEVERS, candidates
+from qa.retrieve import latest_year
 from qa.shapes import figures, says
 
 

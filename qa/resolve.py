@@ -12,7 +12,8 @@ from index.api import Index
 from qa.places import Place
 from qa.question import Question, parse
 from qa.retrieve import latest_year
-from qa.spelling import MIN_PINYIN_WORD, corpus_spellings, read_corpus_pinyin, sounds
+from qa.pinyin import corpus_spellings, sounds
+from qa.spelling import MIN_PINYIN_WORD, read_corpus_pinyin
 
 CJK = re.compile(r"[\u4e00-\u9fff]")
 LATIN_NAME = re.compile(r"[a-z][a-z0-9&]+")

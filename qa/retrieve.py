@@ -1,5 +1,7 @@
 """Hybrid retrieval: BM25 and dense candidates, fused by RRF, then ranked by what the question asks.
 
+The candidates, each retriever's and fused, are gathered in qa/candidates.py.
+
 Whether a chunk speaks of the asked year and place is judged in qa/judge.py.
 Ranking order, strongest first:
 1. year: a passage of an asked year (its article's year, or the year named in
@@ -16,15 +18,13 @@ from dataclasses import dataclass
 
 from index.api import Index
 from index.records import Chunk
+from qa.candidates import CANDIDATES, RETRIEVERS, Candidates, candidates
 from qa.coverage import coverage
-from qa.fuse import rrf
 from qa.binding import answers_kind
-from qa.judge import city_matches, is_subject, place_matches, year_matches
+from qa.judge import is_subject, place_matches, year_matches
 from qa.shapes import TITLED_NAME
-from qa.question import Question, dense_text
+from qa.question import Question
 
-CANDIDATES = 50
-RETRIEVERS = ("bm25", "dense")
 COVERAGE_WEIGHT = 0.6
 # The dense retriever's own judgement, beside fused ranks: where the chunk's cosine lies in the dense list
 # (0 farthest … 1 nearest). Paraphrases share few words with the report; without it a chunk that holds the
@@ -122,72 +122,6 @@ def tiers_shown(sizes: dict[tuple[bool, bool], int], shown: int | None, nearest:
         if sum(sizes.get(tier, 0) for tier in PLACED) < shown:
             needed |= set(TIERS)  # … and reaches passages of other places
     return needed
-
-
-@dataclass(frozen=True)
-class Candidates:
-    """What the retrievers found for a question, before ranking."""
-
-    fused: list[tuple[int, float]]  # (row, RRF score), best first
-    rankings: dict[str, list[int]]  # each retriever's own ranking
-    cosines: dict[int, float]  # row → dense cosine
-    band: list[float]  # the cosines a chunk's is placed among: the asked year's own dense list when a year is
-    # asked (among thousands of articles its passages may all lie below the corpus's top `k`), else the corpus's
-
-    @property
-    def rows(self) -> list[int]:
-        return [row for row, _ in self.fused]
-
-
-def candidates(index: Index, question: Question, retrievers: tuple[str, ...] = RETRIEVERS,
-               k: int = CANDIDATES, sources: tuple[str, ...] | None = None) -> Candidates:
-    """The fused candidates of each retriever asked.
-
-    `retrievers` ("bm25", "dense", or both) is what `gzqa eval --retrievers` varies
-    to tell what each half contributes.
-    """
-    rankings: dict[str, list[int]] = {}
-    cosines: dict[int, float] = {}
-    band: list[float] = []
-    pool = asked_articles(index, question)
-    if "bm25" in retrievers:
-        rankings["bm25"] = [row for row, _ in index.lexical(question.search_terms, k, sources)]
-        if pool is not None:
-            rankings["bm25"] = extended(rankings["bm25"], index.lexical(question.search_terms, k, pool))
-    if "dense" in retrievers:
-        found = index.dense(dense_text(question), k, sources)
-        band = [cosine for _, cosine in found]
-        if pool is not None:
-            own = index.dense(dense_text(question), k, pool)
-            found += own
-            band = [cosine for _, cosine in own]  # the asked year's passages compete among themselves
-        rankings["dense"] = extended([], found)
-        cosines = dict(found)
-    return Candidates(rrf(list(rankings.values())), rankings, cosines, band)
-
-
-def asked_articles(index: Index, question: Question) -> tuple[str, ...] | None:
-    """The articles of an asked year, in a city the question can mean (None: no year asked).
-
-    They are searched on their own as well as with the rest: among thousands of
-    articles, other years' and other cities' look-alike reports can fill both
-    retrievers' `CANDIDATES` before one passage of the asked year does.
-    """
-    return articles_of(index, question, question.years) if question.years else None
-
-
-def articles_of(index: Index, question: Question, years: tuple[int, ...],
-                sources: tuple[str, ...] | None = None) -> tuple[str, ...]:
-    """The articles of `years` (of `sources` only, when given) in a city the question can mean."""
-    found = index.catalog().sources(years, lambda city: city_matches(question, city))
-    return tuple(s for s in found if s in sources) if sources else found
-
-
-def extended(ranking: list[int], more: list[tuple[int, float]]) -> list[int]:
-    """`ranking`, then the rows of `more` it lacks, in their order: the pool's passages rank after the whole
-    corpus's, so on a small corpus (where they are among those already) nothing moves."""
-    seen = set(ranking)
-    return ranking + [row for row, _ in more if not (row in seen or seen.add(row))]
 
 
 class Ranking:

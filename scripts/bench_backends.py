@@ -71,7 +71,8 @@ HashingEncoder.__init__.__defaults__ = (%d,)
 from index.backend import load
 from qa.answer import ask
 from qa.question import dense_text, parse
-from qa.retrieve import CANDIDATES, latest_year
+from qa.candidates import CANDIDATES
+from qa.retrieve import latest_year
 index_dir, questions = sys.argv[1], json.loads(sys.argv[2])
 start = time.perf_counter()
 index = load(index_dir)

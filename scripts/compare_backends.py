@@ -57,7 +57,8 @@ def main() -> int:
     from qa.answer import ask
     from qa.evaluate import read_gold
     from qa.question import QuestionError, parse
-    from qa.retrieve import CANDIDATES, latest_year
+    from qa.candidates import CANDIDATES
+    from qa.retrieve import latest_year
 
     ap = argparse.ArgumentParser()
     ap.add_argument("--model", default=DEFAULT_MODEL)

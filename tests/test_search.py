@@ -320,7 +320,7 @@ def test_a_search_within_articles_equals_the_whole_ranking_filtered(fake_index):
 def test_the_asked_years_passages_are_candidates_however_many_others_outrank_them(fake_index):
     """Among thousands of articles the asked year's best passages must still reach the ranking."""
     from index import store
-    from qa.retrieve import candidates
+    from qa.candidates import candidates
 
     index = store.load(fake_index)
     q = parse("白云区2026年固投目标是多少", 2026)
