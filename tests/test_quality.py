@@ -19,7 +19,8 @@ SETS = {name: ROOT / "tests" / "eval" / f"{name}.jsonl"
         for name in ("heldout", "heldout2", "heldout3", "heldout4", "heldout5", "heldout6", "heldout7", "heldout8",
                      "heldout9", "heldout10", "heldout11", "heldout12", "heldout13", "heldout14", "heldout15",
                      "heldout16", "heldout17", "heldout18", "heldout19", "heldout20", "heldout21", "heldout22", "heldout23",
-                     "heldout24", "heldout25", "heldout26", "heldout27", "heldout28", "heldout29")} | {"dev": DEV}
+                     "heldout24", "heldout25", "heldout26", "heldout27", "heldout28", "heldout29", "heldout30",
+                     "heldout31", "heldout32")} | {"dev": DEV}
 
 # set → (answer@1 floor, abstention floor, false-abstention ceiling, answered-but-wrong ceiling, known misses)
 EXPECTED: dict[str, tuple[float, float, float, int, list[str]]] = {
@@ -39,7 +40,7 @@ EXPECTED: dict[str, tuple[float, float, float, int, list[str]]] = {
     # blind set C (first contact recorded in README, then tuned on): paraphrases, a pinyin-only question,
     # who/where/when questions whose answer ranks below the top 3, two wrong windows, and
     # "19日" for the gold "2月19日" (the right day) answered
-    "heldout7": (0.89, 1.0, 0.1, 1, ["c026", "c029", "c031", "c034", "c035", "c036", "c040", "c075"]),
+    "heldout7": (0.89, 1.0, 0.1, 1, ["c026", "c029", "c031", "c034", "c035", "c040", "c075"]),
     # blind set D (second session; fitted on since the third): paraphrases not trusted enough, pinyin-only
     # questions, a wrong figure (fake encoder)
     "heldout8": (0.9, 1.0, 0.06, 3, ["d027", "d029", "d034", "d037", "d039", "d066", "d071"]),
@@ -51,13 +52,13 @@ EXPECTED: dict[str, tuple[float, float, float, int, list[str]]] = {
     "heldout10": (0.91, 1.0, 0.08, 1, ["f029", "f032", "f036", "f039", "f040", "f080"]),
     # blind set G, written at the end of the third session and measured once on its final code (README,
     # Quality), fitted on since the fourth: paraphrases, who/where questions (fake encoder)
-    "heldout11": (0.91, 1.0, 0.09, 0, ["g007", "g020", "g021", "g038", "g055", "g079"]),
+    "heldout11": (0.91, 1.0, 0.09, 0, ["g007", "g021", "g038", "g055", "g079"]),
     # blind set H (fourth session: first contact recorded in README, then fitted on): paraphrases not trusted
     # enough, the province's meeting city, a person asked of a title (fake encoder)
     "heldout12": (0.92, 1.0, 0.06, 1, ["h015", "h025", "h029", "h046", "h076", "h093"]),
     # blind set I, written in the fourth session and measured on its final code (README, Quality), never fitted
     # on, misses not read: a guard (fake encoder)
-    "heldout13": (0.88, 1.0, 0.12, 0, ["i013", "i015", "i018", "i019", "i020", "i021", "i022", "i023", "i028"]),
+    "heldout13": (0.88, 1.0, 0.12, 0, ["i013", "i015", "i019", "i020", "i021", "i022", "i023", "i028"]),
     # blind set J, written in the fifth session from the seeds alone; first contact on the fourth session's final
     # code recorded (README, Quality), never fitted on, misses not read: a guard (fake encoder)
     "heldout14": (0.88, 1.0, 0.1, 2, ["j013", "j014", "j016", "j017", "j018", "j024", "j025", "j026", "j047", "j063"]),
@@ -66,11 +67,10 @@ EXPECTED: dict[str, tuple[float, float, float, int, list[str]]] = {
     "heldout15": (0.91, 1.0, 0.08, 1, ["k015", "k017", "k019", "k020", "k023", "k026", "k059"]),
     # blind set L, written in the seventh session from the seeds alone; first contact on the sixth session's final
     # code recorded (README, Quality), then its misses read and fitted on: paraphrases (fake encoder)
-    "heldout16": (0.88, 0.93, 0.12, 1, ["l013", "l016", "l018", "l019", "l020", "l021", "l022", "l026", "l071",
-                                        "l100"]),
+    "heldout16": (0.88, 0.93, 0.12, 1, ["l013", "l016", "l019", "l020", "l021", "l022", "l026", "l100"]),
     # blind set M, written in the seventh session from the seeds alone; first contact on that session's code at
     # 38a694d recorded (README, Quality), its misses then read; never fitted on (fake encoder)
-    "heldout17": (0.91, 1.0, 0.06, 2, ["m013", "m015", "m016", "m018", "m020", "m021"]),
+    "heldout17": (0.91, 1.0, 0.06, 2, ["m013", "m015", "m016", "m020", "m021"]),
     # blind set N, written in the seventh session from the seeds alone; first contact on that session's code at
     # 6579de4 recorded (README, Quality), its misses then read; never fitted on (fake encoder)
     "heldout18": (0.9, 1.0, 0.09, 1, ["n014", "n015", "n016", "n017", "n019", "n024", "n044", "n077"]),
@@ -79,7 +79,7 @@ EXPECTED: dict[str, tuple[float, float, float, int, list[str]]] = {
     "heldout19": (0.91, 1.0, 0.08, 1, ["o003", "o025", "o035", "o038", "o070", "o080"]),
     # blind set P, written with O; first contact on 9eb2110 recorded, measured again on the eighth session's final
     # code, only then its misses read; never fitted on (fake encoder)
-    "heldout20": (0.89, 1.0, 0.1, 1, ["p025", "p031", "p033", "p038", "p042", "p065", "p086", "p090"]),
+    "heldout20": (0.89, 1.0, 0.1, 1, ["p031", "p033", "p038", "p042", "p065", "p086", "p090"]),
     # blind set Q, written late in the eighth session; first contact on its final code recorded (and on 9eb2110 for
     # comparison); misses not read, never fitted on (fake encoder)
     "heldout21": (0.86, 1.0, 0.11, 2, ["q007", "q015", "q029", "q041", "q046", "q054", "q060", "q069", "q093", "q097"]),
@@ -93,8 +93,7 @@ EXPECTED: dict[str, tuple[float, float, float, int, list[str]]] = {
                                        "s096", "s098"]),
     # blind set T, written mid-session; first contact on the session's final code (b32b516) recorded, and on 75a28ec
     # for comparison; misses not read, never fitted on (fake encoder)
-    "heldout24": (0.83, 1.0, 0.12, 4, ["t017", "t025", "t029", "t056", "t059", "t070", "t073", "t075", "t083",
-                                       "t087", "t094", "t099"]),
+    "heldout24": (0.83, 1.0, 0.12, 4, ["t017", "t025", "t029", "t056", "t070", "t073", "t083", "t087", "t094", "t099"]),
     # blind set U (tenth session): first contact on main 111d95b recorded, misses read and worked on
     "heldout25": (0.9, 1.0, 0.07, 2, ["u042", "u043", "u045", "u046", "u048", "u054", "u056", "u058"]),
     # blind set V (tenth session): as U
@@ -102,13 +101,17 @@ EXPECTED: dict[str, tuple[float, float, float, int, list[str]]] = {
                                         "v056", "v106"]),
     # blind set W (tenth session): sealed until the session's answering changes were made, then measured once
     # (first contact on 670fcce); misses not read, never fitted on
-    "heldout27": (0.86, 1.0, 0.11, 3, ["w034", "w035", "w041", "w042", "w043", "w045", "w046", "w053", "w054",
-                                       "w055", "w057"]),
+    "heldout27": (0.86, 1.0, 0.11, 3, ["w034", "w035", "w041", "w042", "w043", "w045", "w046", "w053", "w054", "w055"]),
     # blind set X (eleventh session): first contact on main 9f4e579 recorded (README, Quality), then its misses read
     # and worked on (fake encoder)
     "heldout28": (0.96, 1.0, 0.04, 0, ["x035", "x071"]),
     # blind set Y (eleventh session): written with X, sealed: measured, misses not read, never fitted on
     "heldout29": (0.94, 1.0, 0.04, 2, ["y026", "y027", "y029", "y033", "y039"]),
+    # blind sets ZA, ZB, ZC (twelfth session): first contact on main 7c13498 recorded (README, Quality); ZA's misses
+    # read and worked on, ZB and ZC sealed: measured, misses not read, never fitted on (fake encoder here)
+    "heldout30": (1.0, 1.0, 0.0, 0, []),
+    "heldout31": (0.97, 1.0, 0.03, 0, ["zb006", "zb042"]),
+    "heldout32": (0.97, 1.0, 0.03, 0, ["zc026", "zc029"]),
 }
 
 
