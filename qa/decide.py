@@ -94,10 +94,13 @@ def candidates(index: Index, q: Question, hits: list[Hit]) -> list[Candidate]:
         if not (hit.year_ok and hit.place_ok):
             continue
         windows = answer_spans(q, hit.chunk.text, index.idf, 1 + OTHER_WINDOWS)
-        if windows[0].off_place:
+        first = next(windows)
+        if first.off_place:
             continue
-        judged = [judge(index, q, hit, i, ahead, extract, said) for extract in windows if not extract.off_place]
-        best = next((c for c in judged if not c.vetoed and (c is judged[0] or owns_figure(c.signals))), judged[0])
+        best = judge(index, q, hit, i, ahead, first, said)
+        if best.vetoed:  # the next best words, when their figure is shown to be the asked thing's
+            others = (judge(index, q, hit, i, ahead, extract, said) for extract in windows if not extract.off_place)
+            best = next((c for c in others if not c.vetoed and owns_figure(c.signals)), best)
         ahead += not best.vetoed
         out.append(best)
     return out

@@ -10,7 +10,7 @@ list several districts) is penalised: the last place named before it decides.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
 
 from index.tokenize import tokens
@@ -86,11 +86,12 @@ def _bonus(question: Question, text: str) -> float:
 
 def answer_span(question: Question, passage: str, idf: Callable[[str], float]) -> Extract:
     """The window of `passage` that best answers `question`, with its figure."""
-    return answer_spans(question, passage, idf)[0]
+    return next(answer_spans(question, passage, idf))
 
 
-def answer_spans(question: Question, passage: str, idf: Callable[[str], float], n: int = 1) -> list[Extract]:
-    """The `n` best windows of `passage` for `question`, best first, none overlapping a better one."""
+def answer_spans(question: Question, passage: str, idf: Callable[[str], float], n: int = 1) -> Iterator[Extract]:
+    """The `n` best windows of `passage` for `question`, best first, none overlapping a better one (each made as it
+    is asked for: most passages need only the first)."""
     spans = clauses(passage) or [(0, len(passage))]
     marks = place_context(passage, question) if question.places else []
     words = [set(tokens(passage[a:b])) for a, b in spans]  # once per clause: jieba never joins across ，；。
@@ -122,7 +123,7 @@ def answer_spans(question: Question, passage: str, idf: Callable[[str], float], 
             break
         if all(-j <= a or -i >= b for a, b, _ in chosen):
             chosen.append((-i, -j, off))
-    return [_finish(question, passage, spans, i, j, off, idf) for i, j, off in chosen]
+    return (_finish(question, passage, spans, i, j, off, idf) for i, j, off in chosen)
 
 
 def _finish(question: Question, passage: str, spans: list[tuple[int, int]], i: int, j: int, off: bool,

@@ -502,7 +502,7 @@ def test_a_passage_answers_with_its_next_words_when_its_best_are_vetoed(stored):
 
     q = parse("2024年广州要给中小学阶段的公立学校新添多少个入学名额？", 2026)
     passage = next(chunk.text for chunk in stored.chunks if "增加基础教育公办学位7万个" in chunk.text)
-    windows = answer_spans(q, passage, stored.idf, 1 + OTHER_WINDOWS)
+    windows = list(answer_spans(q, passage, stored.idf, 1 + OTHER_WINDOWS))
     assert windows[0].figure == "100%"  # the most of the question's words, but not a count: vetoed
     assert "7万个" in [w.figure for w in windows[1:]]
     spans = [(w.start, w.start + len(w.text)) for w in windows]  # windows never overlap a better one
