@@ -90,12 +90,13 @@ def answer_span(question: Question, passage: str, idf: Callable[[str], float]) -
 
 
 def answer_spans(question: Question, passage: str, idf: Callable[[str], float], n: int = 1) -> Iterator[Extract]:
-    """The `n` best windows of `passage` for `question`, best first, none overlapping a better one (each made as it
-    is asked for: most passages need only the first)."""
+    """The `n` best windows of `passage` for `question`, best first, whose clauses overlap no better one's (each
+    finished as it is asked for: most passages need only the first; a finished window may reach into a better one's
+    words by its continuation or speaker)."""
     spans = clauses(passage) or [(0, len(passage))]
     marks = place_context(passage, question) if question.places else []
     words = [set(tokens(passage[a:b])) for a, b in spans]  # once per clause: jieba never joins across ，；。
-    scored = []  # (score, -i, -j, off): every window
+    scored = []  # (score, i, j, off): every window of clauses i … j-1
     # each figure's share of the question said right before it (its lead words: the same in any window holding it)
     counting = question.unit in COUNT_UNITS  # "有几个", "多少家": a count's things are asked
     bound = [(m.start(), coverage(question.terms, (), idf, said_of(passage, m, counting)))
@@ -114,15 +115,15 @@ def answer_spans(question: Question, passage: str, idf: Callable[[str], float], 
             off = speaks_of(marks, start + found[0].start() if found else end) is False
             score -= 0.5 * off
             score -= KIND_ABSENT * lacks_kind(question, passage, start, text)
-            scored.append((score, -i, -j, off))
+            scored.append((score, i, j, off))
     # the best first (on a tie, the earliest and shortest: as a strict "better than" scan in order would keep)
-    scored.sort(key=lambda w: (-round(w[0], 9), -w[1], -w[2]))
+    scored.sort(key=lambda w: (-round(w[0], 9), w[1], w[2]))
     chosen: list[tuple[int, int, bool]] = []
-    for score, i, j, off in scored:
+    for _, i, j, off in scored:
         if len(chosen) == n:
             break
-        if all(-j <= a or -i >= b for a, b, _ in chosen):
-            chosen.append((-i, -j, off))
+        if all(j <= a or i >= b for a, b, _ in chosen):
+            chosen.append((i, j, off))
     return (_finish(question, passage, spans, i, j, off, idf) for i, j, off in chosen)
 
 

@@ -91,10 +91,12 @@ def table() -> dict:
 
 
 def sounds(char: str) -> set[str]:
+    """Every toneless reading of a character ("长" → chang, zhang), from the sound table."""
     return set(table()["sounds"].get(char, ()))
 
 
 def district_sounds(district: str) -> list[set[str]]:
+    """Each character's readings in a lexicon district's name ("天河" → [{tian}, {he}])."""
     return [set(s) for s in table()["districts"][district]]
 
 

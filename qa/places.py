@@ -61,8 +61,9 @@ def province_as_frame(text: str) -> bool:
 # Two characters and 区/县 where a name can begin (the question's start, after a year, a blank or a punctuation
 # mark): jieba cuts unknown names as it likes ("萝岗区" is 萝/岗区 to it), and a place it does not know must not be
 # dropped ("萝岗区的GDP目标" answered with another district's).
+NOT_IN_NAME = "的在和与是要将为对哪几每各个些两本该全这那"  # characters of grammar no place name is made of: "哪个区", "多个区"
 NAME_AT_START = re.compile(r"(?:^|(?<=\d年)|(?<=[\s，,。？?、；;：:]))"
-                           r"((?:(?![的在和与是要将为对哪几每各个些两本该全这那])[\u4e00-\u9fff]){2}[区县])")  # not 哪个区
+                           rf"((?:(?![{NOT_IN_NAME}])[\u4e00-\u9fff]){{2}}[区县])")
 
 
 def place_words(text: str) -> list[str]:
