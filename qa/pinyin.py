@@ -129,6 +129,18 @@ _SPELT_LOCK = threading.Lock()
 _SPELT: list = [None, {}]  # [the vocabulary last spelt, its spellings]: one index is asked at a time
 
 
+def spellings_of(word: str) -> list[str]:
+    """The toneless pinyin a Chinese word may be typed as: each character's readings combined, `MAX_SPELLINGS` at
+    most, else the commonest reading of each ("长期" → changqi, zhangqi); none when a character has no reading."""
+    readings = table()["sounds"]
+    if not all(c in readings for c in word):
+        return []
+    options = [readings[c] for c in word]
+    if math.prod(map(len, options)) > MAX_SPELLINGS:
+        return ["".join(o[0] for o in options)]
+    return ["".join(combo) for combo in itertools.product(*options)]
+
+
 def corpus_spellings(vocabulary: Sequence[str]) -> dict[str, tuple[str, ...]]:
     """Toneless pinyin → the corpus's words of 2–6 characters spelt so ("gongying" → 供应, "chanyeyongdi" → 产业用地,
     "hangye" and "xingye" → 行业: each character's readings, `MAX_SPELLINGS` of their combinations at most, from the
@@ -138,15 +150,11 @@ def corpus_spellings(vocabulary: Sequence[str]) -> dict[str, tuple[str, ...]]:
     with _SPELT_LOCK:
         if _SPELT[0] is vocabulary:
             return _SPELT[1]
-    readings = table()["sounds"]
     out: dict[str, list[str]] = {}
     for word in vocabulary:
-        if CORPUS_WORD.fullmatch(word) and all(c in readings for c in word):
-            options = [readings[c] for c in word]
-            combos = itertools.product(*options) if math.prod(map(len, options)) <= MAX_SPELLINGS else [
-                [o[0] for o in options]]  # too many: the commonest reading of each character
-            for combo in combos:
-                out.setdefault("".join(combo), []).append(word)
+        if CORPUS_WORD.fullmatch(word):
+            for spelt in spellings_of(word):
+                out.setdefault(spelt, []).append(word)
     made = {form: tuple(words) for form, words in out.items()}
     with _SPELT_LOCK:
         _SPELT[:] = [vocabulary, made]  # the list itself is kept: its id is never another's

@@ -4,7 +4,6 @@ names as a place it names that sounds the same.
 """
 from __future__ import annotations
 
-import itertools
 import math
 import re
 from dataclasses import replace
@@ -15,7 +14,7 @@ from index.tokenize import is_word
 from qa.places import NOT_IN_NAME, NOT_PLACES, Place
 from qa.question import Question, parse
 from qa.retrieve import latest_year
-from qa.pinyin import corpus_spellings, sounds
+from qa.pinyin import corpus_spellings, spellings_of
 from qa.spelling import MIN_PINYIN_WORD, read_corpus_pinyin
 
 CJK = re.compile(r"[\u4e00-\u9fff]")
@@ -57,8 +56,6 @@ def spelt_in_corpus(index: Index, q: Question) -> Question:
     return replace(parse(text, latest_year(index)), readings=q.readings + readings)
 
 
-# The readings of a misspelt name's characters combined, at most this many (a name of 2–3 characters has few).
-MAX_NAME_SPELLINGS = 64
 # The passages holding a homophone read to see whether the corpus names it as a place ("电白区", not 电白 alone):
 # a district's name is in its report's passages, and the first of BM25's are those that hold it most.
 PLACE_PASSAGES = 50
@@ -81,10 +78,7 @@ def places_by_sound(index: Index, q: Question) -> Question:
     text, readings = q.text, []
     for place in unknown:
         stem, end = place.name[:-1], place.name[-1]
-        options = [sorted(sounds(c)) for c in stem]
-        if not all(options) or math.prod(map(len, options)) > MAX_NAME_SPELLINGS:
-            continue
-        alike = {w for combo in itertools.product(*options) for w in spellings.get("".join(combo), ())
+        alike = {w for spelt in spellings_of(stem) for w in spellings.get(spelt, ())
                  if len(w) == len(stem) and w != stem and w not in NOT_PLACES and not set(w) & set(NOT_IN_NAME)
                  and index.idf(w) > 0}
         named = [w for w in alike if any(w + end in index.chunks[row].text
